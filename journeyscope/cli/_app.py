@@ -1,0 +1,20 @@
+"""The Typer application object that every command module registers on."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="journeyscope",
+    help="Customer journey maps as code, bound to real evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+#: Normal output.
+console = Console()
+#: Problems and progress, kept off stdout so JSON output stays clean.
+err_console = Console(stderr=True, soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Commands: analyze_cmd (filled in by its feature)."""

@@ -1,0 +1,1 @@
+"""Commands: diff_cmd (filled in by its feature)."""

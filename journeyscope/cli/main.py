@@ -1,0 +1,11 @@
+"""Entry point of the ``journeyscope`` command: imports every command module, exposes ``app``."""
+
+from __future__ import annotations
+
+from . import analyze_cmd, diff_cmd, maps_cmd, render_cmd, story_cmd  # noqa: F401  (registration)
+from ._app import app
+
+__all__ = ["app"]
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

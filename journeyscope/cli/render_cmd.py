@@ -1,0 +1,1 @@
+"""Commands: render_cmd (filled in by its feature)."""

@@ -1,0 +1,1 @@
+"""Commands: story_cmd (filled in by its feature)."""

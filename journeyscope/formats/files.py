@@ -1,0 +1,228 @@
+"""Map files <-> the model: YAML and JSON, located error messages, atomic saves."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from ..model import JourneyMap, find_problems, format_path
+from ._positions import Located, Position, parse_located
+
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem in a map file, located for a person to fix."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message}"
+
+
+class MapFileError(Exception):
+    """A map file could not be loaded; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[FileProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def load_map(path: str | os.PathLike[str]) -> JourneyMap:
+    """Read a ``.yaml``/``.yml``/``.json`` map file; raises :class:`MapFileError` with locations."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MapFileError([FileProblem(str(path), 1, 1, "(file)", exc.strerror or str(exc))]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MapFileError(
+            [FileProblem(str(path), line, 1, "(file)", "the file is not UTF-8 text")]
+        ) from exc
+    return parse_map(text, str(path), fmt=SUFFIXES.get(path.suffix.lower(), "yaml"))
+
+
+def parse_map(text: str, filename: str = "<map>", fmt: str = "yaml") -> JourneyMap:
+    """Parse map text (YAML or JSON); raises :class:`MapFileError` naming line, column and field."""
+    located = _parse_text(text, filename, fmt)
+    problems = [
+        FileProblem(filename, pos.line, pos.column, format_path(loc), "this key appears twice")
+        for loc, pos in located.duplicate_keys
+    ]
+    if not isinstance(located.data, dict):
+        problems.append(
+            FileProblem(filename, 1, 1, "(map)", "a map file must hold a mapping of fields")
+        )
+        raise MapFileError(problems)
+    try:
+        journey = JourneyMap.model_validate(located.data, context={"skip_integrity": True})
+    except ValidationError as exc:
+        problems += [_locate_validation(err, located, filename) for err in exc.errors()]
+        raise MapFileError(sorted(problems, key=lambda p: (p.line, p.column))) from None
+    for problem in find_problems(journey):
+        pos = located.position(problem.path)
+        problems.append(FileProblem(filename, pos.line, pos.column, problem.where, problem.message))
+    if problems:
+        raise MapFileError(sorted(problems, key=lambda p: (p.line, p.column)))
+    return journey
+
+
+def _parse_text(text: str, filename: str, fmt: str) -> Located:
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MapFileError(
+                [FileProblem(filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}")]
+            ) from None
+        try:
+            return parse_located(text)
+        except yaml.YAMLError:
+            # Valid JSON that YAML 1.1 cannot read (raw control characters): no positions.
+            return Located(data)
+    try:
+        return parse_located(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        context_mark = getattr(exc, "context_mark", None)
+        if context and context_mark and context_mark is not mark:
+            context += f" that started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+        message = f"invalid {fmt.upper()} syntax: {reason}" + (f" ({context})" if context else "")
+        raise MapFileError([FileProblem(filename, line, column, "(syntax)", message)]) from None
+
+
+def _locate_validation(err: ErrorDetails, located: Located, filename: str) -> FileProblem:
+    loc = tuple(part for part in err["loc"] if isinstance(part, int) or "[" not in str(part))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        pos = located.position(loc, prefer_key=True)
+        message = f"unknown field {loc[-1]!r}" + _suggest(loc, located)
+    elif kind == "missing":
+        pos = located.position(loc[:-1], prefer_key=True)
+        message = f"required field {loc[-1]!r} is missing"
+    else:
+        pos = located.position(loc)
+        message = _plain(err)
+    return FileProblem(filename, pos.line, pos.column, format_path(loc), message)
+
+
+def _suggest(loc: tuple[str | int, ...], located: Located) -> str:
+    from ..model import journey as journey_module
+
+    names: set[str] = set()
+    for model in vars(journey_module).values():
+        fields = getattr(model, "model_fields", None)
+        if isinstance(fields, dict):
+            names |= set(fields)
+    close = difflib.get_close_matches(str(loc[-1]), sorted(names), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _plain(err: ErrorDetails) -> str:
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"].endswith("_type") or err["type"].endswith("_parsing"):
+        message += f" (got {_short(err.get('input'))})"
+    return message
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def map_to_data(journey: JourneyMap) -> dict[str, Any]:
+    """The map as plain JSON-compatible data, defaults left out, format version first."""
+    data = journey.model_dump(mode="json", exclude_defaults=True)
+    data.pop("journeyscope", None)
+    return {"journeyscope": 1, **data}
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_YAML_BREAKS = frozenset("\x85\u2028\u2029\r")
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style: str | None = None
+    if _YAML_BREAKS.intersection(value):
+        style = '"'  # YAML folds these line breaks unless they are escaped
+    elif "\n" in value and all(line == line.rstrip() for line in value.split("\n")):
+        style = "|" if not value.startswith(" ") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_map(journey: JourneyMap, fmt: str = "yaml") -> str:
+    """The text of a map file in ``fmt`` (``yaml`` or ``json``)."""
+    data = map_to_data(journey)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def save_map(journey: JourneyMap, path: str | os.PathLike[str]) -> Path:
+    """Write ``journey`` to ``path`` atomically (write a temporary file, then rename)."""
+    path = Path(path)
+    fmt = SUFFIXES.get(path.suffix.lower(), "yaml")
+    atomic_write_text(path, dump_map(journey, fmt))
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text so that readers see the old file or the whole new one, never half of it."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "FileProblem",
+    "MapFileError",
+    "Position",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "dump_map",
+    "load_map",
+    "map_to_data",
+    "parse_map",
+    "save_map",
+]

@@ -1,0 +1,44 @@
+"""The journey-map domain: pydantic values with no knowledge of files, storage, web or engines."""
+
+from .evidence import Condition, EvidenceRule
+from .integrity import Problem, find_problems, format_path
+from .journey import (
+    KNOWN_CHANNELS,
+    KPI,
+    Backstage,
+    ContactPreferences,
+    EmotionScale,
+    Feeling,
+    FutureState,
+    JourneyMap,
+    JourneyPath,
+    MediaShare,
+    Opportunity,
+    Persona,
+    Stage,
+    Step,
+    Touchpoint,
+)
+
+__all__ = [
+    "KNOWN_CHANNELS",
+    "KPI",
+    "Backstage",
+    "Condition",
+    "ContactPreferences",
+    "EmotionScale",
+    "EvidenceRule",
+    "Feeling",
+    "FutureState",
+    "JourneyMap",
+    "JourneyPath",
+    "MediaShare",
+    "Opportunity",
+    "Persona",
+    "Problem",
+    "Stage",
+    "Step",
+    "Touchpoint",
+    "find_problems",
+    "format_path",
+]

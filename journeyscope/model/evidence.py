@@ -1,0 +1,118 @@
+"""Evidence bindings: which customer events count as a map element happening.
+
+The shape is defined here, with no engine behind it; ``journeyscope.analytics`` gives it meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Element
+
+Operator = Literal["==", "!=", "in", "not_in", ">", ">=", "<", "<=", "exists", "glob", "regex"]
+
+_CONDITION_RE = re.compile(
+    r"^\s*(?P<attribute>[A-Za-z_][A-Za-z0-9_.]*)\s*"
+    r"(?P<op>==|!=|>=|<=|>|<|not_in|in|exists|glob|regex)\s*(?P<value>.*?)\s*$"
+)
+
+
+def _parse_scalar(text: str) -> Any:
+    """Read the value part of ``attribute op value``: a number, a [list], or a plain string."""
+    if text.startswith("[") and text.endswith("]"):
+        return [_parse_scalar(part.strip()) for part in text[1:-1].split(",") if part.strip()]
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+class Condition(Element):
+    """One attribute condition, e.g. ``channel == app`` or ``amount >= 100``.
+
+    In a map file it may be written as that one-line string or as an object.
+
+    >>> Condition.model_validate("channel == app")
+    Condition(attribute='channel', op='==', value='app')
+    >>> Condition.model_validate("region in [north, south]").value
+    ['north', 'south']
+    """
+
+    attribute: str = Field(min_length=1, description="Event or customer attribute name.")
+    op: Operator = Field(default="==", description="Comparison operator.")
+    value: Any = Field(default=None, description="Value compared against; a list for in/not_in.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if not isinstance(data, str):
+            return data
+        match = _CONDITION_RE.match(data)
+        if not match:
+            raise ValueError(
+                f"cannot read condition {data!r}: write it as 'attribute op value', "
+                "e.g. 'channel == app'"
+            )
+        value = match["value"]
+        return {
+            "attribute": match["attribute"],
+            "op": match["op"],
+            "value": None if match["op"] == "exists" else _parse_scalar(value),
+        }
+
+    @model_validator(mode="after")
+    def _check_value(self) -> Condition:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"operator {self.op!r} needs a list value, e.g. [a, b]")
+        if self.op == "regex":
+            try:
+                re.compile(str(self.value))
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {self.value!r}: {exc}") from exc
+        return self
+
+
+class EvidenceRule(Element):
+    """Events that count as evidence: one event-name test plus optional attribute conditions.
+
+    Exactly one of ``event``, ``event_in``, ``event_glob`` or ``event_regex`` is given.
+    """
+
+    event: str | None = Field(default=None, description="Event name, exact match.")
+    event_in: list[str] | None = Field(default=None, description="Any of these event names.")
+    event_glob: str | None = Field(default=None, description="Shell-style pattern: support_*.")
+    event_regex: str | None = Field(default=None, description="Regular expression (full match).")
+    where: list[Condition] = Field(
+        default_factory=list, description="Attribute conditions, all must hold."
+    )
+
+    @model_validator(mode="after")
+    def _one_name_test(self) -> EvidenceRule:
+        given = [
+            name
+            for name in ("event", "event_in", "event_glob", "event_regex")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "an evidence rule needs exactly one of event, event_in, event_glob, event_regex"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @field_validator("event_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return value

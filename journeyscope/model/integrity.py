@@ -1,0 +1,160 @@
+"""Checks that span elements: unique ids, references that resolve, scores inside the scale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .journey import JourneyMap, Stage
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem: where in the map (a field path) and what is wrong, in plain words."""
+
+    path: Loc
+    message: str
+
+    @property
+    def where(self) -> str:
+        return format_path(self.path)
+
+
+def format_path(path: Loc) -> str:
+    """``('stages', 0, 'name')`` -> ``stages[0].name``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(map)"
+
+
+def _ids(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
+    for i, persona in enumerate(m.personas):
+        yield ("personas", i, "id"), persona.id
+    yield from _stage_ids(m.stages, ("stages",))
+    if m.future:
+        yield from _stage_ids(m.future.stages, ("future", "stages"))
+    for i, path in enumerate(m.paths):
+        yield ("paths", i, "id"), path.id
+    for i, kpi in enumerate(m.kpis):
+        yield ("kpis", i, "id"), kpi.id
+
+
+def _stage_ids(stages: list[Stage], base: Loc) -> Iterator[tuple[Loc, str]]:
+    for si, stage in enumerate(stages):
+        yield (*base, si, "id"), stage.id
+        for pi, step in enumerate(stage.steps):
+            at = (*base, si, "steps", pi)
+            yield (*at, "id"), step.id
+            for ti, touchpoint in enumerate(step.touchpoints):
+                yield (*at, "touchpoints", ti, "id"), touchpoint.id
+            for oi, opportunity in enumerate(step.opportunities):
+                yield (*at, "opportunities", oi, "id"), opportunity.id
+
+
+def find_problems(m: JourneyMap) -> list[Problem]:
+    """Every cross-element problem in ``m``, each with its field path."""
+    problems: list[Problem] = []
+    seen: dict[str, Loc] = {}
+    for loc, element_id in _ids(m):
+        if element_id in seen:
+            problems.append(
+                Problem(
+                    loc,
+                    f"duplicate id {element_id!r}: already used at {format_path(seen[element_id])}",
+                )
+            )
+        else:
+            seen[element_id] = loc
+    problems += _reference_problems(m)
+    problems += _state_problems(m.stages, ("stages",), m, future=False)
+    if m.future:
+        problems += _state_problems(m.future.stages, ("future", "stages"), m, future=True)
+    return problems
+
+
+def _reference_problems(m: JourneyMap) -> list[Problem]:
+    problems: list[Problem] = []
+    steps = {step.id for _, step in m.steps()}
+    touchables = steps | {tp.id for _, tp in m.touchpoints()}
+    kpis = {kpi.id for kpi in m.kpis}
+    for i, path in enumerate(m.paths):
+        for j, ref in enumerate(path.steps):
+            if ref not in steps:
+                problems.append(_dangling(("paths", i, "steps", j), "step", ref, steps))
+    for i, kpi in enumerate(m.kpis):
+        for j, ref in enumerate(kpi.touchpoints):
+            if ref not in touchables:
+                problems.append(
+                    _dangling(("kpis", i, "touchpoints", j), "touchpoint or step", ref, touchables)
+                )
+    for loc, ref in _opportunity_kpi_refs(m):
+        if ref not in kpis:
+            problems.append(_dangling(loc, "KPI", ref, kpis))
+    return problems
+
+
+def _opportunity_kpi_refs(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
+    states = [(("stages",), m.stages)]
+    if m.future:
+        states.append((("future", "stages"), m.future.stages))
+    for base, stages in states:
+        for si, stage in enumerate(stages):
+            for pi, step in enumerate(stage.steps):
+                for oi, opportunity in enumerate(step.opportunities):
+                    for ki, ref in enumerate(opportunity.kpis):
+                        yield (*base, si, "steps", pi, "opportunities", oi, "kpis", ki), ref
+
+
+def _state_problems(stages: list[Stage], base: Loc, m: JourneyMap, future: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    personas = {p.id for p in m.personas}
+    current_stages = {s.id for s in m.stages}
+    current_steps = {step.id for _, step in m.steps()}
+    own_steps = {step.id for stage in stages for step in stage.steps}
+    scale = m.emotion_scale
+    for si, stage in enumerate(stages):
+        problems += _current_ref((*base, si, "current"), stage.current, current_stages, future)
+        for pi, step in enumerate(stage.steps):
+            at = (*base, si, "steps", pi)
+            problems += _current_ref((*at, "current"), step.current, current_steps, future)
+            for ri, ref in enumerate(step.personas):
+                if ref not in personas:
+                    problems.append(_dangling((*at, "personas", ri), "persona", ref, personas))
+            if step.alternative_to is not None and step.alternative_to not in own_steps:
+                problems.append(
+                    _dangling((*at, "alternative_to"), "step", step.alternative_to, own_steps)
+                )
+            for fi, feeling in enumerate(step.feelings):
+                if feeling.persona is not None and feeling.persona not in personas:
+                    problems.append(
+                        _dangling((*at, "feelings", fi, "persona"), "persona", feeling.persona, personas)
+                    )
+                if feeling.score is not None and not scale.min <= feeling.score <= scale.max:
+                    problems.append(
+                        Problem(
+                            (*at, "feelings", fi, "score"),
+                            f"score {feeling.score:g} is outside the emotion scale "
+                            f"{scale.min:g}..{scale.max:g}",
+                        )
+                    )
+    return problems
+
+
+def _current_ref(loc: Loc, ref: str | None, known: set[str], future: bool) -> list[Problem]:
+    if ref is None:
+        return []
+    if not future:
+        return [Problem(loc, "'current' is only used in the future state")]
+    if ref not in known:
+        return [_dangling(loc, "current-state element", ref, known)]
+    return []
+
+
+def _dangling(loc: Loc, kind: str, ref: str, known: set[str]) -> Problem:
+    hint = ", ".join(sorted(known)[:8]) or "none defined"
+    return Problem(loc, f"unknown {kind} {ref!r} (known: {hint})")

@@ -1,0 +1,72 @@
+"""Shared fixtures: the CLI runner, small maps, and the browser (Debian chromium via Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from journeyscope.model import JourneyMap
+
+DATA = Path(__file__).parent / "data"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def tiny_map_data(**overrides: Any) -> dict[str, Any]:
+    """A small valid map as plain data: two stages, three steps, one persona."""
+    data: dict[str, Any] = {
+        "id": "tiny",
+        "title": "Tiny journey",
+        "personas": [{"id": "ana", "name": "Ana"}],
+        "stages": [
+            {
+                "id": "find",
+                "name": "Find",
+                "steps": [
+                    {"id": "search", "name": "Search", "feelings": [{"score": -1}]},
+                    {"id": "compare", "name": "Compare", "feelings": [{"score": 1}]},
+                ],
+            },
+            {
+                "id": "buy",
+                "name": "Buy",
+                "steps": [{"id": "pay", "name": "Pay", "feelings": [{"score": 2}]}],
+            },
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def tiny_map() -> JourneyMap:
+    return JourneyMap.model_validate(tiny_map_data())
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Debian chromium driven by Playwright (installed by `make test`)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "browser tests need Debian's chromium: apt-get install chromium"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
