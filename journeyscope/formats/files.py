@@ -92,11 +92,14 @@ def _parse_text(text: str, filename: str, fmt: str) -> Located:
             raise MapFileError(
                 [FileProblem(filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}")]
             ) from None
+        # The data comes from the JSON parser; YAML only lends the positions, since YAML 1.1
+        # reads some valid JSON differently (raw NEL/control characters) or not at all.
         try:
-            return parse_located(text)
+            located = parse_located(text)
         except yaml.YAMLError:
-            # Valid JSON that YAML 1.1 cannot read (raw control characters): no positions.
             return Located(data)
+        located.data = data
+        return located
     try:
         return parse_located(text)
     except yaml.YAMLError as exc:

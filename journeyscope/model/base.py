@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -25,3 +25,71 @@ class Element(BaseModel):
         validate_assignment=True,
         use_enum_values=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        missing = [n for n, f in cls.model_fields.items() if not f.description and n in FIELD_HELP]
+        for name in missing:
+            cls.model_fields[name].description = FIELD_HELP[name]
+        if missing:
+            cls.model_rebuild(force=True)
+
+
+#: Plain-language meaning of fields that appear on many elements; shown in the JSON Schema and
+#: the file-format reference wherever a field does not describe itself.
+FIELD_HELP = {
+    "id": "Stable id (ASCII letters, digits, _ - .), unique in the whole map; never translate it.",
+    "name": "Name shown on the map, in the map's language.",
+    "title": "Title shown on the map.",
+    "description": "Longer text for people reading the map.",
+    "scope": "experience = one interaction; lifecycle = from first contact to churn or disposal.",
+    "language": "Language of the map's text (en, ru, he, pl...); he/ar render right to left.",
+    "emotion_scale": "The scale emotion scores use.",
+    "personas": "The typical customers this map is drawn for; each gets its own emotion curve.",
+    "stages": "The phases of the journey, in order.",
+    "paths": "Named routes through the steps (happy, unhappy, exception).",
+    "kpis": "Measures of success with targets.",
+    "future": "The future state: the journey once the gaps are closed.",
+    "quote": "Something this persona would say.",
+    "goals": "What the customer wants to achieve.",
+    "behaviours": "What this persona typically does.",
+    "needs": "What the customer needs here.",
+    "frustrations": "What annoys this persona in general.",
+    "media_mix": "Channels this persona uses, with shares.",
+    "contact": "How often, at what rhythm and when to contact this persona.",
+    "actions": "What the customer does.",
+    "touchpoints": "Where the customer meets the business here.",
+    "thoughts": "What the customer thinks.",
+    "feelings": "Emotion scores and words, per persona.",
+    "expectations": "What the customer expects to happen.",
+    "experience": "What the customer actually experiences.",
+    "pain_points": "Moments of frustration.",
+    "delights": "Moments of joy.",
+    "moment_of_truth": "A decisive moment (complaint, claim, repair, first use...).",
+    "opportunities": "Planned improvements to this step.",
+    "backstage": "Teams, systems, processes, policies and stakeholders behind it.",
+    "evidence": "Rules that say which customer events count as this element happening.",
+    "teams": "Internal teams involved.",
+    "systems": "IT systems and tools involved.",
+    "processes": "Business processes involved.",
+    "policies": "Policies and rules that shape it.",
+    "stakeholders": "Other people with a stake in it.",
+    "owner": "Who is accountable.",
+    "status": "Where the opportunity stands.",
+    "priority": "How important it is.",
+    "effort": "How much work it takes.",
+    "expected_effect": "What should change, in words or figures.",
+    "launch_date": "When the change went (or goes) live; improvement tracking compares around it.",
+    "target": "The value that counts as success.",
+    "direction": "Whether a higher or a lower value is better.",
+    "cadence": "How often the KPI is reviewed.",
+    "unit": "Unit of the KPI value (%, s, EUR...).",
+    "kind": "Kind of element (see the allowed values).",
+    "steps": "Steps, in order.",
+    "words": "Words for the feeling: curiosity, indifference, excitement, frustration...",
+    "share": "Share of contacts on this channel, 0..1.",
+    "channel": "Channel name: web, app, email, store, phone, chat, social, word_of_mouth...",
+    "persona": "Persona id this applies to; empty = all personas.",
+    "score": "Score on the map's emotion scale.",
+}
