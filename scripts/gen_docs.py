@@ -26,7 +26,8 @@ def cli_reference() -> str:
     lines = [
         "# CLI reference",
         "",
-        "Generated from the code by `scripts/gen_docs.py`; `journeyscope COMMAND --help` says the same.",
+        "Generated from the code by `scripts/gen_docs.py`;"
+        " `journeyscope COMMAND --help` says the same.",
         "",
     ]
     for name in sorted(group.commands):  # type: ignore[attr-defined]
@@ -78,7 +79,10 @@ def _object(title: str, spec: dict[str, Any]) -> list[str]:
     required = set(spec.get("required", []))
     props = spec.get("properties", {})
     if props:
-        lines += ["| field | type | required | default | meaning |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "| field | type | required | default | meaning |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for field, prop in props.items():
             default = prop.get("default", "")
             default = f"`{default}`" if default not in ("", None, [], {}) else ""

@@ -11,8 +11,30 @@ PACKAGE = Path(journeyscope.__file__).parent
 
 # layer -> our top-level modules it must never import
 FORBIDDEN = {
-    "model": {"formats", "events", "analytics", "insights", "engine", "store", "render", "web", "cli", "synth", "demo"},
-    "formats": {"events", "analytics", "insights", "engine", "store", "render", "web", "cli", "demo"},
+    "model": {
+        "formats",
+        "events",
+        "analytics",
+        "insights",
+        "engine",
+        "store",
+        "render",
+        "web",
+        "cli",
+        "synth",
+        "demo",
+    },
+    "formats": {
+        "events",
+        "analytics",
+        "insights",
+        "engine",
+        "store",
+        "render",
+        "web",
+        "cli",
+        "demo",
+    },
     "events": {"analytics", "insights", "store", "render", "web", "cli", "demo"},
     "analytics": {"insights", "store", "render", "web", "cli", "demo"},
     "insights": {"store", "render", "web", "cli", "demo"},
@@ -31,7 +53,9 @@ def _our_imports(path: Path) -> set[str]:
             if node.level:
                 base = package_parts[: len(package_parts) - node.level]
                 target = (*base, *(node.module.split(".") if node.module else ()))
-                names = [(*target, alias.name) for alias in node.names] if not node.module else [target]
+                names = (
+                    [(*target, alias.name) for alias in node.names] if not node.module else [target]
+                )
             else:
                 names = [tuple((node.module or "").split("."))]
         elif isinstance(node, ast.Import):
@@ -64,8 +88,20 @@ def test_model_does_no_io() -> None:
 
 def test_public_api_is_exact() -> None:
     exported = {name for name in dir(journeyscope) if not name.startswith("_")}
-    modules = {"model", "formats", "events", "analytics", "insights", "engine", "store", "render",
-               "web", "cli", "synth", "demo"}
+    modules = {
+        "model",
+        "formats",
+        "events",
+        "analytics",
+        "insights",
+        "engine",
+        "store",
+        "render",
+        "web",
+        "cli",
+        "synth",
+        "demo",
+    }
     assert exported - modules == set(journeyscope.__all__) - {"__version__"}
     for name in journeyscope.__all__:
         assert hasattr(journeyscope, name), name

@@ -43,7 +43,9 @@ def test_templates_lists_every_template(runner: CliRunner) -> None:
 
 def test_init_writes_the_template_and_protects_files(runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "he.yaml"
-    result = runner.invoke(app, ["init", str(target), "--template", "tour-de-farce", "--lang", "he"])
+    result = runner.invoke(
+        app, ["init", str(target), "--template", "tour-de-farce", "--lang", "he"]
+    )
     assert result.exit_code == 0
     assert load_map(target) == load_template("tour-de-farce", "he")
     again = runner.invoke(app, ["init", str(target)])

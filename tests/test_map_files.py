@@ -103,14 +103,18 @@ def test_yaml_and_json_round_trip(tmp_path: Path, tiny_map: JourneyMap) -> None:
 
 
 def test_hebrew_and_cyrillic_are_written_as_text(tmp_path: Path) -> None:
-    journey = JourneyMap.model_validate(tiny_map_data(title="מסע הלקוח — путь клиента", language="he"))
+    journey = JourneyMap.model_validate(
+        tiny_map_data(title="מסע הלקוח — путь клиента", language="he")
+    )
     path = save_map(journey, tmp_path / "he.yaml")
     text = path.read_text(encoding="utf-8")
     assert "מסע הלקוח — путь клиента" in text
     assert load_map(path) == journey
 
 
-def test_save_is_atomic_when_writing_fails(tmp_path: Path, tiny_map: JourneyMap, monkeypatch) -> None:
+def test_save_is_atomic_when_writing_fails(
+    tmp_path: Path, tiny_map: JourneyMap, monkeypatch
+) -> None:
     path = save_map(tiny_map, tmp_path / "map.yaml")
     before = path.read_bytes()
 

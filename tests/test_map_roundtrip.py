@@ -36,7 +36,12 @@ def journey_maps(draw: st.DrawFn) -> JourneyMap:
     prefix = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,6}", fullmatch=True))
     ids = (f"{prefix}-{n}" for n in range(1000))
     personas = [
-        {"id": next(ids), "name": draw(LABEL), "goals": draw(LINES), "attributes": {"age": draw(TEXT)}}
+        {
+            "id": next(ids),
+            "name": draw(LABEL),
+            "goals": draw(LINES),
+            "attributes": {"age": draw(TEXT)},
+        }
         for _ in range(draw(st.integers(0, 2)))
     ]
     persona_ids = [p["id"] for p in personas]
@@ -61,7 +66,12 @@ def journey_maps(draw: st.DrawFn) -> JourneyMap:
             }
         ]
         data["kpis"] = [
-            {"id": next(ids), "name": draw(LABEL), "target": draw(st.floats(0, 1)), "touchpoints": [steps[0]["id"]]}
+            {
+                "id": next(ids),
+                "name": draw(LABEL),
+                "target": draw(st.floats(0, 1)),
+                "touchpoints": [steps[0]["id"]],
+            }
         ]
         if draw(st.booleans()):
             data["future"] = {
@@ -71,7 +81,9 @@ def journey_maps(draw: st.DrawFn) -> JourneyMap:
                         "id": next(ids),
                         "name": draw(LABEL),
                         "current": stages[0]["id"],
-                        "steps": [{"id": next(ids), "name": draw(LABEL), "current": steps[0]["id"]}],
+                        "steps": [
+                            {"id": next(ids), "name": draw(LABEL), "current": steps[0]["id"]}
+                        ],
                     }
                 ],
             }

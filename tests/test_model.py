@@ -30,12 +30,27 @@ def test_feeling_for_persona_falls_back_to_general() -> None:
     ("mutate", "message"),
     [
         (lambda d: d["stages"][1]["steps"][0].update(id="search"), "duplicate id 'search'"),
-        (lambda d: d["stages"][0]["steps"][0]["feelings"][0].update(score=7), "outside the emotion scale"),
-        (lambda d: d.update(paths=[{"id": "p", "name": "P", "steps": ["nope"]}]), "unknown step 'nope'"),
+        (
+            lambda d: d["stages"][0]["steps"][0]["feelings"][0].update(score=7),
+            "outside the emotion scale",
+        ),
+        (
+            lambda d: d.update(paths=[{"id": "p", "name": "P", "steps": ["nope"]}]),
+            "unknown step 'nope'",
+        ),
         (lambda d: d["stages"][0]["steps"][0].update(personas=["zed"]), "unknown persona 'zed'"),
-        (lambda d: d["stages"][0]["steps"][0].update(current="pay"), "only used in the future state"),
-        (lambda d: d["stages"][0]["steps"][0].update(kind="alternative", alternative_to="x"), "unknown step 'x'"),
-        (lambda d: d.update(kpis=[{"id": "k", "name": "K", "touchpoints": ["t9"]}]), "unknown touchpoint or step 't9'"),
+        (
+            lambda d: d["stages"][0]["steps"][0].update(current="pay"),
+            "only used in the future state",
+        ),
+        (
+            lambda d: d["stages"][0]["steps"][0].update(kind="alternative", alternative_to="x"),
+            "unknown step 'x'",
+        ),
+        (
+            lambda d: d.update(kpis=[{"id": "k", "name": "K", "touchpoints": ["t9"]}]),
+            "unknown touchpoint or step 't9'",
+        ),
         (
             lambda d: d.update(future={"stages": [{"id": "f", "name": "F", "current": "gone"}]}),
             "unknown current-state element 'gone'",

@@ -48,7 +48,9 @@ def load_map(path: str | os.PathLike[str]) -> JourneyMap:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise MapFileError([FileProblem(str(path), 1, 1, "(file)", exc.strerror or str(exc))]) from exc
+        raise MapFileError(
+            [FileProblem(str(path), 1, 1, "(file)", exc.strerror or str(exc))]
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,7 +92,11 @@ def _parse_text(text: str, filename: str, fmt: str) -> Located:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise MapFileError(
-                [FileProblem(filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}")]
+                [
+                    FileProblem(
+                        filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}"
+                    )
+                ]
             ) from None
         # The data comes from the JSON parser; YAML only lends the positions, since YAML 1.1
         # reads some valid JSON differently (raw NEL/control characters) or not at all.
@@ -109,7 +115,9 @@ def _parse_text(text: str, filename: str, fmt: str) -> Located:
         context = getattr(exc, "context", None)
         context_mark = getattr(exc, "context_mark", None)
         if context and context_mark and context_mark is not mark:
-            context += f" that started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+            context += (
+                f" that started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+            )
         message = f"invalid {fmt.upper()} syntax: {reason}" + (f" ({context})" if context else "")
         raise MapFileError([FileProblem(filename, line, column, "(syntax)", message)]) from None
 

@@ -26,7 +26,9 @@ def _root() -> resources.abc.Traversable:
 
 def template_names() -> list[str]:
     return sorted(
-        entry.name for entry in _root().iterdir() if entry.is_dir() and (entry / "en.yaml").is_file()
+        entry.name
+        for entry in _root().iterdir()
+        if entry.is_dir() and (entry / "en.yaml").is_file()
     )
 
 
@@ -49,6 +51,10 @@ def list_templates(lang: str = "en") -> list[TemplateInfo]:
     infos = []
     for name in template_names():
         journey = load_template(name, lang if (_root() / name / f"{lang}.yaml").is_file() else "en")
-        langs = tuple(code for code in TEMPLATE_LANGUAGES if (_root() / name / f"{code}.yaml").is_file())
-        infos.append(TemplateInfo(name, journey.title, journey.scope, langs, journey.description or ""))
+        langs = tuple(
+            code for code in TEMPLATE_LANGUAGES if (_root() / name / f"{code}.yaml").is_file()
+        )
+        infos.append(
+            TemplateInfo(name, journey.title, journey.scope, langs, journey.description or "")
+        )
     return infos

@@ -81,6 +81,10 @@ def _reference_problems(m: JourneyMap) -> list[Problem]:
     problems: list[Problem] = []
     steps = {step.id for _, step in m.steps()}
     touchables = steps | {tp.id for _, tp in m.touchpoints()}
+    if m.future:  # a KPI may measure a touchpoint that only exists in the future state
+        future_steps = [step for stage in m.future.stages for step in stage.steps]
+        touchables |= {s.id for s in future_steps}
+        touchables |= {tp.id for s in future_steps for tp in s.touchpoints}
     kpis = {kpi.id for kpi in m.kpis}
     for i, path in enumerate(m.paths):
         for j, ref in enumerate(path.steps):
@@ -99,7 +103,7 @@ def _reference_problems(m: JourneyMap) -> list[Problem]:
 
 
 def _opportunity_kpi_refs(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
-    states = [(("stages",), m.stages)]
+    states: list[tuple[Loc, list[Stage]]] = [(("stages",), m.stages)]
     if m.future:
         states.append((("future", "stages"), m.future.stages))
     for base, stages in states:
@@ -132,7 +136,9 @@ def _state_problems(stages: list[Stage], base: Loc, m: JourneyMap, future: bool)
             for fi, feeling in enumerate(step.feelings):
                 if feeling.persona is not None and feeling.persona not in personas:
                     problems.append(
-                        _dangling((*at, "feelings", fi, "persona"), "persona", feeling.persona, personas)
+                        _dangling(
+                            (*at, "feelings", fi, "persona"), "persona", feeling.persona, personas
+                        )
                     )
                 if feeling.score is not None and not scale.min <= feeling.score <= scale.max:
                     problems.append(

@@ -1,0 +1,171 @@
+"""A standalone SVG of one map state: real shapes and text, every user string escaped."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+from .layout import (
+    COLUMN_WIDTH,
+    CURVE_HEIGHT,
+    MapLayout,
+    smooth_path,
+    wrap,
+    zero_line_y,
+)
+
+LABEL_WIDTH = 170
+LINE = 15
+GROUP_FILL = {
+    "customer": "#f8fafc",
+    "emotion": "#ffffff",
+    "insight": "#fff7ed",
+    "backstage": "#f1f5f9",
+    "evidence": "#ecfdf5",
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans Hebrew', 'DejaVu Sans', sans-serif"
+
+
+def _text(x: float, y: float, text: str, cls: str = "", anchor: str = "start") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" class="{cls}" text-anchor="{anchor}">{escape(text)}</text>'
+
+
+def svg_document(layouts: list[MapLayout]) -> str:
+    """One SVG with each layout (state) stacked vertically."""
+    parts, y = [], 0.0
+    width = LABEL_WIDTH + max(layout.width for layout in layouts)
+    for layout in layouts:
+        body, height = _state(layout, y)
+        parts.append(body)
+        y += height + 30
+    rtl = layouts[0].rtl
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y:.0f}" '
+        f'viewBox="0 0 {width} {y:.0f}" direction="{"rtl" if rtl else "ltr"}" '
+        f'font-family="{FONT}" font-size="12">'
+        "<style>.title{font-size:20px;font-weight:700}.stage{font-weight:700;fill:#fff}"
+        ".step{font-weight:600}.lane{font-weight:600;fill:#334155}.cell{fill:#1e293b}"
+        ".point{font-size:11px;font-weight:600}.mot{fill:#b45309;font-weight:700}</style>"
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{"".join(parts)}</svg>'
+    )
+
+
+def _x(layout: MapLayout, slot: int) -> float:
+    """Left edge of column ``slot`` (in map order), mirrored for right-to-left maps."""
+    if layout.rtl:
+        return (len(layout.columns) - 1 - slot) * COLUMN_WIDTH
+    return LABEL_WIDTH + slot * COLUMN_WIDTH
+
+
+def _curve_origin(layout: MapLayout) -> float:
+    return 0 if layout.rtl else LABEL_WIDTH
+
+
+def _state(layout: MapLayout, top: float) -> tuple[str, float]:
+    journey = layout.journey
+    label_x = layout.width + LABEL_WIDTH - 8 if layout.rtl else 8
+    anchor = "end" if layout.rtl else "start"
+    title = journey.title + (" — future state" if layout.state == "future" else "")
+    out = [_text(label_x, top + 26, title, "title", anchor)]
+    personas = ", ".join(p.name for p in journey.personas)
+    if personas:
+        out.append(_text(label_x, top + 46, personas, "cell", anchor))
+    y = top + 60
+    for stage, first, count in layout.stage_spans():
+        x = _x(layout, first + count - 1) if layout.rtl else _x(layout, first)
+        out.append(
+            f'<rect x="{x + 2}" y="{y}" width="{count * COLUMN_WIDTH - 4}" height="28" rx="6" '
+            f'fill="#1e3a8a"/>'
+        )
+        out.append(_text(x + count * COLUMN_WIDTH / 2, y + 19, stage.name, "stage", "middle"))
+    y += 34
+    for column in layout.columns:
+        lines = wrap(column.step.name, 26)[:3]
+        x = _x(layout, column.index)
+        kind = "" if column.step.kind == "required" else f" ({column.step.kind})"
+        for n, line in enumerate(lines):
+            text = line + (kind if n == len(lines) - 1 else "")
+            out.append(_text(x + COLUMN_WIDTH / 2, y + 14 + n * LINE, text, "step", "middle"))
+    y += 3 * LINE + 8
+    for lane in layout.lanes:
+        body, height = _lane(layout, lane.key, lane.group, y)
+        out.append(
+            f'<rect x="0" y="{y}" width="{layout.width + LABEL_WIDTH}" height="{height}" '
+            f'fill="{GROUP_FILL[lane.group]}" stroke="#e2e8f0"/>'
+        )
+        for n, line in enumerate(wrap(lane.label, 22)[:2]):
+            out.append(_text(label_x, y + 18 + n * LINE, line, "lane", anchor))
+        out.append(body)
+        y += height
+    return "".join(out), y - top
+
+
+def _lane(layout: MapLayout, key: str, group: str, y: float) -> tuple[str, float]:
+    if key == "emotion":
+        return _curve(layout, y), CURVE_HEIGHT
+    out, tallest = [], 2
+    for column in layout.columns:
+        lines = [line for item in column.cells.get(key, []) for line in [*wrap(item, 27), ""]][:-1]
+        tallest = max(tallest, len(lines))
+        x = _x(layout, column.index) + (COLUMN_WIDTH - 8 if layout.rtl else 8)
+        cls = "mot" if key == "moment_of_truth" else "cell"
+        anchor = "end" if layout.rtl else "start"
+        for n, line in enumerate(lines):
+            out.append(_text(x, y + 18 + n * LINE, line, cls, anchor))
+    return "".join(out), tallest * LINE + 14
+
+
+def _curve(layout: MapLayout, y: float) -> str:
+    origin = _curve_origin(layout)
+    out = [f'<g transform="translate({origin},{y})">']
+    zero = zero_line_y(layout.journey)
+    if zero is not None:
+        out.append(
+            f'<rect x="0" y="0" width="{layout.width}" height="{zero:.1f}" fill="#ecfdf5"/>'
+            f'<rect x="0" y="{zero:.1f}" width="{layout.width}" height="{CURVE_HEIGHT - zero:.1f}" '
+            f'fill="#fef2f2"/><line x1="0" x2="{layout.width}" y1="{zero:.1f}" y2="{zero:.1f}" '
+            'stroke="#94a3b8" stroke-dasharray="4 4"/>'
+        )
+    for number, curve in enumerate(layout.curves):
+        # alternate labels above and below so two personas with one score stay readable
+        offset = -9 if number % 2 == 0 else 18
+        out.append(
+            f'<path d="{smooth_path(curve.points)}" fill="none" stroke="{curve.color}" '
+            f'stroke-width="3" class="emotion-curve" data-persona="{escape(curve.persona or "")}"/>'
+        )
+        for point in curve.points:
+            out.append(
+                f'<circle cx="{point.x:.1f}" cy="{point.y:.1f}" r="5" fill="{curve.color}" '
+                f'class="emotion-point" data-step="{escape(point.step_id)}" '
+                f'data-persona="{escape(point.persona or "")}"/>'
+            )
+            out.append(_text(point.x, point.y + offset, point.label, "point", "middle"))
+    out.append(_legend(layout))
+    out.append("</g>")
+    return "".join(out)
+
+
+def _legend(layout: MapLayout) -> str:
+    if len(layout.curves) < 2:
+        return ""
+    out = []
+    for n, curve in enumerate(layout.curves):
+        x = 10 + n * 150
+        out.append(
+            f'<rect x="{x}" y="{CURVE_HEIGHT - 16}" width="12" height="4" fill="{curve.color}"/>'
+            + _text(x + 16, CURVE_HEIGHT - 11, curve.name, "cell")
+        )
+    return "".join(out)
+
+
+def curve_svg(layout: MapLayout) -> str:
+    """The emotion-curve lane alone, as an inline SVG element for the HTML map."""
+    inner = _curve(layout, 0).replace(
+        f'<g transform="translate({_curve_origin(layout)},0)">', "<g>", 1
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="curve" width="{layout.width}" '
+        f'height="{CURVE_HEIGHT}" viewBox="0 0 {layout.width} {CURVE_HEIGHT}" '
+        f'font-family="{FONT}" font-size="12">'
+        "<style>.point{font-size:11px;font-weight:600}.cell{fill:#1e293b}</style>"
+        f"{inner}</svg>"
+    )
