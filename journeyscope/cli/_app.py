@@ -15,6 +15,6 @@ app = typer.Typer(
 )
 
 #: Normal output.
-console = Console()
+console = Console(soft_wrap=True)
 #: Problems and progress, kept off stdout so JSON output stays clean.
 err_console = Console(stderr=True, soft_wrap=True)

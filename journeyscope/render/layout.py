@@ -5,11 +5,12 @@ HTML and SVG both draw from this view model, so the two pictures always agree.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..model import JourneyMap, Stage, Step
+from ..model import JourneyMap, Opportunity, Stage, Step
 
 State = Literal["current", "future"]
 COLUMN_WIDTH = 200
@@ -107,8 +108,11 @@ def build_layout(
     persona: str | None = None,
     step_metrics: dict[str, dict[str, str | float]] | None = None,
 ) -> MapLayout:
-    """Lay out one state of ``journey``; ``step_metrics`` (step id -> figures) adds an evidence lane."""
-    columns = []
+    """Lay out one state of ``journey``.
+
+    ``step_metrics`` (step id -> figures) adds an evidence lane.
+    """
+    columns: list[Column] = []
     for stage in stages_of(journey, state):
         for step in stage.steps:
             columns.append(Column(len(columns), stage, step, _cells(step, step_metrics)))
@@ -149,7 +153,7 @@ def _owner(owner: str | None) -> list[str]:
     return [f"Owner: {owner}"] if owner else []
 
 
-def _opportunity(opportunity) -> str:  # type: ignore[no-untyped-def]
+def _opportunity(opportunity: Opportunity) -> str:
     details = [d for d in (opportunity.owner, opportunity.status, opportunity.priority) if d]
     return opportunity.title + (f" ({', '.join(details)})" if details else "")
 
@@ -200,7 +204,7 @@ def smooth_path(points: list[CurvePoint]) -> str:
     if not ordered:
         return ""
     parts = [f"M{ordered[0].x:.1f},{ordered[0].y:.1f}"]
-    for prev, point in zip(ordered, ordered[1:], strict=False):
+    for prev, point in itertools.pairwise(ordered):
         mid = (prev.x + point.x) / 2
         parts.append(f"C{mid:.1f},{prev.y:.1f} {mid:.1f},{point.y:.1f} {point.x:.1f},{point.y:.1f}")
     return " ".join(parts)

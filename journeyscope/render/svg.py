@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
+from .labels import labels_for
 from .layout import (
     COLUMN_WIDTH,
     CURVE_HEIGHT,
@@ -22,11 +23,16 @@ GROUP_FILL = {
     "backstage": "#f1f5f9",
     "evidence": "#ecfdf5",
 }
-FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans Hebrew', 'DejaVu Sans', sans-serif"
+FONT = (
+    "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans Hebrew', 'DejaVu Sans', "
+    "sans-serif"
+)
 
 
 def _text(x: float, y: float, text: str, cls: str = "", anchor: str = "start") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" class="{cls}" text-anchor="{anchor}">{escape(text)}</text>'
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" class="{cls}" text-anchor="{anchor}">{escape(text)}</text>'
+    )
 
 
 def svg_document(layouts: list[MapLayout]) -> str:
@@ -64,7 +70,8 @@ def _state(layout: MapLayout, top: float) -> tuple[str, float]:
     journey = layout.journey
     label_x = layout.width + LABEL_WIDTH - 8 if layout.rtl else 8
     anchor = "end" if layout.rtl else "start"
-    title = journey.title + (" — future state" if layout.state == "future" else "")
+    state_name = labels_for(journey.language)["future"]
+    title = journey.title + (f" — {state_name}" if layout.state == "future" else "")
     out = [_text(label_x, top + 26, title, "title", anchor)]
     personas = ", ".join(p.name for p in journey.personas)
     if personas:
@@ -92,7 +99,8 @@ def _state(layout: MapLayout, top: float) -> tuple[str, float]:
             f'<rect x="0" y="{y}" width="{layout.width + LABEL_WIDTH}" height="{height}" '
             f'fill="{GROUP_FILL[lane.group]}" stroke="#e2e8f0"/>'
         )
-        for n, line in enumerate(wrap(lane.label, 22)[:2]):
+        label = labels_for(journey.language)["lanes"].get(lane.key, lane.label)
+        for n, line in enumerate(wrap(label, 22)[:2]):
             out.append(_text(label_x, y + 18 + n * LINE, line, "lane", anchor))
         out.append(body)
         y += height
@@ -138,7 +146,11 @@ def _curve(layout: MapLayout, y: float) -> str:
                 f'class="emotion-point" data-step="{escape(point.step_id)}" '
                 f'data-persona="{escape(point.persona or "")}"/>'
             )
-            out.append(_text(point.x, point.y + offset, point.label, "point", "middle"))
+            out.append(
+                f'<text x="{point.x:.1f}" y="{point.y + offset:.1f}" class="point" '
+                f'text-anchor="middle" direction="ltr" unicode-bidi="embed">'
+                f"{escape(point.label)}</text>"
+            )
     out.append(_legend(layout))
     out.append("</g>")
     return "".join(out)
