@@ -11,16 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from journeyscope.model import JourneyMap
+from journeyscope.render.browser import CHROMIUM_ARGS
 
 DATA = Path(__file__).parent / "data"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
