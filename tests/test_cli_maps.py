@@ -64,3 +64,9 @@ def test_demo_builds_a_workspace(runner: CliRunner, tmp_path: Path) -> None:
     assert (demo / "tour-de-farce.svg").read_text(encoding="utf-8").startswith("<svg")
     assert (demo / "tour-de-farce.png").read_bytes()[:4] == b"\x89PNG"
     assert "tour-de-farce.html" in result.stdout
+    # sample evidence: loaded with its bad rows quarantined, analysed, reported
+    analysis = json.loads((demo / "analysis.json").read_text(encoding="utf-8"))
+    assert analysis["schema"] == "journeyscope.analysis/1" and analysis["summary"]["customers"]
+    assert analysis["load"]["quarantined"] > 0 and (demo / "data" / "quarantine.csv").exists()
+    assert "Plotly" in (demo / "report.html").read_text(encoding="utf-8")
+    assert "report.html" in result.stdout

@@ -65,11 +65,17 @@ def test_templates_render_to_html_and_svg(name: str, lang: str) -> None:
     for stage in journey.stages:
         assert str(stage.name).replace("&", "&amp;") in html or stage.name in html
     personas = {c for _, s in journey.steps() for c in [f.persona for f in s.feelings]}
-    curves = max(1, len([p for p in journey.personas if p.id in personas]))
-    scored = [s.id for _, s in journey.steps() if any(f.score is not None for f in s.feelings)]
+    drawn = [p.id for p in journey.personas if p.id in personas] or [None]
+    # one point per persona curve and step where that persona (or everyone) has a score
+    expected = [
+        s.id
+        for pid in drawn
+        for _, s in journey.steps()
+        if (feeling := s.feeling_for(pid)) is not None and feeling.score is not None
+    ]
     for markup in (html, svg):
         points = _points(markup)
-        assert sorted(step for step, _ in points) == sorted(scored * curves)
+        assert sorted(step for step, _ in points) == sorted(expected)
     assert ('dir="rtl"' in html) == (lang == "he")
 
 

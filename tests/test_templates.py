@@ -54,12 +54,17 @@ def _shape(journey: JourneyMap) -> Any:
         "unit",
         "min_label",
         "max_label",
-        "formula",
     }
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in text_fields}
+            # text is translated, but a list keeps its length (a comma must not split an item)
+            return {
+                k: (len(v) if isinstance(v, list | dict) else None)
+                if k in text_fields
+                else strip(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
@@ -110,6 +115,33 @@ def test_tour_de_farce_carries_the_brief() -> None:
     ]
     assert "itinerary_email_sent" in future_rules
     assert any(kpi.cadence == "weekly" for kpi in journey.kpis)
+
+
+def test_all_scenarios_in_all_languages() -> None:
+    """The seven scenarios of brief R1 plus Tour De Farce, each in en, ru, he and pl."""
+    expected = {
+        "blog-website",
+        "support-agent",
+        "store-visit",
+        "product-use",
+        "sales-process",
+        "retail-lifecycle",
+        "lifecycle-disposal",
+        "tour-de-farce",
+    }
+    assert set(template_names()) == expected
+    for name in expected:
+        for lang in TEMPLATE_LANGUAGES:
+            assert (ROOT / name / f"{lang}.yaml").exists(), f"{name}/{lang}"
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_kpi_formulas_can_be_computed(name: str) -> None:
+    from journeyscope.analytics.kpis import kpi_sql
+
+    for kpi in load_template(name).kpis:
+        if kpi.formula:
+            kpi_sql(kpi.formula)
 
 
 def test_list_templates() -> None:

@@ -42,9 +42,18 @@ def read_map(path: Path) -> JourneyMap:
 @app.command()
 def schema(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file."),
+    analysis: bool = typer.Option(
+        False, "--analysis", help="The schema of `analyze --format json` output instead."
+    ),
 ) -> None:
-    """Print the JSON Schema of journey map files (format version 1)."""
-    text = json.dumps(map_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    """Print the JSON Schema of journey map files (format version 1), or of analysis output."""
+    if analysis:
+        from ..analytics.schema import analysis_json_schema
+
+        data = analysis_json_schema()
+    else:
+        data = map_json_schema()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -128,3 +137,5 @@ def demo(
         console.print(f"  {label:<18} {path}", highlight=False)
     if "map (HTML)" in result:
         console.print(f"\nOpen {result['map (HTML)'].resolve().as_uri()} in a browser.")
+    if "report (HTML)" in result:
+        console.print(f"Evidence: {result['report (HTML)'].resolve().as_uri()}")

@@ -193,6 +193,9 @@ class Stage(Element):
     current: Id | None = Field(
         default=None, description="Future state only: the current-state stage this one evolves."
     )
+    narration: str | None = Field(
+        default=None, description="What to say over this stage's slide in the story (a caption)."
+    )
 
 
 class JourneyPath(Element):
@@ -244,6 +247,9 @@ class JourneyMap(Element):
     paths: list[JourneyPath] = Field(default_factory=list)
     kpis: list[KPI] = Field(default_factory=list)
     future: FutureState | None = None
+    narration: str | None = Field(
+        default=None, description="What to say over the story's title slide (a caption)."
+    )
 
     @model_validator(mode="after")
     def _integrity(self, info: ValidationInfo) -> JourneyMap:

@@ -1,0 +1,179 @@
+"""Export a map for other tools: Mermaid ``journey`` diagrams, CSV (one row per step), JSON.
+
+>>> from journeyscope.model import JourneyMap
+>>> journey = JourneyMap.model_validate({"id": "m", "title": "Buying", "stages": [
+...     {"id": "s", "name": "Buy", "steps": [{"id": "pay", "name": "Pay: card",
+...      "feelings": [{"score": -3}]}]}]})
+>>> print(to_mermaid(journey), end="")
+journey
+    title Buying
+    section Buy
+      Pay - card: 1: Customer
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Literal
+
+from ..model import JourneyMap, Stage, Step
+from .files import map_to_data
+
+__all__ = ["EXPORT_FORMATS", "export_map", "to_csv", "to_json", "to_mermaid"]
+
+State = Literal["current", "future"]
+EXPORT_FORMATS = ("mermaid", "csv", "json")
+
+_LIST_LANES = (
+    "actions",
+    "thoughts",
+    "needs",
+    "expectations",
+    "experience",
+    "pain_points",
+    "delights",
+)
+_BACKSTAGE = ("teams", "systems", "processes", "policies", "stakeholders")
+
+
+def _stages(journey: JourneyMap, state: State) -> list[Stage]:
+    if state == "future":
+        if journey.future is None:
+            raise ValueError(f"map {journey.id!r} has no future state")
+        return journey.future.stages
+    return journey.stages
+
+
+def _steps(journey: JourneyMap, state: State) -> Iterator[tuple[Stage, Step]]:
+    for stage in _stages(journey, state):
+        for step in stage.steps:
+            yield stage, step
+
+
+def _mermaid_text(text: str) -> str:
+    """Mermaid ends a task name at ':' and a line at a newline or ';' — keep names on one line."""
+    return " ".join(text.replace(":", " -").replace(";", ",").replace("#", "no.").split())
+
+
+def _five_point(journey: JourneyMap, score: float | None) -> int:
+    """Mermaid scores are 1..5: map the map's emotion scale onto that range (3 when unknown)."""
+    if score is None:
+        return 3
+    low, high = journey.emotion_scale.min, journey.emotion_scale.max
+    return max(1, min(5, round(1 + 4 * (score - low) / (high - low))))
+
+
+def to_mermaid(journey: JourneyMap, state: State = "current", persona: str | None = None) -> str:
+    """A Mermaid ``journey`` diagram: sections are stages, tasks are steps, actors are personas.
+
+    Personas that feel a step differently get one task line each, since Mermaid gives a task a
+    single score.
+    """
+    names = {p.id: p.name for p in journey.personas if persona in (None, p.id)}
+    lines = ["journey", f"    title {_mermaid_text(journey.title)}"]
+    for stage in _stages(journey, state):
+        lines.append(f"    section {_mermaid_text(stage.name)}")
+        for step in stage.steps:
+            for score, actors in _scores_by_actor(journey, step, names):
+                actor_text = ", ".join(_mermaid_text(actor) for actor in actors)
+                lines.append(f"      {_mermaid_text(step.name)}: {score}: {actor_text}")
+    return "\n".join(lines) + "\n"
+
+
+def _scores_by_actor(
+    journey: JourneyMap, step: Step, names: dict[str, str]
+) -> list[tuple[int, list[str]]]:
+    actors = [pid for pid in names if not step.personas or pid in step.personas]
+    if not actors:
+        return [(_five_point(journey, _general_score(step)), ["Customer"])]
+    groups: dict[int, list[str]] = {}
+    for pid in actors:
+        score = next((f.score for f in step.feelings if f.persona == pid), _general_score(step))
+        groups.setdefault(_five_point(journey, score), []).append(names[pid])
+    return list(groups.items())
+
+
+def _general_score(step: Step) -> float | None:
+    return next((f.score for f in step.feelings if f.persona is None), None)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection); numbers stay numbers."""
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(items)
+
+
+def to_csv(journey: JourneyMap, state: State = "current") -> str:
+    """One row per step; lanes as columns; several items in a cell are on separate lines."""
+    personas = [p.id for p in journey.personas]
+    header = [
+        "stage_id", "stage", "step_id", "step", "kind", "personas", "description",
+        "touchpoints", "channels", *_LIST_LANES[:2], "emotion",
+        *(f"emotion:{pid}" for pid in personas), "feeling_words", *_LIST_LANES[2:],
+        "moment_of_truth", "opportunities", *(f"backstage_{name}" for name in _BACKSTAGE),
+        "owner", "evidence",
+    ]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for stage, step in _steps(journey, state):
+        writer.writerow([_cell(value) for value in _csv_row(stage, step, personas)])
+    return out.getvalue()
+
+
+def _csv_row(stage: Stage, step: Step, personas: list[str]) -> list[str]:
+    backstage = step.backstage
+    scores = {f.persona: f.score for f in step.feelings}
+
+    def score(key: str | None) -> str:
+        value = scores.get(key)
+        return "" if value is None else f"{value:g}"
+
+    evidence = [*step.evidence, *(rule for tp in step.touchpoints for rule in tp.evidence)]
+    return [
+        stage.id, stage.name, step.id, step.name, step.kind, ", ".join(step.personas),
+        step.description or "",
+        _lines([f"{tp.name} [{tp.channel}]" for tp in step.touchpoints]),
+        _lines(list(dict.fromkeys(tp.channel for tp in step.touchpoints))),
+        _lines(step.actions), _lines(step.thoughts), score(None),
+        *(score(pid) for pid in personas),
+        _lines([word for f in step.feelings for word in f.words]),
+        *(_lines(getattr(step, lane)) for lane in _LIST_LANES[2:]),
+        "yes" if step.moment_of_truth else "",
+        _lines([op.title for op in step.opportunities]),
+        *(_lines(getattr(backstage, name)) if backstage else "" for name in _BACKSTAGE),
+        (backstage.owner or "") if backstage else "",
+        _lines([rule.model_dump_json(exclude_defaults=True) for rule in evidence]),
+    ]  # fmt: skip
+
+
+def to_json(journey: JourneyMap) -> str:
+    """The whole map as JSON in the map-file format (loads back with ``load_map``)."""
+    return json.dumps(map_to_data(journey), ensure_ascii=False, indent=2) + "\n"
+
+
+def export_map(
+    journey: JourneyMap, fmt: str, state: State = "current", persona: str | None = None
+) -> str:
+    """Dispatch on ``fmt`` (one of :data:`EXPORT_FORMATS`)."""
+    if fmt == "mermaid":
+        return to_mermaid(journey, state, persona)
+    if fmt == "csv":
+        return to_csv(journey, state)
+    if fmt == "json":
+        return to_json(journey)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
