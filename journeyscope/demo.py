@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .formats import load_template, save_map
+from .model import JourneyMap
 
 
 def build_demo(
@@ -26,4 +27,27 @@ def build_demo(
         out["map (PNG)"] = render_file(journey, directory / "tour-de-farce.png")
     else:
         log("chromium not found: skipping the PNG (apt-get install chromium to get it)")
+    out.update(_evidence(directory, journey, log))
+    return out
+
+
+def _evidence(directory: Path, journey: JourneyMap, log: Callable[[str], None]) -> dict[str, Path]:
+    """Sample events (with a few bad rows) bound to the map, analysed, and reported."""
+    from .analytics import JourneyOptions, analyze
+    from .events import load_events
+    from .formats import atomic_write_text
+    from .render.report import render_report
+    from .synth.tour_de_farce import generate_tour_de_farce
+
+    data = generate_tour_de_farce(directory / "data", customers=3000)
+    quarantine = directory / "data" / "quarantine.csv"
+    events = load_events(data["events"], customers=data["customers"], quarantine=quarantine)
+    report = events.report
+    log(f"events loaded: {report.loaded:,} of {report.read:,}; {report.quarantined} quarantined")
+    result = analyze(events, journey, options=JourneyOptions(segment_by="persona"))
+    out = {"events": data["events"], "customers": data["customers"], "quarantine": quarantine}
+    out["analysis (JSON)"] = directory / "analysis.json"
+    atomic_write_text(out["analysis (JSON)"], result.to_json() + "\n")
+    out["report (HTML)"] = directory / "report.html"
+    atomic_write_text(out["report (HTML)"], render_report(result, journey))
     return out

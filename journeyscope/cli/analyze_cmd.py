@@ -1,1 +1,189 @@
-"""Commands: analyze_cmd (filled in by its feature)."""
+"""Command: analyze customer events against a map (or on their own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..analytics import Analysis, FunnelOptions, JourneyOptions, analyze
+from ..engine import ENGINES
+from ..events import ColumnMapping, load_events
+from ..formats import atomic_write_text
+from ._app import app, console, err_console
+from .maps_cmd import read_map
+
+
+def _when(text: str | None, option: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        err_console.print(f"{option}: cannot read {text!r} as a date/time (use 2024-05-01).")
+        raise typer.Exit(2) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@app.command(name="analyze")
+def analyze_command(
+    map_file: Path | None = typer.Argument(
+        None, help="Map file; leave out to explore raw event names as steps."
+    ),
+    events: str = typer.Option(
+        ...,
+        "--events",
+        "-e",
+        help="Events: .csv, .tsv, .parquet (file or folder), .jsonl, .xes, .xes.gz, "
+        "duckdb:FILE::TABLE or sqlite:FILE::TABLE.",
+    ),
+    customers: str | None = typer.Option(
+        None, "--customers", help="Customer attributes (segment, region, ...), same formats."
+    ),
+    mapping: list[str] = typer.Option(
+        [],
+        "--map",
+        help="Column mapping, repeatable: customer_id=COL, ts=COL, event=COL, "
+        "channel=COL, attributes=A,B, ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us.",
+    ),
+    quarantine: Path | None = typer.Option(
+        None, "--quarantine", help="Where bad rows go [default: EVENTS-NAME.quarantine.csv here]."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark."),
+    segment_by: str | None = typer.Option(
+        None, "--segment-by", help="An event/customer attribute, or 'persona'."
+    ),
+    journey_gap_days: float | None = typer.Option(
+        None, "--journey-gap-days", help="Start a new journey after this many idle days."
+    ),
+    since: str | None = typer.Option(None, "--since", help="Only events from this time (ISO)."),
+    until: str | None = typer.Option(None, "--until", help="Only events before this time."),
+    state: str = typer.Option("current", "--state", help="Bind to the current or future state."),
+    funnel: str | None = typer.Option(
+        None, "--funnel", help="Funnel steps, comma-separated [default: required steps in order]."
+    ),
+    funnel_mode: str = typer.Option("ordered", "--funnel-mode", help="ordered, strict or any."),
+    window_hours: float | None = typer.Option(
+        None, "--window-hours", help="Funnel conversion window, from the first step."
+    ),
+    top: int = typer.Option(20, "--top", help="Variants to keep per segment."),
+    collapse_repeats: bool = typer.Option(
+        False, "--collapse-repeats", help="Count A, A, B as A, B in variants and flows."
+    ),
+) -> None:
+    """Bind events to the map and compute reach, variants, flows, funnels, channel switches,
+    repeated contacts and KPIs. Bad rows are quarantined with their reason, never dropped."""
+    if fmt not in ("table", "json", "html"):
+        err_console.print("--format must be table, json or html.")
+        raise typer.Exit(2)
+    if engine not in ENGINES or funnel_mode not in ("ordered", "strict", "any"):
+        err_console.print(f"--engine must be one of {', '.join(ENGINES)}; "
+                          "--funnel-mode ordered, strict or any.")  # fmt: skip
+        raise typer.Exit(2)
+    journey = read_map(map_file) if map_file else None
+    try:
+        columns = ColumnMapping.parse_pairs(mapping)
+    except ValueError as error:
+        err_console.print(f"--map: {error}")
+        raise typer.Exit(2) from None
+    options = JourneyOptions(
+        journey_gap_days=journey_gap_days, start=_when(since, "--since"),
+        end=_when(until, "--until"), segment_by=segment_by, state=state,  # type: ignore[arg-type]
+        collapse_repeats=collapse_repeats,
+    )  # fmt: skip
+    funnel_options = None
+    if funnel:
+        window = window_hours * 3600 if window_hours is not None else None
+        steps = [s.strip() for s in funnel.split(",") if s.strip()]
+        funnel_options = FunnelOptions(steps, mode=funnel_mode, window_seconds=window)  # type: ignore[arg-type]
+    quarantine = quarantine or Path(f"{Path(events.split('::')[0]).name}.quarantine.csv")
+    result = _run(events, customers, columns, quarantine, journey, engine, options,
+                  funnel_options, top)  # fmt: skip
+    _emit(result, journey, fmt, output)
+
+
+def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path,
+         journey: Any, engine: str, options: JourneyOptions, funnel: FunnelOptions | None,
+         top: int) -> Analysis:  # fmt: skip
+    columns_text = TextColumn("{task.description}")
+    with Progress(SpinnerColumn(), columns_text, TimeElapsedColumn(), console=err_console,
+                  transient=True) as progress:  # fmt: skip
+        task = progress.add_task(f"Loading {events}", total=2)
+        try:
+            log = load_events(events, columns, customers=customers, quarantine=quarantine)
+            progress.update(task, advance=1, description="Binding and computing")
+            result = analyze(log, journey, engine=engine, options=options, funnel=funnel,
+                             top_variants=top)  # fmt: skip
+        except (ValueError, FileNotFoundError) as error:
+            progress.stop()
+            err_console.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(2) from None
+        progress.update(task, advance=1)
+    report = log.report
+    err_console.print(
+        f"Loaded {report.loaded:,} of {report.read:,} rows from {report.source}"
+        + (
+            f"; {report.quarantined:,} quarantined to {report.quarantine_file}"
+            if report.quarantined
+            else ""
+        ),
+        highlight=False,
+    )
+    for reason, count in report.reasons.items():
+        err_console.print(f"  {count:,} × {reason}", highlight=False)
+    return result
+
+
+def _emit(result: Analysis, journey: Any, fmt: str, output: Path | None) -> None:
+    if fmt == "table":
+        _print_tables(result)
+        return
+    if fmt == "json":
+        text = result.to_json() + "\n"
+    else:
+        from ..render.report import render_report
+
+        text = render_report(result, journey)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    atomic_write_text(output, text)
+    err_console.print(f"Wrote {output}", highlight=False)
+
+
+def _print_tables(result: Analysis) -> None:
+    data = result.to_dict()
+    names = {s["id"]: s["name"] for s in data["steps"]}
+    summary = data["summary"]
+    console.print(
+        f"[bold]{summary['customers']:,}[/bold] customers, {summary['journeys']:,} journeys, "
+        f"{summary['events']:,} events ({summary['mapped_share']:.0%} mapped)"
+    )
+    for problem in data["problems"]:
+        console.print(f"[yellow]{problem}[/yellow]", highlight=False)
+    if "funnel" in data:
+        table = Table("Segment", "Step", "Journeys", "From first", "From previous", "Dropped",
+                      title="Funnel")  # fmt: skip
+        for row in data["funnel"]:
+            step = names.get(row["step"], row["step"])
+            table.add_row(row["segment"], step, f"{row['journeys']:,}",
+                          f"{row['conversion']:.1%}", f"{row['step_conversion']:.1%}",
+                          f"{row['dropped']:,}")  # fmt: skip
+        console.print(table)
+    variants = Table("Segment", "#", "Variant", "Journeys", "Coverage", title="Top variants")
+    for row in [r for r in data["variants"] if r["rank"] <= 5]:
+        steps = " → ".join(names.get(s, s) for s in row["variant"])
+        variants.add_row(row["segment"], str(row["rank"]), steps, f"{row['journeys']:,}",
+                         f"{row['coverage']:.1%}")  # fmt: skip
+    console.print(variants)
+    if data["unmapped"]:
+        unmapped = Table("Event", "Customers", "Share", title="Events the map does not cover")
+        for row in data["unmapped"][:15]:
+            unmapped.add_row(row["event"], f"{row['customers']:,}", f"{row['share']:.1%}")
+        console.print(unmapped)

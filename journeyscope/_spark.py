@@ -1,0 +1,165 @@
+"""The Spark engine: the analytics SQL (DuckDB's dialect) translated by sqlglot, run by Spark.
+
+The log's DuckDB tables are exported once to Parquet in a temporary directory and registered as
+Spark temporary views with the same names (``events``, ``customers``); ``materialize`` caches
+a query's result as a temporary view. The dialect methods below spell the functions whose
+meaning or syntax differs between the engines, so both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import expressions as exp
+
+from .engine import Engine, _escape
+
+if TYPE_CHECKING:
+    from .events import EventLog
+
+__all__ = ["SparkEngine", "to_spark_sql"]
+
+_DEFAULTS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def _double_literals(node: exp.Expression) -> exp.Expression:
+    """``1.0`` is a DECIMAL in Spark (exact decimal division follows), a DOUBLE in effect in
+    DuckDB: make decimal-looking number literals doubles so results have DuckDB's types."""
+    if isinstance(node, exp.Literal) and node.is_number:
+        text = node.this
+        if any(char in text for char in ".eE") and not isinstance(node.parent, exp.Cast):
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    return node
+
+
+def to_spark_sql(sql: str) -> str:
+    """One statement of DuckDB SQL as Spark SQL.
+
+    >>> to_spark_sql("SELECT count(*) * 1.0 / 2 AS x, CAST(a AS VARCHAR) FROM t")
+    'SELECT COUNT(*) * CAST(1.0 AS DOUBLE) / 2 AS x, CAST(a AS STRING) FROM t'
+    """
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return tree.transform(_double_literals).sql(dialect="spark")
+
+
+class SparkEngine(Engine):
+    """Spark (local or a cluster) over a Parquet copy of the log's tables."""
+
+    name = "spark"
+
+    def __init__(
+        self, log: EventLog, master: str = "local[2]", config: dict[str, str] | None = None
+    ) -> None:
+        from pyspark.sql import SparkSession
+
+        settings = {**_DEFAULTS, **(config or {})}
+        builder = SparkSession.builder.master(master).appName("journeyscope")
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        shared = builder.getOrCreate()
+        shared.sparkContext.setLogLevel("ERROR")
+        # a session of our own: its temporary views (events, bound, path...) are not shared
+        # with other engines on the same Spark application
+        self.spark: Any = shared.newSession()
+        for key, value in settings.items():  # a joined application may have other values
+            if self.spark.conf.isModifiable(key):
+                self.spark.conf.set(key, value)
+        self._views: set[str] = set()
+        self._cached: dict[str, Any] = {}
+        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-")
+        tables = ["events", "customers"] if log.has_customers else ["events"]
+        for table in tables:
+            path = os.path.join(self._dir, f"{table}.parquet")
+            log.con.execute(f"COPY {table} TO '{_escape(path)}' (FORMAT parquet)")
+            self.spark.read.parquet(path).createOrReplaceTempView(table)
+            self._views.add(table)
+
+    # -- running ------------------------------------------------------------------------------
+    def _frame(self, sql: str) -> Any:
+        return self.spark.sql(to_spark_sql(sql))
+
+    def query(self, sql: str) -> pa.Table:
+        frame = self._frame(sql)
+        if hasattr(frame, "toArrow"):
+            table: pa.Table = frame.toArrow()
+        else:  # pragma: no cover - pyspark < 4
+            table = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+        return table
+
+    def execute(self, sql: str) -> None:
+        self._frame(sql).collect()
+
+    def materialize(self, name: str, sql: str) -> None:
+        frame = self._frame(sql).cache()
+        frame.count()  # compute now, as DuckDB's CREATE TABLE does
+        self.drop(name)
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+        self._views.add(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        self.drop(name)
+        self._frame(sql).createOrReplaceTempView(name)
+        self._views.add(name)
+
+    def drop(self, name: str) -> None:
+        frame = self._cached.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        self.spark.catalog.dropTempView(name)
+        self._views.discard(name)
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.spark.table(table).columns)
+
+    # -- dialect ------------------------------------------------------------------------------
+    def seconds(self, ts: str) -> str:
+        return f"(CAST(unix_micros({ts}) AS DOUBLE) / 1000000)"
+
+    def median(self, expr: str) -> str:
+        return self.quantile(expr, 0.5)
+
+    def quantile(self, expr: str, q: float) -> str:
+        # exact, interpolating like DuckDB's quantile_cont (percentile_approx is not)
+        return f"percentile({expr}, {float(q)})"
+
+    def ordered_concat(self, expr: str, order: list[str], sep: str = ",") -> str:
+        fields = ", ".join([*order, f"{expr} AS v"])
+        return (
+            f"array_join(transform(array_sort(collect_list(struct({fields}))), x -> x.v), "
+            f"'{_escape(sep)}')"
+        )
+
+    def ordered_list(self, expr: str, order: list[str]) -> str:
+        fields = ", ".join([*order, f"{expr} AS v"])
+        return f"transform(array_sort(collect_list(struct({fields}))), x -> x.v)"
+
+    def row_id(self) -> str:
+        return "monotonically_increasing_id()"
+
+    def regex_full(self, expr: str, pattern: str) -> str:
+        # written as a DuckDB literal: the translation doubles backslashes for Spark
+        return f"({expr} RLIKE '^(?:{_escape(pattern)})$')"
+
+    def to_text(self, expr: str) -> str:
+        return f"CAST({expr} AS STRING)"
+
+    def period(self, cadence: str, ts: str) -> str:
+        unit = {"daily": "DAY", "weekly": "WEEK", "monthly": "MONTH", "quarterly": "QUARTER"}
+        return f"CAST(date_trunc('{unit.get(cadence, 'YEAR')}', {ts}) AS DATE)"
+
+    def close(self) -> None:
+        """Drop this engine's views and files; the Spark session stays for others."""
+        for name in list(self._views):
+            self.drop(name)
+        shutil.rmtree(self._dir, ignore_errors=True)

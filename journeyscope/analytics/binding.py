@@ -1,0 +1,172 @@
+"""Binding: the map's evidence rules as SQL that assigns each event to a step and touchpoint.
+
+An event belongs to the first step, in map order, that one of its rules matches: a rule on a
+touchpoint assigns the touchpoint and its step; a rule on the step assigns the step (and the
+first of its touchpoints whose own rules match, if any). Events that match nothing stay in the
+log as *unmapped*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..engine import Engine
+from ..model import Condition, EvidenceRule, JourneyMap, Stage
+
+__all__ = ["Binding", "StepInfo", "bind_map", "bind_raw", "glob_to_like", "rule_sql"]
+
+State = Literal["current", "future"]
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step as analytics sees it: its place in the map and what it is called."""
+
+    id: str
+    name: str
+    stage: str
+    stage_name: str
+    index: int
+    kind: str = "required"
+    touchpoints: tuple[str, ...] = ()
+
+
+@dataclass
+class Binding:
+    """SQL expressions giving ``step`` and ``touchpoint`` per event, and the step order."""
+
+    step_sql: str
+    touchpoint_sql: str
+    steps: list[StepInfo]
+    touchpoint_names: dict[str, str] = field(default_factory=dict)
+    touchpoint_channels: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    raw: bool = False  # no map: every event name is its own step
+
+    def step(self, step_id: str) -> StepInfo:
+        for info in self.steps:
+            if info.id == step_id:
+                return info
+        raise KeyError(f"no step {step_id!r}; steps are: {', '.join(s.id for s in self.steps)}")
+
+
+def _text(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def glob_to_like(pattern: str) -> str:
+    r"""A shell pattern as a SQL LIKE pattern with ``\`` as the escape character.
+
+    >>> glob_to_like("support_*")
+    'support\\_%'
+    """
+    out = []
+    for char in pattern:
+        if char in "%_\\":
+            out.append("\\" + char)
+        elif char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> str | None:
+    name, op, value = condition.attribute, condition.op, condition.value
+    if name not in columns:
+        return None
+    col = f'"{name}"'
+    if op == "exists":
+        return f"{col} IS NOT NULL"
+    if op in ("in", "not_in"):
+        items = ", ".join(_text(item) for item in value)
+        return f"{engine.to_text(col)} {'NOT ' if op == 'not_in' else ''}IN ({items})"
+    if op == "glob":
+        return f"{engine.to_text(col)} LIKE {_text(glob_to_like(str(value)))} ESCAPE '\\'"
+    if op == "regex":
+        return engine.regex_full(engine.to_text(col), str(value))
+    sql_op = "=" if op == "==" else op
+    if isinstance(value, bool):
+        return f"lower({engine.to_text(col)}) {sql_op} {_text(str(value).lower())}"
+    if isinstance(value, int | float):
+        return f"{engine.to_number(col)} {sql_op} {value}"
+    return f"{engine.to_text(col)} {sql_op} {_text(value)}"
+
+
+def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str, list[str]]:
+    """One rule as a SQL condition, and the attributes it names that the data lacks."""
+    if rule.event is not None:
+        parts = [f"event = {_text(rule.event)}"]
+    elif rule.event_in is not None:
+        parts = [f"event IN ({', '.join(_text(e) for e in rule.event_in)})"]
+    elif rule.event_glob is not None:
+        parts = [f"event LIKE {_text(glob_to_like(rule.event_glob))} ESCAPE '\\'"]
+    else:
+        parts = [engine.regex_full("event", str(rule.event_regex))]
+    missing = []
+    for condition in rule.where:
+        sql = _condition_sql(condition, engine, columns)
+        if sql is None:
+            missing.append(condition.attribute)
+            sql = "FALSE"
+        parts.append(sql)
+    return "(" + " AND ".join(parts) + ")", missing
+
+
+def _stages(journey: JourneyMap, state: State) -> list[Stage]:
+    if state == "future":
+        if journey.future is None:
+            raise ValueError(f"map {journey.id!r} has no future state")
+        return journey.future.stages
+    return journey.stages
+
+
+def bind_map(
+    journey: JourneyMap, engine: Engine, columns: set[str], state: State = "current"
+) -> Binding:
+    """Compile the evidence rules of ``journey`` (``state``) against the available columns."""
+    step_cases: list[str] = []
+    touchpoint_cases: list[str] = []
+    binding = Binding("", "", [])
+
+    def compile_rules(rules: list[EvidenceRule], where: str) -> str | None:
+        sqls = []
+        for rule in rules:
+            sql, missing = rule_sql(rule, engine, columns)
+            sqls.append(sql)
+            binding.problems += [
+                f"{where}: no attribute {name!r} in the events or customers" for name in missing
+            ]
+        return " OR ".join(sqls) if sqls else None
+
+    for stage in _stages(journey, state):
+        for step in stage.steps:
+            binding.steps.append(
+                StepInfo(step.id, step.name, stage.id, stage.name, len(binding.steps), step.kind,
+                         tuple(tp.id for tp in step.touchpoints))
+            )  # fmt: skip
+            for tp in step.touchpoints:
+                binding.touchpoint_names[tp.id] = tp.name
+                binding.touchpoint_channels[tp.id] = tp.channel
+                sql = compile_rules(tp.evidence, f"touchpoint {tp.id}")
+                if sql:
+                    step_cases.append(f"WHEN {sql} THEN {_text(step.id)}")
+                    touchpoint_cases.append(f"WHEN {sql} THEN {_text(tp.id)}")
+            sql = compile_rules(step.evidence, f"step {step.id}")
+            if sql:
+                step_cases.append(f"WHEN {sql} THEN {_text(step.id)}")
+                touchpoint_cases.append(f"WHEN {sql} THEN NULL")
+    if not step_cases:
+        binding.problems.append("the map has no evidence rules: no event can be bound to it")
+    binding.step_sql = f"CASE {' '.join(step_cases)} END" if step_cases else "NULL"
+    binding.touchpoint_sql = f"CASE {' '.join(touchpoint_cases)} END" if step_cases else "NULL"
+    return binding
+
+
+def bind_raw(event_names: list[str]) -> Binding:
+    """No map: every event name is a step (in order of first appearance)."""
+    steps = [StepInfo(name, name, "", "", index) for index, name in enumerate(event_names)]
+    return Binding("event", "NULL", steps, raw=True)

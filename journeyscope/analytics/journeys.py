@@ -1,0 +1,270 @@
+"""Journeys: events bound to the map, split into journeys, ordered once, segmented.
+
+``prepare`` builds what every analysis reads:
+
+* ``_steps`` — the step dictionary: ``sid`` (1, 2, ... in map order), ``step`` id, ``stage``;
+* ``_cust`` — the customer dictionary: ``customer_id`` -> integer ``cid``;
+* ``bound`` — every event in the time range with its ``step``/``touchpoint`` (NULL when
+  unmapped), ``cid``, journey id ``jid``, ``t`` (seconds since the epoch) and customer
+  attributes (a view, or a table when journeys are split by inactivity);
+* ``_jseg`` — each journey's segment (only when segmenting);
+* ``path`` — the mapped events in journey order (timestamp, then ingestion order), narrow and
+  integer-coded: ``jid``, ``cid``, ``segment``, ``t``, ``seq``, ``sid``, ``touchpoint``,
+  ``channel``, the position ``pos``, the previous step ``prev_sid`` and the seconds since it
+  (``gap``), ``is_last``. This is the one ordered pass the other numbers share.
+
+Integer codes instead of text keep the sort and the hash tables small: on 10M events this
+is what makes the pass fast (see ``benchmarks/RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..engine import Engine
+from ..model import JourneyMap
+from .binding import Binding, bind_map, bind_raw, rule_sql
+
+__all__ = ["JourneyOptions", "Prepared", "prepare"]
+
+_ORDER = "ts, seq"
+JOURNEYS_PER_CUSTOMER = 100_000  # jid = cid * this + k when journeys are split by inactivity
+
+
+@dataclass(frozen=True)
+class JourneyOptions:
+    """How events become journeys.
+
+    ``journey_gap_days``: a customer's new journey starts after this many days without events
+    (None: one journey per customer). ``start``/``end``: keep events in [start, end).
+    ``segment_by``: an event or customer attribute, or ``"persona"``; numbers are then given
+    per segment value (a journey's segment is its customer's attribute, or the attribute of the
+    journey's first event). ``state``: bind to the current or the future state of the map.
+    ``collapse_repeats``: count A, A, B as A, B in variants and flows.
+    """
+
+    journey_gap_days: float | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    segment_by: str | None = None
+    state: Literal["current", "future"] = "current"
+    collapse_repeats: bool = False
+
+
+@dataclass
+class Prepared:
+    """The tables and facts every analysis module starts from."""
+
+    engine: Engine
+    binding: Binding
+    options: JourneyOptions
+    customers: int  # customers with at least one event in range
+    journeys: int
+    events: int
+    mapped_events: int
+    segments: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+
+    def step_id(self, sid: int) -> str:
+        """The step id of a code in ``path.sid``."""
+        return self.binding.steps[sid - 1].id
+
+    def sid(self, step: str) -> int:
+        """The code of a step id (KeyError naming the steps when there is none)."""
+        return self.binding.step(step).index + 1
+
+    def journey_id(self, journey: str) -> str:
+        """SQL selecting the ``jid`` of a customer id (or ``customer#k`` with windows)."""
+        customer, _, k = journey.rpartition("#") if "#" in journey else (journey, "", "1")
+        safe = customer.replace("'", "''")
+        cid = f"(SELECT cid FROM _cust WHERE customer_id = '{safe}')"
+        if self.options.journey_gap_days is None:
+            return cid
+        return f"{cid} * {JOURNEYS_PER_CUSTOMER} + {int(k)}"
+
+
+def _literal_ts(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return f"TIMESTAMPTZ '{value.astimezone(dt.UTC).isoformat()}'"
+
+
+def prepare(
+    engine: Engine,
+    journey: JourneyMap | None,
+    options: JourneyOptions,
+    has_customers: bool = False,
+) -> Prepared:
+    """Bind, window and order the events once; see the module docstring for the tables."""
+    event_columns = engine.columns("events")
+    customer_columns = engine.columns("customers") if has_customers else []
+    extra = [c for c in customer_columns if c != "customer_id" and c not in event_columns]
+    columns = set(event_columns) | set(extra)
+    if journey is None:
+        names = engine.query("SELECT event FROM events GROUP BY event ORDER BY min(seq)")
+        binding = bind_raw([str(v) for v in names.column(0).to_pylist()])
+    else:
+        binding = bind_map(journey, engine, columns, options.state)
+    _build_dictionaries(engine, binding)
+    persona = _persona_sql(engine, journey, columns)
+    _build_bound(engine, binding, options, event_columns, extra, has_customers, persona)
+    _build_segments(engine, options)
+    _build_path(engine, options)
+    customers, journeys, events = (
+        engine.query("SELECT count(DISTINCT cid), count(DISTINCT jid), count(*) FROM bound")
+        .to_pylist()[0]
+        .values()
+    )
+    prepared = Prepared(
+        engine, binding, options, customers=int(customers or 0), journeys=int(journeys or 0),
+        events=int(events or 0),
+        mapped_events=int(engine.query("SELECT count(*) AS n FROM path").column(0)[0].as_py()),
+        attributes=sorted(columns - {"customer_id", "ts", "seq", "event", "channel"}),
+    )  # fmt: skip
+    if options.segment_by:
+        values = engine.query("SELECT DISTINCT segment FROM _jseg ORDER BY segment")
+        prepared.segments = [str(v) for v in values.column(0).to_pylist()]
+    return prepared
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _build_dictionaries(engine: Engine, binding: Binding) -> None:
+    rows = ", ".join(
+        f"({info.index + 1}, {_q(info.id)}, {_q(info.stage)})" for info in binding.steps
+    )
+    values = (
+        f"SELECT * FROM (VALUES {rows}) v(sid, step, stage)"
+        if rows
+        else "SELECT 0 AS sid, '' AS step, '' AS stage WHERE 1 = 0"
+    )
+    engine.materialize("_steps", values)
+    engine.materialize(
+        "_cust",
+        f"SELECT customer_id, {engine.row_id()} AS cid FROM "
+        "(SELECT DISTINCT customer_id FROM events) c",
+    )
+
+
+def _filters(options: JourneyOptions) -> str:
+    where = []
+    if options.start:
+        where.append(f"e.ts >= {_literal_ts(options.start)}")
+    if options.end:
+        where.append(f"e.ts < {_literal_ts(options.end)}")
+    return ("WHERE " + " AND ".join(where)) if where else ""
+
+
+def _build_bound(
+    engine: Engine,
+    binding: Binding,
+    options: JourneyOptions,
+    event_columns: list[str],
+    extra: list[str],
+    has_customers: bool,
+    persona: str,
+) -> None:
+    """Events with binding, ids and attributes: a view (nothing copied) unless journeys are
+    split by inactivity, which needs a window and so a table."""
+    attrs = "".join(f', e."{c}"' for c in event_columns if c not in _CORE)
+    attrs += "".join(f', cu."{name}"' for name in extra)
+    join = "LEFT JOIN customers cu ON cu.customer_id = e.customer_id" if has_customers else ""
+    base = (
+        f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
+        f"e.channel{attrs} FROM events e JOIN _cust c ON c.customer_id = e.customer_id {join} "
+        f"{_filters(options)}"
+    )
+    jid = "cid"
+    if options.journey_gap_days is not None:
+        gap = float(options.journey_gap_days) * 86400
+        base = (
+            f"SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY cid ORDER BY {_ORDER})"
+            f" > {gap} THEN 1 ELSE 0 END AS _new FROM ({base}) b0"
+        )
+        base = (
+            "SELECT *, sum(_new) OVER (PARTITION BY cid ORDER BY ts, seq ROWS BETWEEN "
+            f"UNBOUNDED PRECEDING AND CURRENT ROW) AS _k FROM ({base}) b1"
+        )
+        jid = f"cid * {JOURNEYS_PER_CUSTOMER} + _k + 1"
+    sql = (
+        f"SELECT *, {jid} AS jid, {binding.step_sql} AS step, "
+        f"{binding.touchpoint_sql} AS touchpoint, {persona} AS _persona FROM ({base}) b"
+    )
+    if options.journey_gap_days is None:
+        engine.create_view("bound", sql)
+    else:
+        engine.materialize("bound", sql)
+
+
+_CORE = {"customer_id", "ts", "seq", "event", "channel"}
+
+
+def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: set[str]) -> str:
+    """The first persona whose segment conditions an event's row meets (NULL if none)."""
+    if journey is None or not journey.personas:
+        return "CAST(NULL AS VARCHAR)"
+    from ..model import EvidenceRule
+
+    cases = []
+    for persona in journey.personas:
+        if not persona.segment:
+            continue
+        rule = EvidenceRule(event_glob="*", where=persona.segment)
+        sql, missing = rule_sql(rule, engine, columns)
+        if not missing:
+            cases.append(f"WHEN {sql} THEN '{persona.id}'")
+    return f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
+
+
+def _build_segments(engine: Engine, options: JourneyOptions) -> None:
+    """``_jseg``: one row per journey with its segment — the attribute on its first event
+    (customer attributes are the same on every event), or its customer's persona."""
+    by = options.segment_by
+    if not by:
+        return
+    if by == "persona":
+        # a customer is a persona when any of their events meets its conditions
+        engine.materialize(
+            "_jseg",
+            "SELECT j.jid, coalesce(p.persona, '(no persona)') AS segment FROM "
+            "(SELECT DISTINCT jid, cid FROM bound) j LEFT JOIN (SELECT cid, max(_persona) AS "
+            "persona FROM bound GROUP BY cid) p ON p.cid = j.cid",
+        )
+        return
+    if by not in engine.columns("bound"):
+        raise ValueError(f"no attribute {by!r} to segment by")
+    engine.materialize(
+        "_jseg",
+        f"SELECT jid, coalesce({engine.to_text(f'{_quote(by)}')}, '(none)') AS segment FROM ("
+        f"SELECT jid, {_quote(by)}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
+        "AS _rn FROM bound) f WHERE _rn = 1",
+    )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _build_path(engine: Engine, options: JourneyOptions) -> None:
+    segment = "g.segment" if options.segment_by else "'all'"
+    join = "JOIN _jseg g ON g.jid = b.jid" if options.segment_by else ""
+    rows = (
+        f"SELECT b.jid, b.cid, {segment} AS segment, b.t, b.seq, s.sid, b.touchpoint, "
+        f"b.channel FROM bound b JOIN _steps s ON s.step = b.step {join}"
+    )
+    if options.collapse_repeats:
+        rows = (
+            "SELECT * FROM (SELECT *, lag(sid) OVER (PARTITION BY jid ORDER BY t, seq) "
+            f"AS _p FROM ({rows}) r0) r1 WHERE _p IS NULL OR _p <> sid"
+        )
+    window = "OVER (PARTITION BY jid ORDER BY t, seq)"
+    engine.materialize(
+        "path",
+        "SELECT jid, cid, segment, t, seq, sid, touchpoint, channel, "
+        f"row_number() {window} AS pos, lag(sid) {window} AS prev_sid, "
+        f"t - lag(t) {window} AS gap, lead(sid) {window} IS NULL AS is_last FROM ({rows}) r",
+    )

@@ -1,0 +1,220 @@
+"""Reach, variants and flows (directly-follows counts with times) from the ordered ``path``.
+
+Queries group by the integer step codes of ``path``; step ids are put back on the (small)
+results in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from .journeys import Prepared
+
+__all__ = ["FlowOptions", "compute_flows", "compute_reach", "compute_unmapped", "compute_variants"]
+
+START, END = "[start]", "[end]"
+
+
+def _decode(prepared: Prepared, rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    for row in rows:
+        for key in keys:
+            code = row.get(key)
+            row[key] = prepared.step_id(code) if isinstance(code, int) else code
+    return rows
+
+
+def compute_reach(prepared: Prepared) -> pa.Table:
+    """Per segment and step: customers, journeys and events; share of all customers."""
+    rows = prepared.engine.query(
+        "SELECT p.segment, p.sid AS step, count(DISTINCT p.cid) AS customers, "
+        "count(DISTINCT p.jid) AS journeys, count(*) AS events, "
+        "count(DISTINCT p.cid) * 1.0 / max(s.total) AS share "
+        "FROM path p JOIN (SELECT segment, count(DISTINCT cid) AS total FROM path "
+        "GROUP BY segment) s ON s.segment = p.segment GROUP BY p.segment, p.sid"
+    ).to_pylist()
+    rows = _decode(prepared, rows, "step")
+    rows.sort(key=lambda r: (r["segment"], -r["customers"], r["step"]))
+    return _table(rows, ["segment", "step", "customers", "journeys", "events", "share"])
+
+
+def _table(rows: list[dict[str, Any]], names: list[str]) -> pa.Table:
+    if rows:
+        return pa.Table.from_pylist(rows)
+    return pa.table({name: pa.array([], pa.string()) for name in names})
+
+
+def compute_touchpoint_reach(prepared: Prepared) -> pa.Table:
+    return prepared.engine.query(
+        "SELECT segment, touchpoint, count(DISTINCT cid) AS customers, "
+        "count(*) AS events FROM path WHERE touchpoint IS NOT NULL "
+        "GROUP BY segment, touchpoint ORDER BY segment, customers DESC, touchpoint"
+    )
+
+
+def compute_unmapped(prepared: Prepared) -> pa.Table:
+    """Event names no map element claims, with their reach (customers) and volume."""
+    return prepared.engine.query(
+        "SELECT event, count(DISTINCT cid) AS customers, count(*) AS events, "
+        f"count(DISTINCT cid) * 1.0 / {max(prepared.customers, 1)} "
+        "AS share FROM bound WHERE step IS NULL GROUP BY event ORDER BY customers DESC, event"
+    )
+
+
+def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
+    """Ordered step sequences per journey, counted: ``variant`` (list of step ids), journeys,
+    customers, ``coverage`` (share of the segment's journeys), most common first. ``top``
+    keeps the first N per segment; ``segment_variants`` is how many distinct variants the
+    segment has in all."""
+    engine = prepared.engine
+    customers = (
+        "count(DISTINCT cid)" if prepared.options.journey_gap_days is not None else "count(*)"
+    )
+    limit = f"WHERE rnk <= {int(top)}" if top is not None else ""
+    rows = engine.query(
+        f"WITH v AS (SELECT segment, jid, min(cid) AS cid, "
+        f"{engine.ordered_list('sid', ['pos'])} AS variant FROM path GROUP BY segment, jid), "
+        f"c AS (SELECT segment, variant, count(*) AS journeys, {customers} AS customers "
+        "FROM v GROUP BY segment, variant), "
+        "r AS (SELECT *, row_number() OVER (PARTITION BY segment ORDER BY journeys DESC, "
+        "variant) AS rnk, CAST(sum(journeys) OVER (PARTITION BY segment) AS BIGINT) AS total, "
+        "count(*) OVER (PARTITION BY segment) AS segment_variants FROM c) "
+        f"SELECT segment, variant, journeys, customers, rnk, total, segment_variants FROM r {limit}"
+    ).to_pylist()
+    rows.sort(key=lambda r: (r["segment"], r["rnk"]))
+    cumulative: dict[str, float] = {}
+    out = []
+    for row in rows:
+        coverage = row["journeys"] / row["total"]
+        cumulative[row["segment"]] = cumulative.get(row["segment"], 0.0) + coverage
+        out.append({
+            "segment": row["segment"], "variant": [prepared.step_id(s) for s in row["variant"]],
+            "journeys": row["journeys"], "customers": row["customers"], "rank": row["rnk"],
+            "coverage": coverage, "cumulative_coverage": cumulative[row["segment"]],
+            "segment_variants": row["segment_variants"],
+        })  # fmt: skip
+    if out:
+        return pa.Table.from_pylist(out)
+    return pa.table({"segment": pa.array([], pa.string()),
+                     "variant": pa.array([], pa.list_(pa.string()))})  # fmt: skip
+
+
+def journey_variant(prepared: Prepared, journey: str) -> list[str]:
+    """The ordered steps of one journey (a customer id, or ``id#k`` with journey windows)."""
+    rows = prepared.engine.query(
+        f"SELECT sid FROM path WHERE jid = {prepared.journey_id(journey)} ORDER BY pos"
+    )
+    return [prepared.step_id(sid) for sid in rows.column(0).to_pylist()]
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """PostHog-style path options.
+
+    ``start``/``end``: only journeys through this step, cut to begin (end) there;
+    ``min_count``: drop edges seen fewer times; ``top_steps``: keep the N busiest steps and
+    put the rest in an ``other`` bucket; ``groups``: merge steps into named groups
+    (``{"support": ["support-call", "support-chat"]}``).
+    """
+
+    start: str | None = None
+    end: str | None = None
+    min_count: int = 1
+    top_steps: int | None = None
+    groups: dict[str, list[str]] | None = None
+
+
+def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.Table:
+    """Directly-follows edges per segment: ``source`` -> ``target``, count, and the median,
+    p90 and mean seconds between them. ``[start]`` and ``[end]`` edges open and close each
+    journey, so the table draws as a Sankey diagram."""
+    options = options or FlowOptions()
+    engine = prepared.engine
+    times = (
+        f"{engine.median('gap')} AS median_seconds, {engine.quantile('gap', 0.9)} AS "
+        "p90_seconds, avg(gap) AS mean_seconds"
+    )
+    nulls = "NULL AS median_seconds, NULL AS p90_seconds, NULL AS mean_seconds"
+    plain = not (options.start or options.end or options.top_steps or options.groups)
+    if plain:  # the fast path: one grouping over the integer codes
+        rows = engine.query(
+            f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, {times} "
+            "FROM path WHERE prev_sid IS NOT NULL GROUP BY segment, prev_sid, sid "
+            f"UNION ALL SELECT segment, NULL, sid, count(*), {nulls} FROM path "
+            "WHERE pos = 1 GROUP BY segment, sid "
+            f"UNION ALL SELECT segment, sid, NULL, count(*), {nulls} FROM path "
+            "WHERE is_last GROUP BY segment, sid"
+        ).to_pylist()
+        rows = _decode(prepared, rows, "source", "target")
+        for row in rows:
+            row["source"] = row["source"] or START
+            row["target"] = row["target"] or END
+    else:
+        rows = _flows_with_options(prepared, options, times, nulls)
+    rows = [r for r in rows if r["count"] >= options.min_count]
+    rows.sort(key=lambda r: (r["segment"], -r["count"], r["source"], r["target"]))
+    names = ["segment", "source", "target", "count", "median_seconds", "p90_seconds",
+             "mean_seconds"]  # fmt: skip
+    if not rows:
+        return _table(rows, names)
+    schema = pa.schema(
+        [("segment", pa.string()), ("source", pa.string()), ("target", pa.string()),
+         ("count", pa.int64()), ("median_seconds", pa.float64()),
+         ("p90_seconds", pa.float64()), ("mean_seconds", pa.float64())]
+    )  # fmt: skip
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _flows_with_options(
+    prepared: Prepared, options: FlowOptions, times: str, nulls: str
+) -> list[dict[str, Any]]:
+    """Cut at a start/end step, rename by groups and the top-N bucket, then count edges."""
+    rows = "SELECT p.jid, p.segment, p.pos, p.sid, p.gap, s.step FROM path p "
+    rows += "JOIN _steps s ON s.sid = p.sid"
+    cut = []
+    for name, step, op in (("cs", options.start, ">="), ("ce", options.end, "<=")):
+        if step:
+            code = prepared.sid(step)
+            rows += (
+                f" JOIN (SELECT jid, min(pos) AS at FROM path WHERE sid = {code} "
+                f"GROUP BY jid) {name} ON {name}.jid = p.jid"
+            )
+            cut.append(f"p.pos {op} {name}.at")
+    rows += (" WHERE " + " AND ".join(cut)) if cut else ""
+    label = _rename_sql(prepared, options).format(c="step")
+    window = "OVER (PARTITION BY jid ORDER BY pos)"
+    ordered = (
+        f"SELECT jid, segment, pos, gap, {label} AS step, lag({label}) {window} AS prev_step, "
+        "max(pos) OVER (PARTITION BY jid) AS last_pos, "
+        f"min(pos) OVER (PARTITION BY jid) AS first_pos FROM ({rows}) r"
+    )
+    return prepared.engine.query(
+        f"WITH o AS ({ordered}) "
+        f"SELECT segment, prev_step AS source, step AS target, count(*) AS count, {times} "
+        "FROM o WHERE pos > first_pos GROUP BY segment, prev_step, step "
+        f"UNION ALL SELECT segment, '{START}', step, count(*), {nulls} "
+        "FROM o WHERE pos = first_pos GROUP BY segment, step "
+        f"UNION ALL SELECT segment, step, '{END}', count(*), {nulls} "
+        "FROM o WHERE pos = last_pos GROUP BY segment, step"
+    ).to_pylist()
+
+
+def _rename_sql(prepared: Prepared, options: FlowOptions) -> str:
+    """SQL template (``{c}`` = column) applying groups and the top-N ``other`` bucket."""
+    cases = []
+    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    for group, members in (options.groups or {}).items():
+        names = ", ".join(quote(m) for m in members)
+        cases.append(f"WHEN {{c}} IN ({names}) THEN {quote(group)}")
+    if options.top_steps:
+        busiest = prepared.engine.query(
+            "SELECT sid FROM path GROUP BY sid ORDER BY count(*) DESC, sid "
+            f"LIMIT {int(options.top_steps)}"
+        ).column(0)
+        keep = [prepared.step_id(code) for code in busiest.to_pylist()]
+        grouped = [m for ms in (options.groups or {}).values() for m in ms]
+        kept = ", ".join(quote(s) for s in [*keep, *grouped]) or "''"
+        cases.append(f"WHEN {{c}} IS NOT NULL AND {{c}} NOT IN ({kept}) THEN 'other'")
+    return f"CASE {' '.join(cases)} ELSE {{c}} END" if cases else "{c}"

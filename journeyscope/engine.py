@@ -1,0 +1,146 @@
+"""The one seam between analytics and engines: run SQL, get Arrow back.
+
+Analytics queries are written once, in DuckDB's SQL dialect, with the few functions that differ
+between engines spelled through the methods below (a table of simple mappings plus a method per
+special case). DuckDB runs them as written; the Spark engine (``journeyscope._spark``)
+translates them with sqlglot and overrides the special cases.
+
+>>> from journeyscope.events import load_events
+>>> import pandas as pd
+>>> log = load_events(pd.DataFrame({"customer_id": ["a"], "ts": ["2024-01-01"], "event": ["x"]}))
+>>> engine = connect(log)
+>>> engine.query("SELECT count(*) AS n FROM events").to_pylist()
+[{'n': 1}]
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from .events import EventLog
+
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect"]
+
+ENGINES = ("duckdb", "spark")
+
+
+class Engine:
+    """What analytics needs from an engine. Subclasses override the dialect methods they must."""
+
+    name = "abstract"
+    _names = itertools.count(1)
+
+    def query(self, sql: str) -> pa.Table:
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def materialize(self, name: str, sql: str) -> None:
+        """Store the result of ``sql`` as table ``name`` for the following queries."""
+        self.drop(name)
+        self.execute(f"CREATE TABLE {name} AS {sql}")
+
+    def create_view(self, name: str, sql: str) -> None:
+        """Name ``sql`` for the following queries without computing it now."""
+        self.drop(name)
+        self.execute(f"CREATE VIEW {name} AS {sql}")
+
+    def drop(self, name: str) -> None:
+        """Forget table or view ``name`` if it exists."""
+        raise NotImplementedError
+
+    def temp_name(self, stem: str) -> str:
+        return f"_js_{stem}_{next(self._names)}"
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.query(f"SELECT * FROM {table} LIMIT 0").schema.names)
+
+    # -- dialect: the functions that differ between engines ---------------------------------
+    def seconds(self, ts: str) -> str:
+        """Seconds since the epoch (double) of a timestamp expression."""
+        return f"epoch({ts})"
+
+    def median(self, expr: str) -> str:
+        return f"quantile_cont({expr}, 0.5)"
+
+    def quantile(self, expr: str, q: float) -> str:
+        return f"quantile_cont({expr}, {q})"
+
+    def ordered_concat(self, expr: str, order: list[str], sep: str = ",") -> str:
+        """Concatenate ``expr`` (text) over a group in the given order."""
+        return f"string_agg({expr}, '{sep}' ORDER BY {', '.join(order)})"
+
+    def ordered_list(self, expr: str, order: list[str]) -> str:
+        """The values of ``expr`` over a group as a list, in the given order."""
+        return f"list({expr} ORDER BY {', '.join(order)})"
+
+    def row_id(self) -> str:
+        """A distinct integer per row of a query (no particular order)."""
+        return "row_number() OVER ()"
+
+    def regex_full(self, expr: str, pattern: str) -> str:
+        return f"regexp_full_match({expr}, '{_escape(pattern)}')"
+
+    def to_text(self, expr: str) -> str:
+        return f"CAST({expr} AS VARCHAR)"
+
+    def to_number(self, expr: str) -> str:
+        return f"TRY_CAST({expr} AS DOUBLE)"
+
+    def period(self, cadence: str, ts: str) -> str:
+        """Start of the day/week/month/quarter/year of a timestamp, as a date."""
+        unit = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter"}
+        return f"CAST(date_trunc('{unit.get(cadence, 'year')}', {ts}) AS DATE)"
+
+    def close(self) -> None:
+        """Release what the engine holds (sessions, temporary files)."""
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
+class DuckDBEngine(Engine):
+    """The default: embedded DuckDB, spilling to disk when a log is larger than memory."""
+
+    name = "duckdb"
+
+    def __init__(self, log: EventLog, threads: int | None = None) -> None:
+        self.con = log.con
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+
+    def query(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def drop(self, name: str) -> None:
+        kinds = self.con.execute(
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary "
+            "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $1 AND NOT internal",
+            [name],
+        ).fetchall()
+        for (kind,) in kinds:
+            self.con.execute(f"DROP {kind} {name}")
+
+
+def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:
+    """An engine over the events (and customers) of ``log``.
+
+    ``engine="spark"`` starts (or joins) a Spark session; ``options`` go to it, e.g.
+    ``master="local[2]"`` or a cluster URL, and ``config={"spark.executor.memory": "8g"}``.
+    """
+    if engine == "duckdb":
+        return DuckDBEngine(log, **options)
+    if engine == "spark":
+        from ._spark import SparkEngine
+
+        return SparkEngine(log, **options)
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

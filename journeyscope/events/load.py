@@ -1,0 +1,280 @@
+"""Load customer events into the canonical table; quarantine bad rows with their reason.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"customer_id": ["a", "a", None], "ts": ["2024-05-01 10:00",
+...     "yesterday", "2024-05-01 11:00"], "event": ["visit", "buy", "visit"]})
+>>> log = load_events(frame)
+>>> log.report.loaded, log.report.quarantined, log.report.reasons
+(1, 2, {'missing customer id': 1, 'unparseable timestamp': 1})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..formats import atomic_write_text
+from .mapping import ColumnMapping
+from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
+from .sources import Reject, Source, open_source, quote
+
+__all__ = ["EventLog", "LoadReport", "load_events"]
+
+_NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
+_OFFSET = r"([zZ]|[+-]\d\d(:?\d\d)?)\s*$"
+_UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000}
+
+
+@dataclass
+class LoadReport:
+    """What a load did: rows read, loaded and quarantined, why, and where the bad rows went."""
+
+    source: str
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    quarantine_file: Path | None = None
+    customers: int = 0
+    customer_rows_quarantined: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["quarantine_file"] = str(self.quarantine_file) if self.quarantine_file else None
+        return data
+
+
+@dataclass
+class EventLog:
+    """Loaded events in a DuckDB connection: table ``events`` (canonical columns + attributes),
+    optional table ``customers``, and ``quarantine`` (the rejected rows with their reason)."""
+
+    con: duckdb.DuckDBPyConnection
+    report: LoadReport
+    attributes: list[str]
+    customer_attributes: list[str]
+
+    @property
+    def has_customers(self) -> bool:
+        return bool(self.customer_attributes) or self.report.customers > 0
+
+    def quarantined(self) -> pa.Table:
+        return self.con.sql("SELECT * FROM quarantine ORDER BY source, n").to_arrow_table()
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        self.con.execute(f"COPY events TO '{os.fspath(path)}' (FORMAT parquet)")
+
+
+def load_events(
+    source: Any,
+    mapping: ColumnMapping | None = None,
+    *,
+    customers: Any = None,
+    customer_id: str = "customer_id",
+    quarantine: str | os.PathLike[str] | None = None,
+    database: str = ":memory:",
+) -> EventLog:
+    """Read ``source`` (a file path, ``duckdb:FILE::TABLE``, ``sqlite:FILE::TABLE`` or a
+    DataFrame) into the canonical event table. Rows without a customer id, event name or a
+    readable time are quarantined with the reason; the rest load. ``customers`` optionally adds
+    a table of customer attributes (segment, region, ...) keyed by ``customer_id``."""
+    mapping = mapping or ColumnMapping()
+    con = duckdb.connect(database)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/journeyscope-duckdb'")
+    con.execute(
+        "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
+        "reason VARCHAR, record VARCHAR)"
+    )
+    opened = open_source(con, source, "raw")
+    report = LoadReport(source=opened.label)
+    attributes = _build_events(con, opened, mapping, report)
+    customer_attributes: list[str] = []
+    if customers is not None:
+        customer_attributes = _build_customers(con, customers, customer_id, report)
+    if quarantine is not None and report.quarantined + report.customer_rows_quarantined:
+        report.quarantine_file = Path(quarantine)
+        _write_quarantine(con, report.quarantine_file)
+    return EventLog(con, report, attributes, customer_attributes)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+
+
+def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
+    if name not in columns:
+        raise ValueError(
+            f"{label}: no column {name!r} for the {role}; columns are: {', '.join(columns)}. "
+            f"Map it with --map {role}=COLUMN."
+        )
+
+
+def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
+    """SQL turning the source time column into TIMESTAMPTZ (NULL when it cannot be read)."""
+    col, tz = quote(column), mapping.timezone.replace("'", "''")
+    divisor = _UNIT_DIVISOR[mapping.ts_unit]
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return col
+    if kind.startswith(("TIMESTAMP", "DATE")):
+        return f"timezone('{tz}', CAST({col} AS TIMESTAMP))"
+    if kind in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "UBIGINT", "DECIMAL"):
+        return f"to_timestamp(CAST({col} AS DOUBLE) / {divisor})"
+    text = f"trim(CAST({col} AS VARCHAR))"
+    if mapping.ts_format:
+        fmt = mapping.ts_format.replace("'", "''")
+        parsed = f"try_strptime({text}, '{fmt}')"
+        if "%z" in mapping.ts_format or "%Z" in mapping.ts_format:
+            return f"CAST({parsed} AS TIMESTAMPTZ)"
+        return f"timezone('{tz}', CAST({parsed} AS TIMESTAMP))"
+    return (
+        f"CASE WHEN regexp_matches({text}, '{_NUMBER}') "
+        f"THEN to_timestamp(TRY_CAST({text} AS DOUBLE) / {divisor}) "
+        f"WHEN regexp_matches({text}, '{_OFFSET}') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
+        f"ELSE timezone('{tz}', TRY_CAST({text} AS TIMESTAMP)) END"
+    )
+
+
+def _build_events(
+    con: duckdb.DuckDBPyConnection, opened: Source, mapping: ColumnMapping, report: LoadReport
+) -> list[str]:
+    columns = _columns(con, "raw")
+    for role in ("customer_id", "ts", "event"):
+        _require(columns, getattr(mapping, role), role, opened.label)
+    if mapping.channel and mapping.channel != "channel" and mapping.channel not in columns:
+        _require(columns, mapping.channel, "channel", opened.label)
+    channel = mapping.channel if mapping.channel in columns else None
+    used = {mapping.customer_id, mapping.ts, mapping.event, channel}
+    wanted = mapping.attributes if mapping.attributes is not None else list(columns)
+    for name in wanted:
+        _require(columns, name, "attribute", opened.label)
+    reserved = {CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, "_r", "_ts_text"}
+    attributes = [c for c in wanted if c not in used and c not in reserved]
+
+    def text(column: str) -> str:
+        """Text with empty values as NULL; text sources are trimmed, typed strings kept."""
+        value = quote(column)
+        if columns[column] != "VARCHAR":
+            value = f"CAST({value} AS VARCHAR)"
+        return f"NULLIF(trim({value}), '')" if opened.all_text else f"NULLIF({value}, '')"
+
+    ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
+    raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
+    ch = text(channel) if channel else "NULL::VARCHAR"
+    attrs = "".join(f", {quote(a)}" for a in attributes)
+    # _r: why a row cannot load (NULL when it can); _ts_text: the time as written, kept only
+    # where it could not be read, so the quarantine shows it
+    con.execute(
+        f"CREATE TABLE events AS SELECT *, CASE WHEN {CUSTOMER} IS NULL THEN 1 "
+        f"WHEN {EVENT} IS NULL THEN 2 WHEN _ts_text IS NOT NULL AND trim(_ts_text) = '' "
+        f"THEN 3 WHEN {TIMESTAMP} IS NULL AND _ts_text IS NULL THEN 3 "
+        f"WHEN {TIMESTAMP} IS NULL THEN 4 END::TINYINT AS _r FROM ("
+        f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
+        f"row_number() OVER () AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
+        f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL THEN {raw_ts} END AS _ts_text "
+        "FROM raw) r"
+    )
+    _quarantine_events(con, opened, report)
+    return attributes
+
+
+_REASONS = (
+    "CASE _r WHEN 1 THEN 'missing customer id' WHEN 2 THEN 'missing event name' "
+    "WHEN 3 THEN 'missing timestamp' WHEN 4 THEN 'unparseable timestamp' END"
+)
+
+
+def _quarantine_events(con: duckdb.DuckDBPyConnection, opened: Source, report: LoadReport) -> None:
+    rows, bad = con.execute("SELECT count(*), count(_r) FROM events").fetchall()[0]
+    report.read = rows + len(opened.rejects)
+    if bad:
+        con.execute(
+            f"INSERT INTO quarantine SELECT 'events', {SEQUENCE}, 'row ' || {SEQUENCE}, "
+            f"{_REASONS}, to_json(e)::VARCHAR FROM events e WHERE _r IS NOT NULL"
+        )
+        con.execute("DELETE FROM events WHERE _r IS NOT NULL")
+    _insert_rejects(con, "events", opened.rejects)
+    con.execute("ALTER TABLE events DROP COLUMN _r")
+    con.execute("ALTER TABLE events DROP COLUMN _ts_text")
+    reasons = con.execute(
+        "SELECT reason, count(*) FROM quarantine WHERE source = 'events' GROUP BY reason "
+        "ORDER BY count(*) DESC, reason"
+    ).fetchall()
+    report.reasons = {_short(reason): count for reason, count in reasons}
+    report.quarantined = sum(count for _, count in reasons)
+    report.loaded = report.read - report.quarantined
+
+
+def _short(reason: str) -> str:
+    """Group malformed-CSV reasons by their kind, not by their exact column counts."""
+    return reason.split(":")[0] + ")" if reason.startswith("malformed CSV row (") else reason
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: list[Reject]) -> None:
+    if rejects:
+        con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
+            [
+                (source, int(r.location.split()[-1]), r.location, r.reason, json.dumps(r.text))
+                for r in rejects
+            ],
+        )
+
+
+def _build_customers(
+    con: duckdb.DuckDBPyConnection, customers: Any, id_column: str, report: LoadReport
+) -> list[str]:
+    opened = open_source(con, customers, "raw_customers")
+    columns = _columns(con, "raw_customers")
+    _require(columns, id_column, "customer_id", opened.label)
+    others = [c for c in columns if c != id_column and c != CUSTOMER]
+    attrs = "".join(f", {quote(c)}" for c in others)
+    cid = f"NULLIF(trim(CAST({quote(id_column)} AS VARCHAR)), '')"
+    con.execute(
+        f"CREATE TABLE customers AS SELECT {cid} AS {CUSTOMER}{attrs}, "
+        "row_number() OVER () AS _n FROM raw_customers"
+    )
+    reason = (
+        f"CASE WHEN {CUSTOMER} IS NULL THEN 'missing customer id' WHEN count(*) OVER "
+        f"(PARTITION BY {CUSTOMER}) > 1 AND row_number() OVER (PARTITION BY {CUSTOMER} "
+        "ORDER BY _n) > 1 THEN 'duplicate customer id' END"
+    )
+    con.execute(
+        f"INSERT INTO quarantine SELECT 'customers', _n, 'row ' || _n, r, rec FROM ("
+        f"SELECT _n, {reason} AS r, to_json(c)::VARCHAR AS rec FROM customers c) "
+        "WHERE r IS NOT NULL"
+    )
+    _insert_rejects(con, "customers", opened.rejects)
+    con.execute(
+        "DELETE FROM customers WHERE _n IN (SELECT n FROM quarantine WHERE source = 'customers')"
+    )
+    con.execute("ALTER TABLE customers DROP COLUMN _n")
+    report.customers = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+    report.customer_rows_quarantined = con.execute(
+        "SELECT count(*) FROM quarantine WHERE source = 'customers'"
+    ).fetchall()[0][0]
+    return others
+
+
+def _write_quarantine(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """One CSV: which source, where, why, and the row as it was read (JSON)."""
+    rows = con.execute(
+        "SELECT source, location, reason, record FROM quarantine ORDER BY source, n"
+    ).fetchall()
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source", "location", "reason", "record"])
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, out.getvalue())

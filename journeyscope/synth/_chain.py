@@ -1,0 +1,166 @@
+"""The built-in Markov chain's numbers: touchpoints, channels, weights, segments.
+
+Weights are relative (each row is normalised); ``END_WEIGHTS`` is the weight of stopping after a
+touchpoint. Segment tilts multiply the weight of moving *to* a touchpoint (``END``: of stopping).
+Tuned so a customer has about ten events on average.
+"""
+
+from __future__ import annotations
+
+#: Touchpoint (event) -> channel, in a fixed order (the order of the chain's states).
+CHANNELS: dict[str, str] = {
+    "ad_click": "social",
+    "social_view": "social",
+    "newsletter_open": "email",
+    "newsletter_click": "email",
+    "organic_search": "web",
+    "home_visit": "web",
+    "app_open": "app",
+    "login": "web",
+    "search": "web",
+    "browse_category": "web",
+    "view_product": "web",
+    "compare_products": "web",
+    "read_reviews": "web",
+    "add_to_wishlist": "web",
+    "add_to_cart": "web",
+    "remove_from_cart": "web",
+    "checkout_start": "web",
+    "enter_shipping": "web",
+    "payment_failed": "web",
+    "purchase": "web",
+    "order_confirmation": "email",
+    "shipping_notice": "sms",
+    "delivery": "courier",
+    "store_visit": "store",
+    "store_purchase": "store",
+    "support_chat": "chat",
+    "support_call": "phone",
+    "support_email": "email",
+    "return_request": "web",
+    "refund": "web",
+    "review_submitted": "web",
+    "survey_response": "email",
+    "unsubscribe": "email",
+}
+
+START_WEIGHTS: dict[str, float] = {
+    "ad_click": 0.12,
+    "social_view": 0.10,
+    "newsletter_open": 0.18,
+    "organic_search": 0.20,
+    "home_visit": 0.20,
+    "app_open": 0.12,
+    "store_visit": 0.08,
+}
+
+TRANSITIONS: dict[str, dict[str, float]] = {
+    "ad_click": {"home_visit": 3, "view_product": 5, "browse_category": 2},
+    "social_view": {"ad_click": 3, "home_visit": 1, "app_open": 1},
+    "newsletter_open": {"newsletter_click": 3, "unsubscribe": 0.3, "home_visit": 0.5},
+    "newsletter_click": {"view_product": 5, "browse_category": 2, "home_visit": 1},
+    "organic_search": {"home_visit": 2, "view_product": 5, "browse_category": 2},
+    "home_visit": {
+        "search": 3,
+        "browse_category": 4,
+        "login": 1.5,
+        "view_product": 1,
+        "store_visit": 0.3,
+        "support_chat": 0.3,
+    },
+    "app_open": {"search": 2, "browse_category": 2, "view_product": 2, "login": 1},
+    "login": {"home_visit": 1, "browse_category": 1, "view_product": 1, "search": 1},
+    "search": {"view_product": 5, "search": 1.5, "browse_category": 1},
+    "browse_category": {"view_product": 5, "browse_category": 1.5, "search": 1},
+    "view_product": {
+        "view_product": 3,
+        "read_reviews": 1.5,
+        "compare_products": 1,
+        "add_to_cart": 2.2,
+        "add_to_wishlist": 0.5,
+        "browse_category": 1.5,
+        "search": 0.8,
+        "store_visit": 0.2,
+        "support_chat": 0.2,
+    },
+    "compare_products": {"view_product": 3, "add_to_cart": 1},
+    "read_reviews": {"view_product": 1.5, "add_to_cart": 1.5},
+    "add_to_wishlist": {"view_product": 1, "browse_category": 1},
+    "add_to_cart": {"checkout_start": 3, "view_product": 1.5, "remove_from_cart": 0.4},
+    "remove_from_cart": {"view_product": 1, "browse_category": 1},
+    "checkout_start": {"enter_shipping": 4, "support_chat": 0.3},
+    "enter_shipping": {"purchase": 4, "payment_failed": 0.7},
+    "payment_failed": {"purchase": 2, "support_call": 0.5, "support_chat": 0.5},
+    "purchase": {"order_confirmation": 8},
+    "order_confirmation": {"shipping_notice": 6, "support_email": 0.3},
+    "shipping_notice": {"delivery": 8, "support_call": 0.5},
+    "delivery": {
+        "review_submitted": 1,
+        "survey_response": 1.2,
+        "return_request": 0.5,
+        "support_call": 0.3,
+        "app_open": 0.5,
+        "newsletter_open": 0.5,
+    },
+    "store_visit": {"store_purchase": 2, "view_product": 0.5},
+    "store_purchase": {"survey_response": 0.8, "review_submitted": 0.3},
+    "support_chat": {
+        "support_chat": 0.4,
+        "support_call": 0.4,
+        "view_product": 0.8,
+        "checkout_start": 0.3,
+    },
+    "support_call": {"support_call": 0.4, "support_email": 0.3},
+    "support_email": {"support_email": 0.3, "support_call": 0.3},
+    "return_request": {"refund": 3, "support_call": 1, "support_email": 0.5},
+    "refund": {"survey_response": 1, "support_email": 0.3},
+    "review_submitted": {"home_visit": 0.3},
+    "survey_response": {"review_submitted": 0.2},
+    "unsubscribe": {},
+}
+
+END_WEIGHTS: dict[str, float] = {
+    "ad_click": 0.45,
+    "social_view": 1.2,
+    "newsletter_open": 1.2,
+    "newsletter_click": 0.3,
+    "organic_search": 0.3,
+    "home_visit": 0.45,
+    "app_open": 0.24,
+    "login": 0.15,
+    "search": 0.36,
+    "browse_category": 0.36,
+    "view_product": 0.66,
+    "compare_products": 0.24,
+    "read_reviews": 0.24,
+    "add_to_wishlist": 0.45,
+    "add_to_cart": 0.36,
+    "remove_from_cart": 0.45,
+    "checkout_start": 0.3,
+    "enter_shipping": 0.21,
+    "payment_failed": 0.45,
+    "purchase": 0.09,
+    "order_confirmation": 0.15,
+    "shipping_notice": 0.15,
+    "delivery": 0.9,
+    "store_visit": 0.45,
+    "store_purchase": 0.6,
+    "support_chat": 0.45,
+    "support_call": 0.45,
+    "support_email": 0.45,
+    "return_request": 0.15,
+    "refund": 0.6,
+    "review_submitted": 0.9,
+    "survey_response": 0.9,
+    "unsubscribe": 0.3,
+}
+
+#: Segment -> share of customers.
+SEGMENT_SHARES: dict[str, float] = {"new": 0.5, "returning": 0.35, "loyal": 0.15}
+
+#: Segment -> multipliers on moving to a touchpoint ("END": on stopping).
+SEGMENT_TILTS: dict[str, dict[str, float]] = {
+    "new": {"END": 1.3, "add_to_cart": 0.8, "purchase": 0.8, "login": 0.3, "app_open": 0.5},
+    "returning": {},
+    "loyal": {"END": 0.75, "add_to_cart": 1.4, "purchase": 1.2, "login": 2.0, "app_open": 2.0},
+}

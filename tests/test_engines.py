@@ -1,0 +1,254 @@
+"""The same numbers from every engine: DuckDB (the reference) against Spark in local mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from journeyscope.analytics import (
+    Exclusion,
+    FlowOptions,
+    FunnelOptions,
+    JourneyOptions,
+    Prepared,
+    analyze,
+    compute_channel_switches,
+    compute_flows,
+    compute_funnel,
+    compute_reach,
+    compute_repeats,
+    compute_time_between,
+    compute_variants,
+    prepare,
+)
+from journeyscope.engine import Engine, connect
+from journeyscope.events import load_events
+from journeyscope.formats import load_template
+
+from .test_analytics import T0, tiny_log
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+]
+
+MASTER = "local[2]"
+# small logs: one task per shuffle and no adaptive re-planning are fastest
+CONFIG = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false"}
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark application for the whole run; every engine gets a session of its own."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    from journeyscope._spark import SparkEngine
+
+    engine = SparkEngine(
+        tiny_log(), master=MASTER, config=CONFIG
+    )  # starts (or joins) the application
+    engine.close()
+    session = SparkSession.builder.getOrCreate()
+    yield session
+    session.stop()
+
+
+def _engines(log: Any, spark: Any) -> tuple[Engine, Engine]:
+    return connect(log), connect(log, "spark", master=MASTER, config=CONFIG)
+
+
+def _prepare_both(
+    log: Any, spark: Any, options: JourneyOptions | None = None
+) -> Iterator[tuple[Prepared, Prepared]]:
+    duck, sparky = _engines(log, spark)
+    options = options or JourneyOptions()
+    yield (
+        prepare(duck, None, options, log.has_customers),
+        prepare(sparky, None, options, log.has_customers),
+    )
+    sparky.close()
+
+
+@pytest.fixture(scope="module")
+def tiny(spark: Any) -> Iterator[tuple[Prepared, Prepared]]:
+    yield from _prepare_both(tiny_log(), spark)
+
+
+@pytest.fixture(scope="module")
+def synth(spark: Any) -> Iterator[tuple[Prepared, Prepared]]:
+    """A Markov log with times floored to the hour: ties everywhere, file order decides."""
+    from journeyscope.synth import generate_chunks
+
+    frame = next(generate_chunks(customers=300, seed=3)).to_pandas()
+    frame["ts"] = frame["ts"].dt.floor("h")
+    yield from _prepare_both(load_events(frame), spark)
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _key(row: dict[str, Any]) -> tuple[str, ...]:
+    """Sort key from the exact (non-float) values of a row."""
+    return tuple(repr(v) for k, v in sorted(row.items()) if not isinstance(v, float))
+
+
+def _rows(data: pa.Table | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = data.to_pylist() if isinstance(data, pa.Table) else data
+    return sorted((_plain(r) for r in rows), key=_key)
+
+
+def _is_rows(value: Any) -> bool:
+    return isinstance(value, pa.Table) or (
+        isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    )
+
+
+def assert_same(expected: Any, got: Any, where: str = "") -> None:
+    """Equal rows (in any order); floats equal up to rounding."""
+    if _is_rows(expected) and _is_rows(got):
+        want, have = _rows(expected), _rows(got)
+        assert len(want) == len(have), where
+        for a, b in zip(want, have, strict=True):
+            assert_same(a, b, where)
+    elif isinstance(expected, dict) and isinstance(got, dict):
+        assert expected.keys() == got.keys(), where
+        for key in expected:
+            assert_same(expected[key], got[key], f"{where}.{key}")
+    elif isinstance(expected, list) and isinstance(got, list):
+        assert len(expected) == len(got), where
+        for a, b in zip(expected, got, strict=True):
+            assert_same(a, b, where)
+    elif isinstance(expected, float) or isinstance(got, float):
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-9), where
+    else:
+        assert _plain(got) == _plain(expected), where
+
+
+# --- the numbers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("log", ["tiny", "synth"])
+def test_variants_flows_reach_repeats_switches(log: str, request: pytest.FixtureRequest) -> None:
+    duck, spark = request.getfixturevalue(log)
+    for compute in (compute_variants, compute_reach, compute_repeats):
+        assert_same(compute(duck), compute(spark), compute.__name__)
+    assert_same(compute_variants(duck, 3), compute_variants(spark, 3), "top variants")
+    switches = compute_channel_switches(duck), compute_channel_switches(spark)
+    assert_same(switches[0][0], switches[1][0], "channel matrix")
+    assert_same(switches[0][1], switches[1][1], "channel rates")
+    flows = compute_flows(duck), compute_flows(spark)
+    counts = [[{k: r[k] for k in ("segment", "source", "target", "count", "journeys")}
+               for r in table.to_pylist()] for table in flows]  # fmt: skip
+    assert counts[0] == counts[1]  # same order too: the sort happens in Python
+    for want, have in zip(flows[0].to_pylist(), flows[1].to_pylist(), strict=True):
+        for name in ("median_seconds", "p90_seconds", "mean_seconds"):
+            assert have[name] == pytest.approx(want[name])
+    if log == "tiny":
+        grouped = FlowOptions(start="visit", min_count=2, top_steps=3)
+        assert_same(compute_flows(duck, grouped), compute_flows(spark, grouped), "flow options")
+
+
+def test_funnels_and_time_between(tiny: tuple[Prepared, Prepared]) -> None:
+    duck, spark = tiny
+    steps = ["visit", "search", "buy"]
+    for options in (
+        FunnelOptions(steps),
+        FunnelOptions(steps, mode="strict"),
+        FunnelOptions(steps, mode="any"),
+        FunnelOptions(steps, window_seconds=86400),
+        FunnelOptions(
+            ["visit", "search", "buy", "call"],
+            optional=["buy"],
+            exclusions=[Exclusion("call", 1, 2)],
+        ),
+    ):
+        assert_same(compute_funnel(duck, options), compute_funnel(spark, options), str(options))
+    for a, b in (("visit", "buy"), ("search", "buy")):
+        assert_same(compute_time_between(duck, a, b), compute_time_between(spark, a, b), a + b)
+
+
+def test_funnels_on_ties(synth: tuple[Prepared, Prepared]) -> None:
+    duck, spark = synth
+    names = [str(r["step"]) for r in compute_reach(duck).to_pylist()][:4]
+    for options in (
+        FunnelOptions(names[:3]),
+        FunnelOptions(names[:3], mode="strict", window_seconds=3 * 86400),
+        FunnelOptions(names[:3], mode="any", window_seconds=3 * 86400),
+    ):
+        assert_same(compute_funnel(duck, options), compute_funnel(spark, options), str(options))
+    assert_same(
+        compute_time_between(duck, names[0], names[1]),
+        compute_time_between(spark, names[0], names[1]),
+    )
+
+
+def test_journey_windows_and_time_range(spark: Any) -> None:
+    options = JourneyOptions(
+        journey_gap_days=1, start=T0, end=T0 + dt.timedelta(days=20), collapse_repeats=True
+    )
+    for duck, sparky in _prepare_both(tiny_log(), spark, options):
+        assert (duck.journeys, duck.events) == (sparky.journeys, sparky.events)
+        assert_same(compute_variants(duck), compute_variants(sparky), "variants")
+        assert_same(compute_flows(duck), compute_flows(sparky), "flows")
+
+
+def test_tour_de_farce_analysis(spark: Any, tmp_path: Path) -> None:
+    from journeyscope.synth.tour_de_farce import generate_tour_de_farce
+
+    paths = generate_tour_de_farce(tmp_path, customers=300)
+    log = load_events(paths["events"], customers=paths["customers"])
+    journey = load_template("tour-de-farce")
+    options = JourneyOptions(segment_by="persona")
+    duck, sparky = _engines(log, spark)
+    try:
+        expected = analyze(log, journey, engine=duck, options=options).to_dict()
+        got = analyze(log, journey, engine=sparky, options=options).to_dict()
+    finally:
+        sparky.close()
+    assert (expected.pop("engine"), got.pop("engine")) == ("duckdb", "spark")
+    assert expected["kpis"] and expected["funnel"] and expected["stage_funnel"]
+    for key in expected:
+        assert_same(expected[key], got[key], key)
+
+
+def test_engine_seam(spark: Any) -> None:
+    frame = pd.DataFrame({"customer_id": ["a"], "ts": ["2024-01-01"], "event": ["x"]})
+    engine = connect(load_events(frame), "spark", master=MASTER, config=CONFIG)
+    try:
+        table = engine.query("SELECT ts, count(*) * 1.0 / 2 AS half FROM events GROUP BY ts")
+        assert table.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+        assert table.to_pylist() == [{"ts": dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "half": 0.5}]
+        assert {"customer_id", "ts", "event"} <= set(engine.columns("events"))
+        engine.materialize("_x", "SELECT event FROM events")
+        assert engine.query("SELECT * FROM _x").to_pylist() == [{"event": "x"}]
+        engine.drop("_x")
+        rules = [("support_*", "support_x", True), ("support_*", "supportx", False)]
+        from journeyscope.analytics.binding import glob_to_like
+
+        for pattern, text, match in rules:
+            sql = f"SELECT '{text}' LIKE '{glob_to_like(pattern)}' ESCAPE '\\' AS m"
+            assert engine.query(sql).to_pylist() == [{"m": match}]
+        regex = engine.regex_full("'a1.b'", r"a\d\.b")
+        assert engine.query(f"SELECT {regex} AS m").to_pylist() == [{"m": True}]
+    finally:
+        engine.close()

@@ -1,0 +1,211 @@
+"""Event input: every source format, column mapping, time zones, and the quarantine of bad rows."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from journeyscope.events import ColumnMapping, load_events
+
+UTC = dt.UTC
+ROWS = [
+    {"customer_id": "a", "ts": "2024-05-01 10:00:00", "event": "visit", "channel": "web"},
+    {"customer_id": "a", "ts": "2024-05-01 10:05:00", "event": "buy", "channel": "web"},
+    {"customer_id": "b", "ts": "2024-05-02 08:00:00", "event": "visit", "channel": "app"},
+]
+
+
+def _events(log: object) -> list[tuple[object, ...]]:
+    return log.con.execute(  # type: ignore[attr-defined, no-any-return]
+        "SELECT customer_id, ts, seq, event, channel FROM events ORDER BY seq"
+    ).fetchall()
+
+
+EXPECTED = [
+    ("a", dt.datetime(2024, 5, 1, 10, 0, tzinfo=UTC), 1, "visit", "web"),
+    ("a", dt.datetime(2024, 5, 1, 10, 5, tzinfo=UTC), 2, "buy", "web"),
+    ("b", dt.datetime(2024, 5, 2, 8, 0, tzinfo=UTC), 3, "visit", "app"),
+]
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "tsv", "parquet", "jsonl", "duckdb", "sqlite"])
+def test_every_file_source_loads_the_same_rows(tmp_path: Path, kind: str) -> None:
+    frame = pd.DataFrame(ROWS)
+    if kind == "csv":
+        source: str = str(_write_csv(tmp_path / "e.csv", ROWS))
+    elif kind == "tsv":
+        source = str(tmp_path / "e.tsv")
+        frame.to_csv(source, sep="\t", index=False)
+    elif kind == "parquet":
+        source = str(tmp_path / "e.parquet")
+        pq.write_table(pa.Table.from_pandas(frame), source)
+    elif kind == "jsonl":
+        source = str(tmp_path / "e.jsonl")
+        Path(source).write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    elif kind == "duckdb":
+        db = tmp_path / "e.duckdb"
+        con = duckdb.connect(str(db))
+        con.execute("CREATE TABLE clicks AS SELECT * FROM frame")
+        con.close()
+        source = f"duckdb:{db}::clicks"
+    else:
+        db = tmp_path / "e.sqlite"
+        with sqlite3.connect(db) as con3:
+            frame.to_sql("clicks", con3, index=False)
+        source = f"sqlite:{db}::clicks"
+    log = load_events(source)
+    assert _events(log) == EXPECTED
+    assert log.report.loaded == 3 and log.report.quarantined == 0
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
+def test_dataframes_load(kind: str) -> None:
+    frame = pd.DataFrame(ROWS)
+    data = {"pandas": frame, "polars": pl.from_pandas(frame), "arrow": pa.Table.from_pandas(frame)}
+    assert _events(load_events(data[kind])) == EXPECTED
+
+
+def test_xes_file_loads(tmp_path: Path) -> None:
+    xes = tmp_path / "log.xes"
+    xes.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">'
+        '<trace><string key="concept:name" value="a"/>'
+        '<event><string key="concept:name" value="visit"/><string key="channel" value="web"/>'
+        '<date key="time:timestamp" value="2024-05-01T12:00:00.000+02:00"/></event>'
+        '<event><string key="concept:name" value="buy"/><string key="channel" value="web"/>'
+        '<date key="time:timestamp" value="2024-05-01T12:05:00.000+02:00"/></event></trace>'
+        '<trace><string key="concept:name" value="b"/>'
+        '<event><string key="concept:name" value="visit"/><string key="channel" value="app"/>'
+        '<date key="time:timestamp" value="2024-05-02T08:00:00.000Z"/></event></trace></log>',
+        encoding="utf-8",
+    )
+    assert _events(load_events(xes)) == EXPECTED
+
+
+def test_column_mapping_and_time_zones(tmp_path: Path) -> None:
+    rows = [
+        {"case": "a", "when": "01.05.2024 12:00", "what": "visit", "via": "web", "amount": "5"},
+        {"case": "b", "when": "02.05.2024 10:00", "what": "visit", "via": "app", "amount": ""},
+    ]
+    path = _write_csv(tmp_path / "crm.csv", rows)
+    mapping = ColumnMapping.parse_pairs(
+        [
+            "customer_id=case",
+            "ts=when",
+            "event=what",
+            "channel=via",
+            "ts_format=%d.%m.%Y %H:%M",
+            "timezone=Europe/Warsaw",
+        ]
+    )
+    log = load_events(path, mapping)
+    got = log.con.execute("SELECT customer_id, ts, channel, amount FROM events").fetchall()
+    assert got == [
+        ("a", dt.datetime(2024, 5, 1, 10, 0, tzinfo=UTC), "web", "5"),  # CEST = UTC+2
+        ("b", dt.datetime(2024, 5, 2, 8, 0, tzinfo=UTC), "app", None),
+    ]
+    assert log.attributes == ["amount"]
+    # offsets in the text win over the zone; epoch seconds and milliseconds are read too
+    mixed = pd.DataFrame(
+        {"customer_id": ["x", "y", "z"], "event": ["e", "e", "e"],
+         "ts": ["2024-05-01T10:00:00+03:00", "1714557600", "2024-05-01T07:00:00Z"]}
+    )  # fmt: skip
+    times = load_events(mixed).con.execute("SELECT ts FROM events ORDER BY seq").fetchall()
+    assert {t for (t,) in times} == {dt.datetime(2024, 5, 1, 7, 0, tzinfo=UTC),
+                                     dt.datetime(2024, 5, 1, 10, 0, tzinfo=UTC)}  # fmt: skip
+    ms = pd.DataFrame({"customer_id": ["x"], "event": ["e"], "ts": [1714557600000]})
+    log = load_events(ms, ColumnMapping(ts_unit="ms"))
+    assert log.con.execute("SELECT ts FROM events").fetchall() == [
+        (dt.datetime(2024, 5, 1, 10, 0, tzinfo=UTC),)
+    ]
+
+
+def test_mapping_errors_name_the_columns(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "e.csv", ROWS)
+    with pytest.raises(ValueError, match=r"no column 'when' for the ts; columns are: customer_id"):
+        load_events(path, ColumnMapping(ts="when"))
+    with pytest.raises(ValueError, match="name=column"):
+        ColumnMapping.parse_pairs(["ts"])
+    with pytest.raises(FileNotFoundError):
+        load_events(tmp_path / "missing.csv")
+
+
+def test_every_bad_row_kind_is_quarantined_with_its_reason(tmp_path: Path) -> None:
+    text = (
+        "customer_id,ts,event,channel\n"
+        "a,2024-05-01 10:00:00,visit,web\n"  # good
+        ",2024-05-01 10:01:00,visit,web\n"  # missing id
+        "b,,visit,web\n"  # missing timestamp
+        "c,the day after,visit,web\n"  # unparseable timestamp
+        "d,2024-05-01 10:02:00,,web\n"  # missing event name
+        "e,2024-05-01 10:03:00\n"  # too few columns
+        "f,2024-05-01 10:04:00,visit,web,extra\n"  # too many columns
+        "g,2024-05-01 10:05:00,buy,app\n"  # good
+    )
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "bad" / "quarantine.csv"
+    log = load_events(path, quarantine=out)
+    report = log.report
+    assert (report.read, report.loaded, report.quarantined) == (8, 2, 6)
+    assert report.read == report.loaded + report.quarantined  # nothing silently dropped
+    assert report.reasons == {
+        "malformed CSV row (missing columns)": 1,
+        "malformed CSV row (too many columns)": 1,
+        "missing customer id": 1,
+        "missing event name": 1,
+        "missing timestamp": 1,
+        "unparseable timestamp": 1,
+    }
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6
+    by_reason = {row["reason"].split(" (")[0]: row for row in rows}
+    assert "the day after" in by_reason["unparseable timestamp"]["record"]
+    assert by_reason["malformed CSV row"]["location"].startswith("line ")
+    assert log.quarantined().num_rows == 6
+
+
+def test_broken_json_lines_are_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    lines = [json.dumps(ROWS[0]), "{not json", "[1, 2]", "", json.dumps(ROWS[1])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = load_events(path)
+    assert log.report.loaded == 2 and log.report.reasons == {"not a JSON object": 2}
+    locations = [r["location"] for r in log.quarantined().to_pylist()]
+    assert locations == ["line 2", "line 3"]
+
+
+def test_customers_table_and_its_bad_rows(tmp_path: Path) -> None:
+    events = _write_csv(tmp_path / "e.csv", ROWS)
+    customers = _write_csv(
+        tmp_path / "c.csv",
+        [
+            {"customer_id": "a", "segment": "solo"},
+            {"customer_id": "b", "segment": "family"},
+            {"customer_id": "", "segment": "x"},
+            {"customer_id": "a", "segment": "dup"},
+        ],
+    )
+    log = load_events(events, customers=customers)
+    assert log.report.customers == 2 and log.report.customer_rows_quarantined == 2
+    reasons = sorted(r["reason"] for r in log.quarantined().to_pylist())
+    assert reasons == ["duplicate customer id", "missing customer id"]
