@@ -1,5 +1,7 @@
 """Journeyscope: customer journey maps as code, bound to real evidence."""
 
+import sys as _sys
+
 from .formats import dump_map, list_templates, load_map, load_template, parse_map, save_map
 from .model import JourneyMap
 
@@ -15,3 +17,9 @@ __all__ = [
     "parse_map",
     "save_map",
 ]
+
+# Rich display in notebooks; outside IPython the renderer is not loaded at import time.
+if "IPython" in _sys.modules:  # pragma: no cover - exercised through tests/test_story.py
+    from .render.notebook import install_notebook_display as _install_notebook_display
+
+    _install_notebook_display()

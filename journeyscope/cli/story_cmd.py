@@ -1,1 +1,70 @@
-"""Commands: story_cmd (filled in by its feature)."""
+"""Commands: tell a map's story (slide deck, video) and publish a folder of maps as a site."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from ..formats import atomic_write_text
+from ..render import BrowserMissing
+from ..render.site import publish_site
+from ..render.story import render_story
+from ..render.video import VIDEO_FORMATS, FfmpegMissing, render_story_video
+from ._app import app, console, err_console
+from .maps_cmd import read_map
+
+STORY_FORMATS = (".html", *VIDEO_FORMATS)
+
+
+@app.command()
+def story(
+    map_file: Path = typer.Argument(..., help="Map file (.yaml, .yml, .json)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output: .html, .mp4 or .gif."),
+    seconds: float = typer.Option(
+        4.0, "--seconds", min=0.5, help="Video: how long each slide stays on screen."
+    ),
+    curve_frames: int = typer.Option(
+        18, "--curve-frames", min=2, help="Video: frames of the animated before/after curve."
+    ),
+) -> None:
+    """Tell the map as a story: a slide deck (title, one slide per stage with its current and
+    future state, the emotion curves before and after, KPI targets) or a video of it."""
+    suffix = output.suffix.lower()
+    if suffix not in STORY_FORMATS:
+        err_console.print(f"Unknown output type {output.suffix!r}: use {', '.join(STORY_FORMATS)}.")
+        raise typer.Exit(2)
+    journey = read_map(map_file)
+    started = time.monotonic()
+    if suffix == ".html":
+        atomic_write_text(output, render_story(journey))
+    else:
+        try:
+            with err_console.status(f"Recording {len(journey.stages) + 2} slides"):
+                render_story_video(journey, output, seconds=seconds, curve_frames=curve_frames)
+        except (BrowserMissing, FfmpegMissing, RuntimeError) as error:
+            err_console.print(str(error), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+    elapsed = time.monotonic() - started
+    console.print(f"Story of {map_file} -> {output} ({elapsed:.1f} s)", highlight=False)
+
+
+@app.command()
+def publish(
+    folder: Path = typer.Argument(..., help="Folder with map files (searched recursively)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder to write the site into."),
+    lang: str = typer.Option("en", "--lang", help="Language of the index page: en, ru, he, pl."),
+) -> None:
+    """Publish every map in FOLDER as a static, read-only site: an index with search, and per
+    map the rendered map, its story deck and, if an analysis sits next to it, the report."""
+    if not folder.is_dir():
+        err_console.print(f"{folder} is not a folder.")
+        raise typer.Exit(2)
+    result = publish_site(folder, output, language=lang)
+    for path, reason in result.skipped:
+        err_console.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    if not result.maps:
+        err_console.print(f"No map files found in {folder}.")
+        raise typer.Exit(2)
+    console.print(f"Published {len(result.maps)} maps -> {result.index}", highlight=False)

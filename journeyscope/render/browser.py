@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from ..formats import atomic_write_bytes
 
@@ -16,6 +20,23 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+T = TypeVar("T")
+
+
+def outside_event_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` (which uses Playwright's sync API) where no asyncio loop is running.
+
+    Jupyter, and a browser already open in this thread, run a loop that the sync API refuses
+    to start inside; then the work runs in a helper thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 class BrowserMissing(RuntimeError):
@@ -40,6 +61,10 @@ def html_to_pdf(html: str, path: Path, width: int = 1400) -> Path:
 
 
 def _print(html: str, path: Path, width: int, pdf: bool) -> Path:
+    return outside_event_loop(lambda: _print_here(html, path, width, pdf))
+
+
+def _print_here(html: str, path: Path, width: int, pdf: bool) -> Path:
     from playwright.sync_api import sync_playwright
 
     executable = _chromium()

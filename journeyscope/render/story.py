@@ -1,0 +1,117 @@
+"""The story: a self-contained slide deck told from the map.
+
+A title slide (title, personas), one slide per stage (its current state beside its future
+state and opportunities) and a closing slide (emotion curves before and after, KPI targets).
+Narration from the map file shows as each slide's caption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from ..model import KPI, JourneyMap, Opportunity, Stage, Step
+from .html import _ENV
+from .labels import labels_for
+from .story_chart import before_after_svg
+
+__all__ = ["StepView", "StoryStage", "kpi_target", "render_story", "story_stages"]
+
+
+@dataclass
+class StepView:
+    """One step as a stage slide shows it."""
+
+    name: str
+    kind: str
+    actions: list[str]
+    touchpoints: list[str]
+    emotions: list[str]
+    pain_points: list[str]
+    delights: list[str]
+
+
+@dataclass
+class StoryStage:
+    """A stage slide: the current stage, its future counterpart, the opportunities."""
+
+    stage: Stage
+    current: list[StepView]
+    future: list[StepView]
+    future_names: list[str]
+    opportunities: list[Opportunity] = field(default_factory=list)
+
+
+def _emotions(journey: JourneyMap, step: Step) -> list[str]:
+    personas: list[tuple[str | None, str]] = [(p.id, p.name) for p in journey.personas]
+    out = []
+    for persona_id, name in personas or [(None, "")]:
+        feeling = step.feeling_for(persona_id)
+        if feeling is None or feeling.score is None:
+            continue
+        words = f" {', '.join(feeling.words)}" if feeling.words else ""
+        score = f"{feeling.score:+g}" if feeling.score else "0"
+        out.append(f"{name + ': ' if name else ''}{score}{words}")
+    return out
+
+
+def _step_view(journey: JourneyMap, step: Step) -> StepView:
+    return StepView(
+        name=step.name,
+        kind=step.kind,
+        actions=list(step.actions),
+        touchpoints=[f"{tp.name} · {tp.channel}" for tp in step.touchpoints],
+        emotions=_emotions(journey, step),
+        pain_points=list(step.pain_points),
+        delights=list(step.delights),
+    )
+
+
+def story_stages(journey: JourneyMap) -> list[StoryStage]:
+    """One entry per current stage, paired with the future stages whose ``current`` names it."""
+    future = journey.future.stages if journey.future else []
+    slides = []
+    for stage in journey.stages:
+        later = [f for f in future if f.current == stage.id]
+        later_steps = [step for f in later for step in f.steps]
+        slides.append(
+            StoryStage(
+                stage=stage,
+                current=[_step_view(journey, s) for s in stage.steps],
+                future=[_step_view(journey, s) for s in later_steps],
+                future_names=[f.name for f in later if f.name != stage.name],
+                opportunities=[o for s in [*stage.steps, *later_steps] for o in s.opportunities],
+            )
+        )
+    return slides
+
+
+def kpi_target(kpi: KPI) -> str:
+    """A KPI's target as people read it: 0.3 with unit % is 30%."""
+    if kpi.target is None:
+        return "—"
+    arrow = "↓" if kpi.direction == "lower_is_better" else "↑"
+    if kpi.unit == "%" and abs(kpi.target) <= 1:
+        return f"{arrow} {kpi.target * 100:g}%"
+    return f"{arrow} {kpi.target:g}{' ' + kpi.unit if kpi.unit else ''}"
+
+
+def story_context(journey: JourneyMap) -> dict[str, Any]:
+    """Everything the deck template draws (also handy as data)."""
+    stages = story_stages(journey)
+    return {
+        "journey": journey,
+        "rtl": journey.is_rtl,
+        "labels": labels_for(journey.language),
+        "stages": stages,
+        "chart": Markup(before_after_svg(journey)),
+        "kpis": [(kpi, kpi_target(kpi)) for kpi in journey.kpis],
+        "slide_count": len(stages) + 2,
+    }
+
+
+def render_story(journey: JourneyMap) -> str:
+    """The story as one self-contained HTML slide deck (inline CSS and JS, nothing fetched)."""
+    return _ENV.get_template("story.html.j2").render(**story_context(journey))
