@@ -145,7 +145,8 @@ class SparkEngine(Engine):
         return f"transform(array_sort(collect_list(struct({fields}))), x -> x.v)"
 
     def row_id(self) -> str:
-        return "monotonically_increasing_id()"
+        # dense 1..n like DuckDB's (monotonically_increasing_id alone has gaps of 2**33)
+        return "row_number() OVER (ORDER BY monotonically_increasing_id())"
 
     def regex_full(self, expr: str, pattern: str) -> str:
         # written as a DuckDB literal: the translation doubles backslashes for Spark

@@ -9,9 +9,10 @@
   attributes (a view, or a table when journeys are split by inactivity);
 * ``_jseg`` — each journey's segment (only when segmenting);
 * ``path`` — the mapped events in journey order (timestamp, then ingestion order), narrow and
-  integer-coded: ``jid``, ``cid``, ``segment``, ``t``, ``seq``, ``sid``, ``touchpoint``,
-  ``channel``, the position ``pos``, the previous step ``prev_sid`` and the seconds since it
-  (``gap``), ``is_last``. This is the one ordered pass the other numbers share.
+  integer-coded: ``jid``, ``cid``, ``segment``, ``t``, ``sid``, ``touchpoint``, the position
+  ``pos``, the previous step ``prev_sid`` and the seconds since it (``gap``), ``is_last``.
+  This is the one ordered pass the other numbers share (a view over the table ``_path``, which
+  stores only the columns that vary).
 
 Integer codes instead of text keep the sort and the hash tables small: on 10M events this
 is what makes the pass fast (see ``benchmarks/RESULTS.md``).
@@ -111,7 +112,7 @@ def prepare(
     persona = _persona_sql(engine, journey, columns)
     _build_bound(engine, binding, options, event_columns, extra, has_customers, persona)
     _build_segments(engine, options)
-    _build_path(engine, options)
+    _build_path(engine, options, binding)
     customers, journeys, events = (
         engine.query("SELECT count(DISTINCT cid), count(DISTINCT jid), count(*) FROM bound")
         .to_pylist()[0]
@@ -145,7 +146,7 @@ def _build_dictionaries(engine: Engine, binding: Binding) -> None:
     engine.materialize("_steps", values)
     engine.materialize(
         "_cust",
-        f"SELECT customer_id, {engine.row_id()} AS cid FROM "
+        f"SELECT customer_id, CAST({engine.row_id()} AS INTEGER) AS cid FROM "
         "(SELECT DISTINCT customer_id FROM events) c",
     )
 
@@ -249,22 +250,36 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _build_path(engine: Engine, options: JourneyOptions) -> None:
-    segment = "g.segment" if options.segment_by else "'all'"
-    join = "JOIN _jseg g ON g.jid = b.jid" if options.segment_by else ""
-    rows = (
-        f"SELECT b.jid, b.cid, {segment} AS segment, b.t, b.seq, s.sid, b.touchpoint, "
-        f"b.channel FROM bound b JOIN _steps s ON s.step = b.step {join}"
-    )
+def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> None:
+    """``_path`` holds only what varies (narrow integer columns: on 10M events every byte per
+    row is 10 MB); the ``path`` view adds the constant columns back."""
+    split = options.journey_gap_days is not None
+    segmented = bool(options.segment_by)
+    touchpoints = binding.touchpoint_sql != "NULL"
+    keep = [
+        "b.jid", *(["b.cid"] if split else []), *(["g.segment"] if segmented else []),
+        "b.t", "b.seq", "s.sid", *(["b.touchpoint"] if touchpoints else []),
+    ]  # fmt: skip
+    join = "JOIN _jseg g ON g.jid = b.jid" if segmented else ""
+    rows = f"SELECT {', '.join(keep)} FROM bound b JOIN _steps s ON s.step = b.step {join}"
     if options.collapse_repeats:
         rows = (
             "SELECT * FROM (SELECT *, lag(sid) OVER (PARTITION BY jid ORDER BY t, seq) "
             f"AS _p FROM ({rows}) r0) r1 WHERE _p IS NULL OR _p <> sid"
         )
     window = "OVER (PARTITION BY jid ORDER BY t, seq)"
+    names = [column.split(".")[1] for column in keep if column not in ("b.seq",)]
     engine.materialize(
+        "_path",
+        f"SELECT {', '.join(names)}, CAST(row_number() {window} AS INTEGER) AS pos, "
+        f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap, "
+        f"lead(sid) {window} IS NULL AS is_last FROM ({rows}) r",
+    )
+    cid = "cid" if split else "jid AS cid"
+    segment = "segment" if segmented else "'all' AS segment"
+    touchpoint = "touchpoint" if touchpoints else "CAST(NULL AS VARCHAR) AS touchpoint"
+    engine.create_view(
         "path",
-        "SELECT jid, cid, segment, t, seq, sid, touchpoint, channel, "
-        f"row_number() {window} AS pos, lag(sid) {window} AS prev_sid, "
-        f"t - lag(t) {window} AS gap, lead(sid) {window} IS NULL AS is_last FROM ({rows}) r",
+        f"SELECT jid, {cid}, {segment}, t, sid, {touchpoint}, pos, prev_sid, gap, is_last "
+        "FROM _path",
     )

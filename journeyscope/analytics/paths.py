@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .journeys import Prepared
 
@@ -73,32 +74,35 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
         "count(DISTINCT cid)" if prepared.options.journey_gap_days is not None else "count(*)"
     )
     limit = f"WHERE rnk <= {int(top)}" if top is not None else ""
-    rows = engine.query(
+    table = engine.query(
         f"WITH v AS (SELECT segment, jid, min(cid) AS cid, "
         f"{engine.ordered_list('sid', ['pos'])} AS variant FROM path GROUP BY segment, jid), "
         f"c AS (SELECT segment, variant, count(*) AS journeys, {customers} AS customers "
         "FROM v GROUP BY segment, variant), "
         "r AS (SELECT *, row_number() OVER (PARTITION BY segment ORDER BY journeys DESC, "
-        "variant) AS rnk, CAST(sum(journeys) OVER (PARTITION BY segment) AS BIGINT) AS total, "
+        "variant) AS rnk, sum(journeys) OVER (PARTITION BY segment) AS total, "
+        "sum(journeys) OVER (PARTITION BY segment ORDER BY journeys DESC, variant ROWS "
+        "BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running, "
         "count(*) OVER (PARTITION BY segment) AS segment_variants FROM c) "
-        f"SELECT segment, variant, journeys, customers, rnk, total, segment_variants FROM r {limit}"
-    ).to_pylist()
-    rows.sort(key=lambda r: (r["segment"], r["rnk"]))
-    cumulative: dict[str, float] = {}
-    out = []
-    for row in rows:
-        coverage = row["journeys"] / row["total"]
-        cumulative[row["segment"]] = cumulative.get(row["segment"], 0.0) + coverage
-        out.append({
-            "segment": row["segment"], "variant": [prepared.step_id(s) for s in row["variant"]],
-            "journeys": row["journeys"], "customers": row["customers"], "rank": row["rnk"],
-            "coverage": coverage, "cumulative_coverage": cumulative[row["segment"]],
-            "segment_variants": row["segment_variants"],
-        })  # fmt: skip
-    if out:
-        return pa.Table.from_pylist(out)
-    return pa.table({"segment": pa.array([], pa.string()),
-                     "variant": pa.array([], pa.list_(pa.string()))})  # fmt: skip
+        "SELECT segment, variant, journeys, customers, rnk AS rank, "
+        "journeys * 1.0 / total AS coverage, running * 1.0 / total AS cumulative_coverage, "
+        f"segment_variants FROM r {limit} ORDER BY segment, rank"
+    )
+    return table.set_column(
+        table.schema.get_field_index("variant"), "variant", _decode_lists(prepared, table)
+    )
+
+
+def _decode_lists(prepared: Prepared, table: pa.Table) -> pa.Array:
+    """The ``variant`` lists of step codes as lists of step ids, vectorised (no Python loop
+    per row: a long log has hundreds of thousands of variants)."""
+    codes = pa.chunked_array(table.column("variant")).combine_chunks()
+    names = pa.array(["", *(info.id for info in prepared.binding.steps)], pa.string())
+    if len(codes) == 0:
+        return pa.array([], pa.list_(pa.string()))
+    ids = names.take(pc.cast(codes.flatten(), pa.int64()))
+    offsets = pc.subtract(codes.offsets, codes.offsets[0])  # a sliced array starts past 0
+    return pa.ListArray.from_arrays(offsets, ids)
 
 
 def journey_variant(prepared: Prepared, journey: str) -> list[str]:
