@@ -22,6 +22,8 @@ def run(path: Path, timer: Any, engine: str) -> dict[str, Any]:
     from _worker import FUNNEL, TOP_VARIANTS, answers
 
     with timer.phase("import"):
+        import pyarrow.compute as pc
+
         from journeyscope.analytics.funnels import FunnelOptions, compute_funnel
         from journeyscope.analytics.journeys import JourneyOptions, prepare
         from journeyscope.analytics.paths import compute_flows, compute_variants
@@ -37,13 +39,16 @@ def run(path: Path, timer: Any, engine: str) -> dict[str, Any]:
         table = compute_variants(prepared)
         # one segment ('all'); rows come most frequent first. Keep every variant tied with the
         # TOP_VARIANTS-th so the top list does not depend on how ties are broken.
-        counts = table.column("journeys").to_pylist()
-        cutoff = counts[min(TOP_VARIANTS, len(counts)) - 1] if counts else 0
-        variant_count, cases = len(counts), sum(counts)
+        journeys = table.column("journeys")
+        variant_count, cases = table.num_rows, pc.sum(journeys).as_py() or 0
+        # rows come most frequent first; only the top ones go to Python objects
+        cutoff = journeys[min(TOP_VARIANTS, variant_count) - 1].as_py() if variant_count else 0
+        top = table.filter(pc.greater_equal(journeys, cutoff))
         variants = {
             tuple(v): n
-            for v, n in zip(table.column("variant").to_pylist(), counts, strict=True)
-            if n >= cutoff
+            for v, n in zip(
+                top.column("variant").to_pylist(), top.column("journeys").to_pylist(), strict=True
+            )
         }
     with timer.phase("dfg"):
         flows = compute_flows(prepared).to_pylist()

@@ -113,11 +113,7 @@ def prepare(
     _build_bound(engine, binding, options, event_columns, extra, has_customers, persona)
     _build_segments(engine, options)
     _build_path(engine, options, binding)
-    customers, journeys, events = (
-        engine.query("SELECT count(DISTINCT cid), count(DISTINCT jid), count(*) FROM bound")
-        .to_pylist()[0]
-        .values()
-    )
+    customers, journeys, events = _totals(engine, options)
     prepared = Prepared(
         engine, binding, options, customers=int(customers or 0), journeys=int(journeys or 0),
         events=int(events or 0),
@@ -128,6 +124,24 @@ def prepare(
         values = engine.query("SELECT DISTINCT segment FROM _jseg ORDER BY segment")
         prepared.segments = [str(v) for v in values.column(0).to_pylist()]
     return prepared
+
+
+def _totals(engine: Engine, options: JourneyOptions) -> tuple[int, int, int]:
+    """Customers, journeys and events in range; without a time range the dictionaries already
+    know (saves a pass over every event)."""
+    if options.start or options.end:
+        sql = "SELECT count(DISTINCT cid) AS c, count(DISTINCT jid) AS j, count(*) AS e FROM bound"
+    else:
+        journeys = "(SELECT count(DISTINCT jid) FROM bound)"
+        if options.journey_gap_days is None:
+            journeys = "(SELECT count(*) FROM _cust)"
+        sql = (
+            f"SELECT (SELECT count(*) FROM _cust) AS c, {journeys} AS j, "
+            "(SELECT count(*) FROM events) AS e"
+        )
+    row = engine.query(sql).to_pylist()[0]
+    customers, journeys_, events = (int(v or 0) for v in row.values())
+    return customers, journeys_, events
 
 
 def _q(text: str) -> str:
