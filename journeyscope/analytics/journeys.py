@@ -117,7 +117,7 @@ def prepare(
     prepared = Prepared(
         engine, binding, options, customers=int(customers or 0), journeys=int(journeys or 0),
         events=int(events or 0),
-        mapped_events=int(engine.query("SELECT count(*) AS n FROM path").column(0)[0].as_py()),
+        mapped_events=_mapped_events(engine, options),
         attributes=sorted(columns - {"customer_id", "ts", "seq", "event", "channel"}),
     )  # fmt: skip
     if options.segment_by:
@@ -142,6 +142,12 @@ def _totals(engine: Engine, options: JourneyOptions) -> tuple[int, int, int]:
     row = engine.query(sql).to_pylist()[0]
     customers, journeys_, events = (int(v or 0) for v in row.values())
     return customers, journeys_, events
+
+
+def _mapped_events(engine: Engine, options: JourneyOptions) -> int:
+    """Events bound to a step; with collapsed repeats ``path`` holds fewer rows than that."""
+    table = "bound WHERE step IS NOT NULL" if options.collapse_repeats else "_path"
+    return int(engine.query(f"SELECT count(*) AS n FROM {table}").column(0)[0].as_py())
 
 
 def _q(text: str) -> str:
