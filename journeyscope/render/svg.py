@@ -133,9 +133,7 @@ def _curve(layout: MapLayout, y: float) -> str:
             f'fill="#fef2f2"/><line x1="0" x2="{layout.width}" y1="{zero:.1f}" y2="{zero:.1f}" '
             'stroke="#94a3b8" stroke-dasharray="4 4"/>'
         )
-    for number, curve in enumerate(layout.curves):
-        # alternate labels above and below so two personas with one score stay readable
-        offset = -9 if number % 2 == 0 else 18
+    for curve in layout.curves:
         out.append(
             f'<path d="{smooth_path(curve.points)}" fill="none" stroke="{curve.color}" '
             f'stroke-width="3" class="emotion-curve" data-persona="{escape(curve.persona or "")}"/>'
@@ -146,14 +144,35 @@ def _curve(layout: MapLayout, y: float) -> str:
                 f'class="emotion-point" data-step="{escape(point.step_id)}" '
                 f'data-persona="{escape(point.persona or "")}"/>'
             )
-            out.append(
-                f'<text x="{point.x:.1f}" y="{point.y + offset:.1f}" class="point" '
-                f'text-anchor="middle" direction="ltr" unicode-bidi="embed">'
-                f"{escape(point.label)}</text>"
-            )
+    out.extend(_point_labels(layout))
     out.append(_legend(layout))
     out.append("</g>")
     return "".join(out)
+
+
+LABEL_GAP = 12  # px between stacked score labels
+
+
+def _point_labels(layout: MapLayout) -> list[str]:
+    """Score labels per step: identical ones once, the rest stacked so none overlap (four
+    personas with close scores on one step otherwise print on top of each other)."""
+    by_x: dict[float, dict[tuple[str, float], str]] = {}
+    for curve in layout.curves:
+        for point in curve.points:
+            by_x.setdefault(round(point.x, 1), {}).setdefault(
+                (point.label, round(point.y, 1)), curve.color
+            )
+    out = []
+    for x, labels in by_x.items():
+        last = -1e9
+        for (label, y), color in sorted(labels.items(), key=lambda item: item[0][1]):
+            top = max(y - 9, last + LABEL_GAP)
+            last = top
+            out.append(
+                f'<text x="{x:.1f}" y="{top:.1f}" class="point" fill="{color}" '
+                f'text-anchor="middle" direction="ltr" unicode-bidi="embed">{escape(label)}</text>'
+            )
+    return out
 
 
 def _legend(layout: MapLayout) -> str:
