@@ -207,6 +207,36 @@ def test_binding_map_rules_unmapped_and_kpis(tmp_path: Path) -> None:
     assert data["summary"]["mapped_events"] == 9
 
 
+def test_stage_level_reads_journeys_stage_by_stage() -> None:
+    journey = JourneyMap.model_validate(
+        {
+            "id": "m",
+            "title": "M",
+            "stages": [
+                {"id": "find", "name": "Find", "steps": [
+                    {"id": "land", "name": "Land", "evidence": [{"event": "visit"}]},
+                    {"id": "look", "name": "Look", "evidence": [{"event": "search"}]},
+                ]},
+                {"id": "buy", "name": "Buy", "steps": [
+                    {"id": "pay", "name": "Pay", "evidence": [{"event": "buy"}]},
+                ]},
+            ],
+        }
+    )  # fmt: skip
+    options = JourneyOptions(level="stage", collapse_repeats=True)
+    stage = prepared(options, journey)
+    # a: find find find buy; b: find find (call unmapped); c: find buy; d: find find find buy
+    variants = {tuple(r["variant"]): r["journeys"] for r in compute_variants(stage).to_pylist()}
+    assert variants == {("find", "buy"): 3, ("find",): 1}
+    edges = {(r["source"], r["target"]): r["count"] for r in compute_flows(stage).to_pylist()}
+    assert edges[("find", "buy")] == 3 and ("find", "find") not in edges
+    assert stage.mapped_events == 12  # real events bound, not the collapsed path
+    funnel = compute_funnel(stage, FunnelOptions(["find", "buy"])).to_pylist()
+    assert [r["journeys"] for r in funnel] == [4, 3]
+    with pytest.raises(ValueError, match="needs a map"):
+        prepared(JourneyOptions(level="stage"))
+
+
 def test_kpi_time_between_and_attribute_averages() -> None:
     from journeyscope.analytics import compute_kpi
     from journeyscope.model import KPI

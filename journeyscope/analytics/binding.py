@@ -14,7 +14,15 @@ from typing import Any, Literal
 from ..engine import Engine
 from ..model import Condition, EvidenceRule, JourneyMap, Stage
 
-__all__ = ["Binding", "StepInfo", "bind_map", "bind_raw", "glob_to_like", "rule_sql"]
+__all__ = [
+    "Binding",
+    "StepInfo",
+    "bind_map",
+    "bind_raw",
+    "by_stage",
+    "glob_to_like",
+    "rule_sql",
+]
 
 State = Literal["current", "future"]
 
@@ -170,3 +178,21 @@ def bind_raw(event_names: list[str]) -> Binding:
     """No map: every event name is a step (in order of first appearance)."""
     steps = [StepInfo(name, name, "", "", index) for index, name in enumerate(event_names)]
     return Binding("event", "NULL", steps, raw=True)
+
+
+def by_stage(binding: Binding) -> Binding:
+    """The same binding one level up: each stage stands as one step (``--level stage``), so a
+    long log reads as a handful of stage sequences instead of thousands of step sequences."""
+    if binding.raw:
+        raise ValueError("stage level needs a map: without one there are no stages")
+    stages: dict[str, StepInfo] = {}
+    for info in binding.steps:
+        if info.stage not in stages:
+            stages[info.stage] = StepInfo(
+                info.stage, info.stage_name, info.stage, info.stage_name, len(stages)
+            )
+    cases = " ".join(f"WHEN {_text(i.id)} THEN {_text(i.stage)}" for i in binding.steps)
+    step_sql = f"CASE ({binding.step_sql}) {cases} END" if cases else "NULL"
+    return Binding(step_sql, binding.touchpoint_sql, list(stages.values()),
+                   binding.touchpoint_names, binding.touchpoint_channels,
+                   list(binding.problems))  # fmt: skip

@@ -26,7 +26,7 @@ from typing import Literal
 
 from ..engine import Engine
 from ..model import JourneyMap
-from .binding import Binding, bind_map, bind_raw, rule_sql
+from .binding import Binding, bind_map, bind_raw, by_stage, rule_sql
 
 __all__ = ["JourneyOptions", "Prepared", "prepare"]
 
@@ -44,6 +44,8 @@ class JourneyOptions:
     per segment value (a journey's segment is its customer's attribute, or the attribute of the
     journey's first event). ``state``: bind to the current or the future state of the map.
     ``collapse_repeats``: count A, A, B as A, B in variants and flows.
+    ``level``: ``"stage"`` makes each stage one step (step ids become stage ids everywhere),
+    usually with ``collapse_repeats``, to read long journeys stage by stage.
     """
 
     journey_gap_days: float | None = None
@@ -52,6 +54,7 @@ class JourneyOptions:
     segment_by: str | None = None
     state: Literal["current", "future"] = "current"
     collapse_repeats: bool = False
+    level: Literal["step", "stage"] = "step"
 
 
 @dataclass
@@ -103,11 +106,15 @@ def prepare(
     customer_columns = engine.columns("customers") if has_customers else []
     extra = [c for c in customer_columns if c != "customer_id" and c not in event_columns]
     columns = set(event_columns) | set(extra)
+    if journey is None and options.level == "stage":
+        raise ValueError("stage level needs a map: without one there are no stages")
     if journey is None:
         names = engine.query("SELECT event FROM events GROUP BY event ORDER BY min(seq)")
         binding = bind_raw([str(v) for v in names.column(0).to_pylist()])
     else:
         binding = bind_map(journey, engine, columns, options.state)
+        if options.level == "stage":
+            binding = by_stage(binding)
     _build_dictionaries(engine, binding)
     persona = _persona_sql(engine, journey, columns)
     _build_bound(engine, binding, options, event_columns, extra, has_customers, persona)

@@ -76,6 +76,9 @@ def analyze_command(
     collapse_repeats: bool = typer.Option(
         False, "--collapse-repeats", help="Count A, A, B as A, B in variants and flows."
     ),
+    level: str = typer.Option(
+        "step", "--level", help="step, or stage: each stage counts as one step (needs a map)."
+    ),
 ) -> None:
     """Bind events to the map and compute reach, variants, flows, funnels, channel switches,
     repeated contacts and KPIs. Bad rows are quarantined with their reason, never dropped."""
@@ -86,6 +89,9 @@ def analyze_command(
         err_console.print(f"--engine must be one of {', '.join(ENGINES)}; "
                           "--funnel-mode ordered, strict or any.")  # fmt: skip
         raise typer.Exit(2)
+    if level not in ("step", "stage") or (level == "stage" and map_file is None):
+        err_console.print("--level must be step or stage; stage needs a MAP.")
+        raise typer.Exit(2)
     journey = read_map(map_file) if map_file else None
     try:
         columns = ColumnMapping.parse_pairs(mapping)
@@ -95,7 +101,7 @@ def analyze_command(
     options = JourneyOptions(
         journey_gap_days=journey_gap_days, start=_when(since, "--since"),
         end=_when(until, "--until"), segment_by=segment_by, state=state,  # type: ignore[arg-type]
-        collapse_repeats=collapse_repeats,
+        collapse_repeats=collapse_repeats, level=level,  # type: ignore[arg-type]
     )  # fmt: skip
     funnel_options = None
     if funnel:
