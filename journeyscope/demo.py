@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .formats import load_template, save_map
 from .model import JourneyMap
@@ -39,15 +40,36 @@ def _evidence(directory: Path, journey: JourneyMap, log: Callable[[str], None]) 
     from .render.report import render_report
     from .synth.tour_de_farce import generate_tour_de_farce
 
-    data = generate_tour_de_farce(directory / "data", customers=3000)
+    data = generate_tour_de_farce(directory / "data", customers=3000, with_surveys=True)
     quarantine = directory / "data" / "quarantine.csv"
     events = load_events(data["events"], customers=data["customers"], quarantine=quarantine)
     report = events.report
     log(f"events loaded: {report.loaded:,} of {report.read:,}; {report.quarantined} quarantined")
     result = analyze(events, journey, options=JourneyOptions(segment_by="persona"))
     out = {"events": data["events"], "customers": data["customers"], "quarantine": quarantine}
+    out["surveys"] = data["surveys"]
+    insights = _insights(events, journey, data["surveys"], directory / "data")
+    log(f"pain points found: {len(insights.pain_points)}; map status: {insights.staleness.status}")
     out["analysis (JSON)"] = directory / "analysis.json"
     atomic_write_text(out["analysis (JSON)"], result.to_json() + "\n")
+    out["insights (JSON)"] = directory / "insights.json"
+    atomic_write_text(out["insights (JSON)"], insights.to_json() + "\n")
     out["report (HTML)"] = directory / "report.html"
-    atomic_write_text(out["report (HTML)"], render_report(result, journey))
+    atomic_write_text(out["report (HTML)"], render_report(result, journey, insights))
     return out
+
+
+#: What the demo's insights assume: a tour's price, and that reviews come weeks after departure.
+DEMO_SETTINGS = {"value_per_customer": 1150.0, "wait_targets_hours": {"review": 21 * 24}}
+
+
+def _insights(events: Any, journey: JourneyMap, surveys: Path, data: Path) -> Any:
+    """Insights with the demo's settings (the saved map stays the template, untouched)."""
+    from .events import load_surveys
+    from .insights import JsonDecisionStore, compute_insights
+    from .model import InsightSettings
+
+    answers = load_surveys(surveys, into=events, quarantine=data / "surveys.quarantine.csv")
+    settings = journey.insights or InsightSettings.model_validate(DEMO_SETTINGS)
+    store = JsonDecisionStore(data.parent / "tour-de-farce.decisions.json")
+    return compute_insights(events, journey, surveys=answers, settings=settings, decisions=store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -178,3 +179,72 @@ def test_story_video(tmp_path: Path, browser: Any, suffix: str) -> None:
     if suffix == ".mp4":
         assert stream["codec_name"] == "h264" and stream["pix_fmt"] == "yuv420p"
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically, nothing left behind
+
+
+def _pain(step: str, **extra: Any) -> Any:
+    from journeyscope.insights import PainPoint
+
+    fields: dict[str, Any] = {
+        "key": f"drop_off:{step}", "kind": "drop_off", "element": step, "segment": "all",
+        "steps": [step, "book-tour"], "touchpoints": [], "events": [],
+        "customers_affected": 1408, "severity": 0.5, "evidence": {},
+    }  # fmt: skip
+    return PainPoint(**(fields | extra))
+
+
+def test_evidence_on_the_slides() -> None:
+    """Pain points show once (on their first step), highest priority first, with customers,
+    value at risk and handling cost; dismissed ones and the segment text stay safe."""
+    from types import SimpleNamespace
+
+    from journeyscope.insights import Improvement, KpiEffect
+
+    journey = load_template("tour-de-farce", "en")
+    effect = KpiEffect("k", "Search-to-booking conversion", "before/after", "z", 0.3, 0.4, 0.1,
+                       0.05, 0.15, 0.001, 8, 8, True, True, "up 10 points (p = 0.001)")  # fmt: skip
+    opportunity = next(o for s in journey.stages for st in s.steps for o in st.opportunities)
+    insights = SimpleNamespace(
+        pain_points=[
+            _pain("search-tours", priority=1.0),
+            _pain("search-tours", kind="repeat_contact", segment=EVIL, priority=5.0,
+                  value_at_risk=12345.6, handling_cost=614.0),
+            _pain("search-tours", kind="bounce", status="dismissed", priority=9.0),
+        ],
+        improvements=[Improvement(opportunity.id, opportunity.title, "x", "planned",
+                                  dt.date(2024, 1, 1), [effect])],
+    )  # fmt: skip
+    stages = story_stages(journey, insights)  # type: ignore[arg-type]
+    search = next(v for s in stages for v in s.current if v.name == "Search the tour packages")
+    assert search.measured == [
+        f"Repeat contacts ({EVIL}) · 1,408 customers · value at risk 12,346 · handling cost 614",
+        "Drop-off · 1,408 customers",
+    ]
+    assert all(not v.measured for s in stages for v in s.current if v is not search)
+    with_effect = next(s for s in stages if opportunity.id in s.effects)
+    assert with_effect.effects[opportunity.id] == [
+        "Search-to-booking conversion: up 10 points (p = 0.001)"
+    ]
+    html = render_story(journey, insights)  # type: ignore[arg-type]
+    assert "In the data: Repeat contacts (&lt;script&gt;" in html and "<script>alert" not in html
+    assert "Measured: Search-to-booking conversion: up 10 points" in html
+
+
+def test_cli_story_with_events(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journeyscope.synth.tour_de_farce import generate_tour_de_farce
+
+    monkeypatch.chdir(tmp_path)  # quarantine files go to the working folder
+
+    data = generate_tour_de_farce(tmp_path / "data", customers=400, with_surveys=True)
+    map_file = save_map(load_template("tour-de-farce", "en"), tmp_path / "tdf.yaml")
+    out = tmp_path / "story.html"
+    args = ["story", str(map_file), "-o", str(out), "-e", str(data["events"]),
+            "--customers", str(data["customers"]), "--surveys", str(data["surveys"])]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "In the data: " in html
+    assert _slides(html) == [str(n) for n in range(len(load_template("tour-de-farce").stages) + 2)]
+    bad = runner.invoke(app, ["story", str(map_file), "-o", str(out), "--surveys", "x.csv"])
+    assert bad.exit_code == 2 and "need --events" in bad.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import analyze_cmd, diff_cmd, maps_cmd, render_cmd, story_cmd  # noqa: F401  (registration)
+from . import analyze_cmd, diff_cmd, insights_cmd, maps_cmd, render_cmd, story_cmd  # noqa: F401
 from ._app import app
 
 __all__ = ["app"]

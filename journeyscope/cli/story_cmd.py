@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from ..formats import atomic_write_text
+from ..insights import Insights, compute_insights
+from ..model import JourneyMap
 from ..render import BrowserMissing
 from ..render.site import publish_site
 from ..render.story import render_story
@@ -16,6 +18,24 @@ from ._app import app, console, err_console
 from .maps_cmd import read_map
 
 STORY_FORMATS = (".html", *VIDEO_FORMATS)
+
+
+def _insights(
+    journey: JourneyMap, events: str | None, customers: str | None, surveys: str | None
+) -> Insights | None:
+    if events is None:
+        if customers or surveys:
+            err_console.print("--customers and --surveys need --events.")
+            raise typer.Exit(2)
+        return None
+    from .insights_cmd import _load
+
+    log, answers = _load(events, customers, [], surveys, [])
+    try:
+        return compute_insights(log, journey, surveys=answers)
+    except ValueError as error:
+        err_console.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -28,21 +48,35 @@ def story(
     curve_frames: int = typer.Option(
         18, "--curve-frames", min=2, help="Video: frames of the animated before/after curve."
     ),
+    events: str | None = typer.Option(
+        None, "-e", "--events", help="Events: show the pain points found in them on the slides."
+    ),
+    customers: str | None = typer.Option(
+        None, "--customers", help="Customer attributes (with --events)."
+    ),
+    surveys: str | None = typer.Option(
+        None, "--surveys", help="Survey answers and comments (with --events)."
+    ),
 ) -> None:
     """Tell the map as a story: a slide deck (title, one slide per stage with its current and
-    future state, the emotion curves before and after, KPI targets) or a video of it."""
+    future state, the emotion curves before and after, KPI targets) or a video of it. With
+    --events, each step also shows the pain points found in the evidence (customers, value at
+    risk, handling cost) and each opportunity its measured effect."""
     suffix = output.suffix.lower()
     if suffix not in STORY_FORMATS:
         err_console.print(f"Unknown output type {output.suffix!r}: use {', '.join(STORY_FORMATS)}.")
         raise typer.Exit(2)
     journey = read_map(map_file)
     started = time.monotonic()
+    insights = _insights(journey, events, customers, surveys)
     if suffix == ".html":
-        atomic_write_text(output, render_story(journey))
+        atomic_write_text(output, render_story(journey, insights))
     else:
         try:
             with err_console.status(f"Recording {len(journey.stages) + 2} slides"):
-                render_story_video(journey, output, seconds=seconds, curve_frames=curve_frames)
+                render_story_video(
+                    journey, output, seconds=seconds, curve_frames=curve_frames, insights=insights
+                )
         except (BrowserMissing, FfmpegMissing, RuntimeError) as error:
             err_console.print(str(error), markup=False, highlight=False)
             raise typer.Exit(2) from None

@@ -2,5 +2,14 @@
 
 from .load import EventLog, LoadReport, load_events
 from .mapping import ColumnMapping
+from .surveys import SurveyLog, SurveyMapping, load_surveys
 
-__all__ = ["ColumnMapping", "EventLog", "LoadReport", "load_events"]
+__all__ = [
+    "ColumnMapping",
+    "EventLog",
+    "LoadReport",
+    "SurveyLog",
+    "SurveyMapping",
+    "load_events",
+    "load_surveys",
+]

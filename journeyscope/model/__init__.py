@@ -19,6 +19,7 @@ from .journey import (
     Step,
     Touchpoint,
 )
+from .research import InsightSettings, ResearchEvidence
 
 __all__ = [
     "KNOWN_CHANNELS",
@@ -30,12 +31,14 @@ __all__ = [
     "EvidenceRule",
     "Feeling",
     "FutureState",
+    "InsightSettings",
     "JourneyMap",
     "JourneyPath",
     "MediaShare",
     "Opportunity",
     "Persona",
     "Problem",
+    "ResearchEvidence",
     "Stage",
     "Step",
     "Touchpoint",

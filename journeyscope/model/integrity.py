@@ -86,6 +86,9 @@ def _reference_problems(m: JourneyMap) -> list[Problem]:
         touchables |= {s.id for s in future_steps}
         touchables |= {tp.id for s in future_steps for tp in s.touchpoints}
     kpis = {kpi.id for kpi in m.kpis}
+    goal = m.insights.goal_step if m.insights else None
+    if goal is not None and goal not in steps:
+        problems.append(_dangling(("insights", "goal_step"), "step", goal, steps))
     for i, path in enumerate(m.paths):
         for j, ref in enumerate(path.steps):
             if ref not in steps:

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from .base import Element, Id, Label
 from .evidence import Condition, EvidenceRule
+from .research import InsightSettings, ResearchEvidence
 
 Scope = Literal["experience", "lifecycle"]
 PathKind = Literal["happy", "unhappy", "exception", "other"]
@@ -124,6 +125,9 @@ class Touchpoint(Element):
     )
     backstage: Backstage | None = None
     evidence: list[EvidenceRule] = Field(default_factory=list)
+    research: list[ResearchEvidence] = Field(
+        default_factory=list, description="Qualitative evidence: interviews, observations..."
+    )
 
 
 class Opportunity(Element):
@@ -167,6 +171,9 @@ class Step(Element):
     opportunities: list[Opportunity] = Field(default_factory=list)
     backstage: Backstage | None = None
     evidence: list[EvidenceRule] = Field(default_factory=list)
+    research: list[ResearchEvidence] = Field(
+        default_factory=list, description="Qualitative evidence: interviews, observations..."
+    )
     current: Id | None = Field(
         default=None, description="Future state only: the current-state step this one evolves."
     )
@@ -249,6 +256,9 @@ class JourneyMap(Element):
     future: FutureState | None = None
     narration: str | None = Field(
         default=None, description="What to say over the story's title slide (a caption)."
+    )
+    insights: InsightSettings | None = Field(
+        default=None, description="Settings for insights: goal step, money, thresholds."
     )
 
     @model_validator(mode="after")

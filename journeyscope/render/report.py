@@ -8,6 +8,7 @@ from functools import cache
 from markupsafe import Markup
 
 from ..analytics import Analysis
+from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV, map_css, render_fragment
 
@@ -82,8 +83,11 @@ def step_metrics(analysis: Analysis, segment: str = "all") -> dict[str, dict[str
     return metrics
 
 
-def render_report(analysis: Analysis, journey: JourneyMap | None = None) -> str:
-    """The whole analysis as one HTML page (user text escaped by the template engine)."""
+def render_report(
+    analysis: Analysis, journey: JourneyMap | None = None, insights: Insights | None = None
+) -> str:
+    """The whole analysis as one HTML page (user text escaped by the template engine); with
+    ``insights``, their section (pain points, evidence, KPIs...) follows."""
     data = analysis.to_dict()
     segments = data["summary"]["segments"] or ["all"]
     segment = segments[0]
@@ -96,7 +100,13 @@ def render_report(analysis: Analysis, journey: JourneyMap | None = None) -> str:
         fragment = Markup(
             render_fragment(journey, "current", None, step_metrics(analysis, segment))
         )
+    section = None
+    if insights is not None and journey is not None:
+        from .insights import insights_section
+
+        section = insights_section(insights, journey)
     return _ENV.get_template("report.html.j2").render(
+        insights=section,
         data=data,
         names=_names(analysis),
         segment=segment,

@@ -8,7 +8,7 @@ Narration from the map file shows as each slide's caption.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -17,7 +17,12 @@ from .html import _ENV
 from .labels import labels_for
 from .story_chart import before_after_svg
 
+if TYPE_CHECKING:
+    from ..insights import Insights, PainPoint
+
 __all__ = ["StepView", "StoryStage", "kpi_target", "render_story", "story_stages"]
+
+MEASURED_PER_STEP = 3  # the highest-priority pain points a step slide shows
 
 
 @dataclass
@@ -31,6 +36,7 @@ class StepView:
     emotions: list[str]
     pain_points: list[str]
     delights: list[str]
+    measured: list[str] = field(default_factory=list)  # pain points found in the evidence
 
 
 @dataclass
@@ -42,6 +48,7 @@ class StoryStage:
     future: list[StepView]
     future_names: list[str]
     opportunities: list[Opportunity] = field(default_factory=list)
+    effects: dict[str, list[str]] = field(default_factory=dict)  # opportunity id -> measured
 
 
 def _emotions(journey: JourneyMap, step: Step) -> list[str]:
@@ -57,7 +64,44 @@ def _emotions(journey: JourneyMap, step: Step) -> list[str]:
     return out
 
 
-def _step_view(journey: JourneyMap, step: Step) -> StepView:
+def _money(value: float | None) -> str:
+    return f"{value:,.0f}" if value else ""
+
+
+def _measured_line(point: PainPoint, words: dict[str, Any]) -> str:
+    """One pain point as a slide line: kind, segment, customers, value at risk, cost."""
+    kind = words["kinds"].get(point.kind, point.kind.replace("_", " "))
+    parts = [kind if point.segment == "all" else f"{kind} ({point.segment})"]
+    parts.append(f"{point.customers_affected:,} {words['customers']}")
+    if money := _money(point.value_at_risk):
+        parts.append(f"{words['value_at_risk']} {money}")
+    if money := _money(point.handling_cost):
+        parts.append(f"{words['handling_cost']} {money}")
+    return " · ".join(parts)
+
+
+def _measured(step: Step, insights: Insights | None, words: dict[str, Any]) -> list[str]:
+    if insights is None:
+        return []
+    # a pain point between two steps (a drop-off) shows once, on the step it starts from
+    points = [p for p in insights.pain_points
+              if p.steps and p.steps[0] == step.id and p.status != "dismissed"]  # fmt: skip
+    points.sort(key=lambda p: -p.priority)
+    return [_measured_line(p, words) for p in points[:MEASURED_PER_STEP]]
+
+
+def _effects(insights: Insights | None) -> dict[str, list[str]]:
+    """Per opportunity, the tracked KPI effects as sentences (``verdict`` says significance)."""
+    if insights is None:
+        return {}
+    return {
+        item.opportunity: [f"{effect.name}: {effect.verdict}" for effect in item.effects]
+        for item in insights.improvements
+    }
+
+
+def _step_view(journey: JourneyMap, step: Step, insights: Insights | None = None) -> StepView:
+    words = labels_for(journey.language)["story"]
     return StepView(
         name=step.name,
         kind=step.kind,
@@ -66,12 +110,15 @@ def _step_view(journey: JourneyMap, step: Step) -> StepView:
         emotions=_emotions(journey, step),
         pain_points=list(step.pain_points),
         delights=list(step.delights),
+        measured=_measured(step, insights, words),
     )
 
 
-def story_stages(journey: JourneyMap) -> list[StoryStage]:
-    """One entry per current stage, paired with the future stages whose ``current`` names it."""
+def story_stages(journey: JourneyMap, insights: Insights | None = None) -> list[StoryStage]:
+    """One entry per current stage, paired with the future stages whose ``current`` names it;
+    with ``insights``, the pain points found in the evidence and the measured effects."""
     future = journey.future.stages if journey.future else []
+    effects = _effects(insights)
     slides = []
     for stage in journey.stages:
         later = [f for f in future if f.current == stage.id]
@@ -79,10 +126,11 @@ def story_stages(journey: JourneyMap) -> list[StoryStage]:
         slides.append(
             StoryStage(
                 stage=stage,
-                current=[_step_view(journey, s) for s in stage.steps],
+                current=[_step_view(journey, s, insights) for s in stage.steps],
                 future=[_step_view(journey, s) for s in later_steps],
                 future_names=[f.name for f in later if f.name != stage.name],
                 opportunities=[o for s in [*stage.steps, *later_steps] for o in s.opportunities],
+                effects=effects,
             )
         )
     return slides
@@ -98,9 +146,9 @@ def kpi_target(kpi: KPI) -> str:
     return f"{arrow} {kpi.target:g}{' ' + kpi.unit if kpi.unit else ''}"
 
 
-def story_context(journey: JourneyMap) -> dict[str, Any]:
+def story_context(journey: JourneyMap, insights: Insights | None = None) -> dict[str, Any]:
     """Everything the deck template draws (also handy as data)."""
-    stages = story_stages(journey)
+    stages = story_stages(journey, insights)
     return {
         "journey": journey,
         "rtl": journey.is_rtl,
@@ -112,6 +160,9 @@ def story_context(journey: JourneyMap) -> dict[str, Any]:
     }
 
 
-def render_story(journey: JourneyMap) -> str:
-    """The story as one self-contained HTML slide deck (inline CSS and JS, nothing fetched)."""
-    return _ENV.get_template("story.html.j2").render(**story_context(journey))
+def render_story(journey: JourneyMap, insights: Insights | None = None) -> str:
+    """The story as one self-contained HTML slide deck (inline CSS and JS, nothing fetched).
+    With ``insights`` (``journeyscope.insights.compute_insights``) the stage slides also show
+    the pain points found in the evidence, with customers, value at risk and handling cost,
+    and the opportunities their measured effect."""
+    return _ENV.get_template("story.html.j2").render(**story_context(journey, insights))

@@ -44,35 +44,43 @@ def story_frames(
     curve_frames: int = 18,
     size: tuple[int, int] = SIZE,
     browser: Any = None,
+    insights: Any = None,
 ) -> tuple[list[Path], list[Path]]:
     """Screenshot every slide, then the animated closing curve, into ``folder``.
 
     Pass a running Playwright ``browser`` to reuse it; otherwise chromium is started here.
+    ``insights`` adds the evidence to the slides as in ``render_story``.
     Returns (slide PNGs, curve-animation PNGs).
     """
+    html = render_story(journey, insights)
     if browser is not None:
-        return _shoot(browser, journey, folder, curve_frames, size)
-    return outside_event_loop(lambda: _launch_and_shoot(journey, folder, curve_frames, size))
+        return _shoot(browser, journey, html, folder, curve_frames, size)
+    return outside_event_loop(lambda: _launch_and_shoot(journey, html, folder, curve_frames, size))
 
 
 def _launch_and_shoot(
-    journey: JourneyMap, folder: Path, curve_frames: int, size: tuple[int, int]
+    journey: JourneyMap, html: str, folder: Path, curve_frames: int, size: tuple[int, int]
 ) -> tuple[list[Path], list[Path]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         started = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
         try:
-            return _shoot(started, journey, folder, curve_frames, size)
+            return _shoot(started, journey, html, folder, curve_frames, size)
         finally:
             started.close()
 
 
 def _shoot(
-    browser: Any, journey: JourneyMap, folder: Path, curve_frames: int, size: tuple[int, int]
+    browser: Any,
+    journey: JourneyMap,
+    html: str,
+    folder: Path,
+    curve_frames: int,
+    size: tuple[int, int],
 ) -> tuple[list[Path], list[Path]]:
     page_file = folder / "story.html"
-    page_file.write_text(render_story(journey), encoding="utf-8")
+    page_file.write_text(html, encoding="utf-8")
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     try:
         page.goto(page_file.as_uri())
@@ -127,10 +135,12 @@ def render_story_video(
     curve_frames: int = 18,
     size: tuple[int, int] = SIZE,
     browser: Any = None,
+    insights: Any = None,
 ) -> Path:
     """Write the story as ``.mp4`` (H.264, yuv420p) or ``.gif``: ``seconds`` per slide.
 
-    ``browser`` (a running Playwright browser) is reused when given.
+    ``browser`` (a running Playwright browser) is reused when given; ``insights`` adds the
+    evidence to the slides.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -142,7 +152,7 @@ def render_story_video(
     fps = 10 if suffix == ".gif" else 25
     with tempfile.TemporaryDirectory(prefix="journeyscope-story-") as tmp:
         folder = Path(tmp)
-        slides, curve = story_frames(journey, folder, curve_frames, size, browser)
+        slides, curve = story_frames(journey, folder, curve_frames, size, browser, insights)
         (folder / "frames.txt").write_text(_concat_list(slides, curve, seconds))
         _encode(folder, folder / f"story{suffix}", size, fps)
         atomic_write_bytes(path, (folder / f"story{suffix}").read_bytes())

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..formats import atomic_write_text
 from ._tour_rows import BAD_ROWS, COMMENTS, insert_bad_rows
+from ._tour_surveys import HEADER, survey_rows
 
 __all__ = ["BAD_ROWS", "EVENTS", "generate_tour_de_farce"]
 
@@ -290,12 +291,14 @@ def generate_tour_de_farce(
     start: date = date(2026, 6, 1),
     months: int = 3,
     itinerary_email_from: date | None = None,
+    with_surveys: bool = False,
 ) -> dict[str, Path]:
     """Write ``events.csv`` and ``customers.csv`` for the Tour De Farce demo into ``directory``.
 
     First contacts spread over ``months`` months from ``start``; with ``itinerary_email_from``
     the window runs on to a month after that launch date, and bookings from then on are in the
-    future state. Same arguments, same bytes. Returns ``{"events": path, "customers": path}``.
+    future state. Same arguments, same bytes. Returns ``{"events": path, "customers": path}``,
+    plus ``"surveys"`` (``surveys.csv``, see ``_tour_surveys``) with ``with_surveys``.
     """
     rng = random.Random(seed)
     people = _customers(rng, customers)
@@ -320,4 +323,8 @@ def generate_tour_de_farce(
     atomic_write_text(paths["events"], _csv_text(header, events))
     customer_header = ("customer_id", "segment", "region", "device")
     atomic_write_text(paths["customers"], _csv_text(customer_header, people))
+    if with_surveys:
+        devices = {person[0]: person[3] for person in people}
+        paths["surveys"] = out / "surveys.csv"
+        atomic_write_text(paths["surveys"], _csv_text(HEADER, survey_rows(events, devices, seed)))
     return paths

@@ -1,0 +1,325 @@
+"""Commands: insights (validation, pain points, KPIs, improvements, staleness), decide, stale."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Column, Table
+
+from ..analytics import JourneyOptions
+from ..events import ColumnMapping, EventLog, SurveyLog, SurveyMapping, load_events, load_surveys
+from ..formats import atomic_write_text
+from ..insights import (
+    Decision,
+    EvidenceOptions,
+    InsightOptions,
+    Insights,
+    JsonDecisionStore,
+    SegmentOptions,
+    StalenessOptions,
+    compute_backing,
+    compute_insights,
+    compute_staleness,
+    decisions_path,
+    insight_context,
+)
+from ._app import app, console, err_console
+from .analyze_cmd import _when
+from .maps_cmd import read_map
+
+_EVENTS_HELP = "Events: .csv, .tsv, .parquet, .jsonl, .xes, duckdb:FILE::TABLE or sqlite:..."
+
+
+def _load(
+    events: str,
+    customers: str | None,
+    mapping: list[str],
+    surveys: str | None,
+    survey_mapping: list[str],
+) -> tuple[EventLog, SurveyLog | None]:
+    try:
+        log = load_events(
+            events,
+            ColumnMapping.parse_pairs(mapping),
+            customers=customers,
+            quarantine=Path(f"{Path(events.split('::')[0]).name}.quarantine.csv"),
+        )
+        answers = None
+        if surveys:
+            answers = load_surveys(
+                surveys,
+                SurveyMapping.parse_pairs(survey_mapping),
+                into=log,
+                quarantine=Path(f"{Path(surveys).name}.quarantine.csv"),
+            )
+    except (ValueError, FileNotFoundError) as error:
+        err_console.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    for report in [log.report, *([answers.report] if answers else [])]:
+        note = f"; {report.quarantined:,} quarantined to {report.quarantine_file}"
+        err_console.print(
+            f"Loaded {report.loaded:,} of {report.read:,} rows from "
+            f"{report.source}{note if report.quarantined else ''}",
+            highlight=False,
+        )
+        for reason, count in report.reasons.items():
+            err_console.print(f"  {count:,} × {reason}", highlight=False)
+    return log, answers
+
+
+def _options(
+    since: str | None,
+    until: str | None,
+    segment_by: list[str],
+    split: str | None,
+    as_of: str | None,
+) -> InsightOptions:
+    day = _when(as_of, "--as-of")
+    return InsightOptions(
+        journeys=JourneyOptions(start=_when(since, "--since"), end=_when(until, "--until")),
+        segments=SegmentOptions(only=tuple(segment_by) if segment_by else None),
+        evidence=EvidenceOptions(as_of=day.date() if day else None),
+        staleness=StalenessOptions(split=_when(split, "--split")),
+    )
+
+
+@app.command(name="insights")
+def insights_command(
+    map_file: Path = typer.Argument(..., help="Map file (YAML or JSON)."),
+    events: str = typer.Option(..., "--events", "-e", help=_EVENTS_HELP),
+    customers: str | None = typer.Option(None, "--customers", help="Customer attributes file."),
+    surveys: str | None = typer.Option(
+        None,
+        "--surveys",
+        help="Survey answers (CSAT/NPS/CES): customer_id, ts, score, kind, "
+        "touchpoint/event/step, comment.",
+    ),
+    mapping: list[str] = typer.Option([], "--map", help="Event column mapping, e.g. ts=time."),
+    survey_mapping: list[str] = typer.Option(
+        [], "--survey-map", help="Survey column mapping, e.g. score=rating, default_kind=csat."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
+    segment_by: list[str] = typer.Option(
+        [], "--segment-by", help="Look for pain points only across these attributes (repeatable)."
+    ),
+    since: str | None = typer.Option(None, "--since", help="Only events from this time (ISO)."),
+    until: str | None = typer.Option(None, "--until", help="Only events before this time."),
+    split: str | None = typer.Option(
+        None, "--split", help="Staleness: compare journeys starting before / after this date."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Evidence ages to this day [today]."),
+    decisions: Path | None = typer.Option(
+        None, "--decisions", help="Decisions file [default: MAP-NAME.decisions.json beside it]."
+    ),
+    top: int = typer.Option(15, "--top", help="Pain points to print in the table."),
+) -> None:
+    """Validate the map against events and surveys, find and rank pain points, check KPIs,
+    track improvements and say whether the map is stale."""
+    if fmt not in ("table", "json", "html"):
+        err_console.print("--format must be table, json or html.")
+        raise typer.Exit(2)
+    journey = read_map(map_file)
+    log, answers = _load(events, customers, mapping, surveys, survey_mapping)
+    store = JsonDecisionStore(decisions or decisions_path(map_file))
+    try:
+        result = compute_insights(
+            log,
+            journey,
+            surveys=answers,
+            decisions=store,
+            options=_options(since, until, segment_by, split, as_of),
+        )
+    except ValueError as error:
+        err_console.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    if fmt == "table":
+        _print(result, top)
+        return
+    if fmt == "json":
+        text = result.to_json() + "\n"
+    else:
+        from ..render.insights import render_insights
+
+        text = render_insights(result, journey)
+    _write(text, output)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    atomic_write_text(output, text)
+    err_console.print(f"Wrote {output}", highlight=False)
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _money(value: Any) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _print(result: Insights, top: int) -> None:
+    data = result.to_dict()
+    v = data["validation"]
+    console.print(
+        f"[bold]{data['map']}[/bold]: {data['summary']['journeys']:,} journeys, "
+        f"{data['summary']['answers']:,} survey answers; goal step {data['goal']}; "
+        f"{_pct(v['in_order_share'])} follow the map's order"
+    )
+    _print_validation(v)
+    shown = data["pain_points"][:top]
+    table = Table(
+        "#",
+        Column("Key", no_wrap=True, min_width=max((len(p["key"]) for p in shown), default=3)),
+        "Customers",
+        "Severity",
+        "p",
+        "Value at risk",
+        "Cost",
+        "Owners",
+        "Priority",
+        "Status",
+        title="Pain points, by priority",
+    )
+    for n, p in enumerate(shown, start=1):
+        pv = p["evidence"].get("p_value")
+        table.add_row(
+            str(n),
+            p["key"],
+            f"{p['customers_affected']:,}",
+            _pct(p["severity"]),
+            "–" if pv is None else f"{pv:.2g}",
+            _money(p["value_at_risk"]),
+            _money(p["handling_cost"]),
+            ", ".join(p["owners"]),
+            f"{p['priority']:,.0f}",
+            p["status"],
+        )
+    console.print(table)
+    _print_kpis(data)
+    _print_staleness(data["staleness"])
+
+
+def _print_validation(v: dict[str, Any]) -> None:
+    stages = Table("Stage", "Journeys", "To next stage", "To goal", title="Success per stage")
+    for s in v["stages"]:
+        stages.add_row(s["name"], f"{s['journeys']:,}", _pct(s["next_rate"]), _pct(s["goal_rate"]))
+    console.print(stages)
+    moments = Table(
+        "Step",
+        "With",
+        "Without",
+        "Difference (95% CI)",
+        "p",
+        title="Moments that matter (goal rate with / without the step)",
+    )
+    for m in v["moments"][:8]:
+        ci = f"{m['difference']:+.1%} ({_pct(m['ci_low'])}..{_pct(m['ci_high'])})"
+        p = "–" if m["p_value"] is None else f"{m['p_value']:.2g}"
+        moments.add_row(m["name"], _pct(m["with_rate"]), _pct(m["without_rate"]), ci, p)
+    console.print(moments)
+    if v["untaken_steps"]:
+        console.print(f"Steps nobody takes: {', '.join(v['untaken_steps'])}", highlight=False)
+    if v["unmapped"]:
+        gaps = ", ".join(f"{u['event']} ({_pct(u['share'])})" for u in v["unmapped"][:6])
+        console.print(f"Events the map does not cover: {gaps}", highlight=False)
+
+
+def _print_kpis(data: dict[str, Any]) -> None:
+    kpis = Table("KPI", "Last", "Target", "Status", "Trend", title="KPIs")
+    for k in data["kpis"]:
+        last = "–" if k["last"] is None else f"{k['last']:.3g}"
+        target = "–" if k["target"] is None else f"{k['target']:.3g}"
+        kpis.add_row(k["name"], last, target, k["status"], k["trend"])
+    console.print(kpis)
+    for improvement in data["improvements"]:
+        for e in improvement["effects"]:
+            console.print(
+                f"{improvement['opportunity']} (launched {improvement['launch_date']}) "
+                f"→ {e['name']}: {e['verdict']} [{e['method']}]",
+                highlight=False,
+            )
+
+
+def _print_staleness(s: dict[str, Any]) -> None:
+    colour = {"fresh": "green", "stale": "red"}.get(s["status"], "yellow")
+    console.print(
+        f"Map status: [{colour}]{s['status']}[/{colour}] (split {s['split']}, "
+        f"{s['journeys_before']:,} / {s['journeys_after']:,} journeys)"
+    )
+    for reason in s["reasons"]:
+        console.print(f"  • {reason}", highlight=False)
+
+
+@app.command(name="decide")
+def decide_command(
+    map_file: Path = typer.Argument(..., help="Map file the pain point belongs to."),
+    key: str = typer.Argument(..., help="Pain point key, as `journeyscope insights` prints it."),
+    status: str = typer.Option(..., "--status", help="accepted, dismissed or open."),
+    opportunity: str | None = typer.Option(None, "--opportunity", help="Opportunity id to link."),
+    owner: str | None = typer.Option(None, "--owner", help="Who takes it on."),
+    note: str | None = typer.Option(None, "--note", help="Why (shown with the decision)."),
+    decisions: Path | None = typer.Option(
+        None, "--decisions", help="Decisions file [default: MAP-NAME.decisions.json beside it]."
+    ),
+) -> None:
+    """Record a decision on a pain point: accept it, dismiss it or reopen it, and link it to
+    the opportunity that fixes it. Later runs of `journeyscope insights` show it."""
+    journey = read_map(map_file)
+    ids = {o.id for _, s in journey.steps() for o in s.opportunities}
+    if opportunity and opportunity not in ids:
+        err_console.print(f"no opportunity {opportunity!r} in the map; ids: {', '.join(ids)}")
+        raise typer.Exit(2)
+    try:
+        decision = Decision(key, status, opportunity, owner, note)  # type: ignore[arg-type]
+    except ValueError as error:
+        err_console.print(f"--status: {error}")
+        raise typer.Exit(2) from None
+    store = JsonDecisionStore(decisions or decisions_path(map_file))
+    store.put(decision)
+    console.print(f"{key}: {status} (saved to {store.path})", highlight=False)
+
+
+@app.command(name="stale")
+def stale_command(
+    map_file: Path = typer.Argument(..., help="Map file (YAML or JSON)."),
+    events: str = typer.Option(..., "--events", "-e", help=_EVENTS_HELP),
+    customers: str | None = typer.Option(None, "--customers", help="Customer attributes file."),
+    mapping: list[str] = typer.Option([], "--map", help="Event column mapping, e.g. ts=time."),
+    split: str | None = typer.Option(
+        None, "--split", help="Compare journeys starting before / after this date [middle]."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Evidence ages to this day [today]."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Say whether the map still matches behaviour: new unmapped events, steps whose reach or
+    conversion moved, drift of the variant mix, aged evidence. Exit code 1 when stale."""
+    journey = read_map(map_file)
+    log, _ = _load(events, customers, mapping, None, [])
+    options = _options(None, None, [], split, as_of)
+    context = insight_context(log, journey, options=options)
+    backing = compute_backing(context, options.evidence)
+    result = compute_staleness(context, backing, dataclasses.replace(options.staleness))
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {
+                    "schema": "journeyscope.insights/1",
+                    "map": journey.id,
+                    "staleness": result.to_dict(),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        _print_staleness(result.to_dict())
+    if result.status == "stale":
+        raise typer.Exit(1)

@@ -1,0 +1,224 @@
+"""Load survey answers (CSAT, NPS, CES) with their free-text comments; quarantine bad rows.
+
+An answer is about one map element: a ``touchpoint``, an ``event`` (bound to a step through the
+map's evidence rules) or a ``step``. Sources and quarantine are the events' own: CSV, Parquet,
+JSON Lines, tables and DataFrames; a bad row goes to the quarantine with its reason.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "ts": ["2024-05-01"] * 3,
+...     "score": ["5", "9", "x"], "kind": ["csat", "csat", "nps"], "step": ["pay"] * 3})
+>>> surveys = load_surveys(frame)
+>>> surveys.report.loaded, surveys.report.reasons
+(1, {'score outside the scale': 1, 'unparseable score': 1})
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..formats import atomic_write_text
+from .load import (
+    EventLog,
+    LoadReport,
+    _columns,
+    _insert_rejects,
+    _require,
+    _short,
+    _ts_expression,
+)
+from .mapping import ColumnMapping
+from .sources import open_source, quote
+
+__all__ = ["SCALES", "SurveyLog", "SurveyMapping", "load_surveys"]
+
+#: Answer scales per survey kind: (lowest, highest, higher_is_better).
+SCALES: dict[str, tuple[float, float, bool]] = {
+    "csat": (1, 5, True),
+    "nps": (0, 10, True),
+    "ces": (1, 7, False),  # customer effort: a low score is a good experience
+}
+_TARGETS = ("touchpoint", "event", "step")
+
+
+class SurveyMapping(BaseModel):
+    """Source column names for survey answers, and how to read their times."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: str = Field(default="customer_id", description="Customer id column.")
+    ts: str = Field(default="ts", description="Answer time column.")
+    score: str = Field(default="score", description="Score column.")
+    kind: str = Field(default="kind", description="Survey kind column: csat, nps or ces.")
+    default_kind: str | None = Field(
+        default=None, description="Kind of every answer when the source has no kind column."
+    )
+    touchpoint: str = Field(default="touchpoint", description="Touchpoint id column.")
+    event: str = Field(default="event", description="Event name column.")
+    step: str = Field(default="step", description="Step id column.")
+    comment: str = Field(default="comment", description="Free-text comment column.")
+    ts_format: str | None = Field(default=None, description="strftime format of text times.")
+    timezone: str = Field(default="UTC", description="Time zone of times without an offset.")
+    ts_unit: str = Field(default="s", description="Unit of numeric (epoch) times.")
+
+    @classmethod
+    def parse_pairs(cls, pairs: list[str]) -> SurveyMapping:
+        """Read ``name=column`` pairs as typed on the command line."""
+        values: dict[str, object] = {}
+        for pair in pairs:
+            name, sep, column = pair.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or not column or name not in cls.model_fields:
+                raise ValueError(
+                    f"cannot read {pair!r}: use name=column with name one of "
+                    f"{', '.join(cls.model_fields)}"
+                )
+            values[name] = column
+        return cls.model_validate(values)
+
+
+@dataclass
+class SurveyLog:
+    """Loaded answers in DuckDB table ``answers``: customer_id, ts, seq, kind, score (number),
+    touchpoint, event, step, comment; rejected rows in ``quarantine`` (source ``surveys``)."""
+
+    con: duckdb.DuckDBPyConnection
+    report: LoadReport
+
+    def answers(self) -> pa.Table:
+        return self.con.sql("SELECT * FROM answers ORDER BY ts, seq").to_arrow_table()
+
+    def quarantined(self) -> pa.Table:
+        return self.con.sql(
+            "SELECT * FROM quarantine WHERE source = 'surveys' ORDER BY n"
+        ).to_arrow_table()
+
+
+def load_surveys(
+    source: Any,
+    mapping: SurveyMapping | None = None,
+    *,
+    into: EventLog | None = None,
+    quarantine: str | os.PathLike[str] | None = None,
+) -> SurveyLog:
+    """Read survey answers from ``source`` (the formats ``load_events`` reads). ``into`` puts
+    table ``answers`` in an event log's connection, next to its events."""
+    mapping = mapping or SurveyMapping()
+    con = into.con if into is not None else _connect()
+    opened = open_source(con, source, "raw_surveys")
+    report = LoadReport(source=opened.label)
+    columns = _columns(con, "raw_surveys")
+    for role in ("customer_id", "ts", "score"):
+        _require(columns, getattr(mapping, role), role, opened.label)
+    if mapping.kind not in columns and mapping.default_kind is None:
+        _require(columns, mapping.kind, "kind", opened.label)
+    if not any(getattr(mapping, t) in columns for t in _TARGETS):
+        raise ValueError(
+            f"{opened.label}: answers need a touchpoint, event or step column; "
+            f"columns are: {', '.join(columns)}"
+        )
+    con.execute(f"CREATE OR REPLACE TABLE answers AS {_select(mapping, columns)}")
+    _quarantine_answers(con, report, opened.rejects)
+    if quarantine is not None and report.quarantined:
+        report.quarantine_file = Path(quarantine)
+        _write_survey_quarantine(con, report.quarantine_file)
+    return SurveyLog(con, report)
+
+
+def _write_survey_quarantine(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The rejected answers only (an event log's connection also holds rejected events)."""
+    rows = con.execute(
+        "SELECT source, location, reason, record FROM quarantine WHERE source = 'surveys' "
+        "ORDER BY n"
+    ).fetchall()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source", "location", "reason", "record"])
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, out.getvalue())
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/journeyscope-duckdb'")
+    con.execute(
+        "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
+        "reason VARCHAR, record VARCHAR)"
+    )
+    return con
+
+
+def _text(columns: dict[str, str], column: str | None) -> str:
+    if column is None or column not in columns:
+        return "NULL::VARCHAR"
+    return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR)), '')"
+
+
+def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
+    """Canonical columns plus ``_r``, the reason a row cannot load (NULL when it can)."""
+    times = ColumnMapping(
+        ts_format=mapping.ts_format, timezone=mapping.timezone, ts_unit=mapping.ts_unit
+    )
+    ts = _ts_expression(mapping.ts, columns[mapping.ts], times)
+    kind = _text(columns, mapping.kind)
+    if mapping.default_kind:
+        default = mapping.default_kind.replace("'", "''")
+        kind = f"coalesce({kind}, '{default}')"
+    scales = " ".join(
+        f"WHEN '{k}' THEN score NOT BETWEEN {lo} AND {hi}" for k, (lo, hi, _) in SCALES.items()
+    )
+    raw = (
+        f"SELECT {_text(columns, mapping.customer_id)} AS customer_id, {ts} AS ts, "
+        f"row_number() OVER () AS seq, lower({kind}) AS kind, "
+        f"{_text(columns, mapping.score)} AS score_text, "
+        f"TRY_CAST({_text(columns, mapping.score)} AS DOUBLE) AS score, "
+        + ", ".join(f"{_text(columns, getattr(mapping, t))} AS {t}" for t in _TARGETS)
+        + f", {_text(columns, mapping.comment)} AS comment, "
+        f"{_text(columns, mapping.ts)} AS ts_text FROM raw_surveys"
+    )
+    return (
+        "SELECT *, CASE WHEN customer_id IS NULL THEN 'missing customer id' "
+        "WHEN ts_text IS NULL THEN 'missing timestamp' "
+        "WHEN ts IS NULL THEN 'unparseable timestamp' "
+        "WHEN score_text IS NULL THEN 'missing score' "
+        "WHEN score IS NULL THEN 'unparseable score' "
+        f"WHEN kind IS NULL OR kind NOT IN ({', '.join(repr(k) for k in SCALES)}) "
+        "THEN 'unknown survey kind' "
+        f"WHEN CASE kind {scales} END THEN 'score outside the scale' "
+        "WHEN touchpoint IS NULL AND event IS NULL AND step IS NULL "
+        f"THEN 'no touchpoint, event or step' END AS _r FROM ({raw}) r"
+    )
+
+
+def _quarantine_answers(con: duckdb.DuckDBPyConnection, report: LoadReport, rejects: Any) -> None:
+    rows = con.execute("SELECT count(*) FROM answers").fetchall()[0][0]
+    report.read = rows + len(rejects)
+    con.execute(
+        "INSERT INTO quarantine SELECT 'surveys', seq, 'row ' || seq, _r, to_json({"
+        "'customer_id': customer_id, 'ts': ts_text, 'score': score_text, 'kind': kind, "
+        "'touchpoint': touchpoint, 'event': event, 'step': step, 'comment': comment})::VARCHAR "
+        "FROM answers WHERE _r IS NOT NULL"
+    )
+    _insert_rejects(con, "surveys", rejects)
+    for column in ("_r", "score_text", "ts_text"):
+        if column == "_r":
+            con.execute("DELETE FROM answers WHERE _r IS NOT NULL")
+        con.execute(f"ALTER TABLE answers DROP COLUMN {column}")
+    reasons = con.execute(
+        "SELECT reason, count(*) FROM quarantine WHERE source = 'surveys' GROUP BY reason "
+        "ORDER BY count(*) DESC, reason"
+    ).fetchall()
+    report.reasons = {_short(reason): count for reason, count in reasons}
+    report.quarantined = sum(count for _, count in reasons)
+    report.loaded = report.read - report.quarantined

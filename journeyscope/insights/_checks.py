@@ -1,0 +1,217 @@
+"""Pain-point checks as SQL over ``path``/``bound``: one row per journey in a check's population.
+
+Each check selects ``jid``, ``hit`` (1 when the journey has the problem, else 0) and ``cost``
+(handling cost of the journey's contacts involved, 0 when none). The population and the hit
+of each kind are defined in ``docs/insights.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from ..analytics.binding import glob_to_like, rule_sql
+from ..model import EvidenceRule
+from ._context import Context, q
+
+__all__ = ["Check", "build_checks"]
+
+SERVICE_CHANNELS = {"phone", "chat", "store"}
+
+
+@dataclass
+class Check:
+    kind: str
+    element: str  # step id, "A->B" for a transition, or an event name
+    sql: str
+    steps: list[str] = field(default_factory=list)
+    touchpoints: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    facts: dict[str, float] = field(default_factory=dict)
+    costed: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.element}"
+
+
+def _sids(context: Context, steps: list[str]) -> str:
+    return ", ".join(str(context.prepared.sid(s)) for s in steps)
+
+
+def _reached(context: Context) -> list[str]:
+    codes = context.query("SELECT DISTINCT sid FROM path")
+    return [context.prepared.step_id(int(r["sid"])) for r in codes]
+
+
+def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
+    """SQL of one event's handling cost at the touchpoints of ``steps``."""
+    cases = [
+        f"WHEN {q(tp)} THEN {cost}"
+        for step in steps
+        for tp in (t.id for t in context.steps[step].touchpoints)
+        if (cost := context.contact_cost(tp)) is not None
+    ]
+    return (f"CASE touchpoint {' '.join(cases)} ELSE 0 END", True) if cases else ("0", False)
+
+
+def drop_off_checks(context: Context) -> list[Check]:
+    """Of the journeys that reached required step A, those with no next required step B (or an
+    alternative to it) after their first A."""
+    reached = set(_reached(context))
+    slots = [s.id for s in context.steps.values() if s.kind == "required"]
+    slots = [s for s in slots if reached & set(context.alternatives(s))]
+    checks = []
+    for a, b in pairwise(slots):
+        a_sids, b_sids = (
+            _sids(context, context.alternatives(a)),
+            _sids(context, context.alternatives(b)),
+        )
+        sql = (
+            f"SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
+            f"(SELECT jid, min(pos) AS pos FROM path WHERE sid IN ({a_sids}) GROUP BY jid) a "
+            f"LEFT JOIN path b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos > a.pos "
+            "GROUP BY a.jid"
+        )
+        checks.append(Check("drop_off", b, sql, steps=[a, b]))
+    return checks
+
+
+def slow_checks(context: Context, limits: dict[tuple[int, int], float]) -> list[Check]:
+    """Each forward transition A -> B between consecutive mapped events; a hit waited longer
+    than the limit (the step's wait target, or ``slow_factor`` x the map-wide median)."""
+    checks = []
+    for (a, b), limit in limits.items():
+        sa, sb = context.prepared.step_id(a), context.prepared.step_id(b)
+        sql = (
+            f"SELECT jid, CASE WHEN min(gap) > {limit} THEN 1 ELSE 0 END AS hit, 0 AS cost "
+            f"FROM path WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
+        )
+        checks.append(
+            Check(
+                "slow_transition",
+                f"{sa}->{sb}",
+                sql,
+                steps=[sa, sb],
+                facts={"limit_seconds": limit},
+            )
+        )
+    return checks
+
+
+def _contact_steps(context: Context) -> list[str]:
+    """Steps with a service touchpoint: on phone, chat or store, or on a channel the map's
+    ``channel_costs`` prices."""
+    service = SERVICE_CHANNELS | set(context.settings.channel_costs)
+    return [
+        step.id
+        for step in context.steps.values()
+        if any(tp.channel in service for tp in step.touchpoints)
+    ]
+
+
+def repeat_checks(context: Context, times: int, window_seconds: float) -> list[Check]:
+    """Journeys at a contact step (see ``_contact_steps``) that came back ``times`` or more
+    times within the window."""
+    checks = []
+    for step in [s for s in _contact_steps(context) if s in _reached(context)]:
+        cost, costed = _cost_sql(context, [step])
+        window = (
+            f"count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
+            f"{float(window_seconds)} PRECEDING AND CURRENT ROW)"
+        )
+        sql = (
+            f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
+            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c FROM path "
+            f"WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
+        )
+        tps = [tp.id for tp in context.steps[step].touchpoints]
+        checks.append(Check("repeat_contact", step, sql, [step], tps, costed=costed))
+    return checks
+
+
+def switch_checks(context: Context) -> list[Check]:
+    """Journeys arriving at step B from another step; a hit arrived on another channel than the
+    previous mapped event's."""
+    checks = []
+    for step in _reached(context):
+        cost, costed = _cost_sql(context, [step])
+        window = "OVER (PARTITION BY jid ORDER BY t, seq)"
+        sql = (
+            "SELECT jid, hit, cost FROM (SELECT jid, CASE WHEN pch IS NOT NULL AND channel IS NOT "
+            f"NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, row_number() "
+            "OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, seq, step, "
+            f"touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} AS pch "
+            f"FROM bound WHERE step IS NOT NULL) p WHERE step = {q(step)} AND pstep IS NOT NULL "
+            "AND pstep <> step) r WHERE _rn = 1"
+        )
+        checks.append(Check("channel_switch", step, sql, [step], costed=costed))
+    return checks
+
+
+def bounce_checks(context: Context) -> list[Check]:
+    """Journeys by their first mapped step; a hit has only that one mapped event."""
+    checks = []
+    for step in _reached(context):
+        sql = (
+            "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM path "
+            f"WHERE jid IN (SELECT jid FROM path WHERE pos = 1 AND sid = "
+            f"{context.prepared.sid(step)}) GROUP BY jid"
+        )
+        checks.append(Check("bounce", step, sql, [step]))
+    return checks
+
+
+def _failure_sql(context: Context) -> str:
+    engine = context.prepared.engine
+    columns = set(engine.columns("bound"))
+    likes = [
+        f"event LIKE {q(glob_to_like(g))} ESCAPE '\\'" for g in context.settings.failure_events
+    ]
+    for condition in context.settings.failure_conditions:
+        sql, missing = rule_sql(EvidenceRule(event_glob="*", where=[condition]), engine, columns)
+        if not missing:
+            likes.append(sql)
+    return " OR ".join(likes) or "FALSE"
+
+
+def failure_checks(context: Context) -> list[Check]:
+    """Events that mark a failure (names like the ``failure_events`` patterns, or attributes
+    meeting ``failure_conditions``): per step, of the journeys at the step, those with a failed
+    event there; failures on unmapped events count against all journeys, per event name."""
+    failed = _failure_sql(context)
+    found = context.query(
+        f"SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM bound "
+        f"WHERE {failed}"
+    )
+    checks = []
+    for row in found:
+        if row["step"] is not None:
+            cost, costed = _cost_sql(context, [row["step"]])
+            sql = (
+                f"SELECT jid, max(CASE WHEN {failed} THEN 1 ELSE 0 END) AS hit, "
+                f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM bound "
+                f"WHERE step = {q(row['step'])} GROUP BY jid"
+            )
+            checks.append(Check("failed_step", row["step"], sql, [row["step"]], costed=costed))
+        else:
+            sql = (
+                f"SELECT jid, max(CASE WHEN event = {q(row['event'])} AND ({failed}) THEN 1 "
+                "ELSE 0 END) AS hit, 0 AS cost FROM bound GROUP BY jid"
+            )
+            checks.append(Check("failed_step", row["event"], sql, events=[row["event"]]))
+    return checks
+
+
+def build_checks(
+    context: Context, limits: dict[tuple[int, int], float], times: int, window_seconds: float
+) -> list[Check]:
+    """Every check of every kind for this map and log."""
+    return [
+        *drop_off_checks(context),
+        *slow_checks(context, limits),
+        *repeat_checks(context, times, window_seconds),
+        *switch_checks(context),
+        *bounce_checks(context),
+        *failure_checks(context),
+    ]

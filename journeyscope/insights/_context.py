@@ -1,0 +1,131 @@
+"""What every insight family starts from: the prepared journeys, the map, its settings and goal.
+
+``build_context`` also materialises ``_ins_goal``: one row per journey (``jid``, ``cid``,
+``goal`` 1/0 = reached the goal step, ``value`` = money of its customer when the map names a
+value attribute).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from ..analytics import Prepared
+from ..model import InsightSettings, JourneyMap, Step, Touchpoint
+
+__all__ = ["Context", "build_context", "clean", "rows"]
+
+
+@dataclass
+class Context:
+    prepared: Prepared
+    journey: JourneyMap
+    settings: InsightSettings
+    goal: str
+    answers: pa.Table | None = None
+    mean_value: float | None = None
+    segments: list[str] | None = None  # dimensions in ``_ins_seg``, once built
+    steps: dict[str, Step] = field(default_factory=dict)
+    touchpoints: dict[str, tuple[Step, Touchpoint]] = field(default_factory=dict)
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        return self.prepared.engine.query(sql).to_pylist()
+
+    def step_of(self, element: str) -> str | None:
+        """The step id of a step or touchpoint id."""
+        if element in self.steps:
+            return element
+        return self.touchpoints[element][0].id if element in self.touchpoints else None
+
+    def contact_cost(self, touchpoint: str) -> float | None:
+        """What one contact at ``touchpoint`` costs: its own cost, else its channel's."""
+        if touchpoint not in self.touchpoints:
+            return None
+        tp = self.touchpoints[touchpoint][1]
+        if tp.cost_per_contact is not None:
+            return tp.cost_per_contact
+        return self.settings.channel_costs.get(tp.channel)
+
+    def alternatives(self, step: str) -> list[str]:
+        """``step`` and the alternative steps that replace it."""
+        return [step, *(s.id for s in self.steps.values() if s.alternative_to == step)]
+
+
+def _goal_step(journey: JourneyMap, settings: InsightSettings) -> str:
+    if settings.goal_step:
+        return settings.goal_step
+    required = [step.id for _, step in journey.steps() if step.kind == "required"]
+    return required[-1] if required else [step.id for _, step in journey.steps()][-1]
+
+
+def build_context(
+    prepared: Prepared,
+    journey: JourneyMap,
+    settings: InsightSettings | None = None,
+    answers: pa.Table | None = None,
+) -> Context:
+    """The context for ``journey`` over ``prepared``; settings default to the map's own."""
+    settings = settings or journey.insights or InsightSettings()
+    context = Context(prepared, journey, settings, _goal_step(journey, settings), answers)
+    context.steps = {step.id: step for _, step in journey.steps()}
+    context.touchpoints = {tp.id: (step, tp) for step, tp in journey.touchpoints()}
+    _build_goal(context)
+    return context
+
+
+def _build_goal(context: Context) -> None:
+    engine, settings = context.prepared.engine, context.settings
+    goals = ", ".join(str(context.prepared.sid(s)) for s in context.alternatives(context.goal))
+    value = "NULL"
+    attribute = settings.value_attribute
+    if attribute and attribute in engine.columns("bound"):
+        value = "v.value"
+        # an event attribute is summed over the customer's events; a customer attribute repeats
+        # on every event, so it is taken once
+        total = "sum" if attribute in engine.columns("events") else "max"
+        values = (
+            f"SELECT cid, {total}({engine.to_number(_quote(attribute))}) AS value FROM bound "
+            "GROUP BY cid"
+        )
+    else:
+        values = "SELECT cid, NULL AS value FROM _cust WHERE 1 = 0"
+    engine.materialize(
+        "_ins_goal",
+        "SELECT j.jid, j.cid, CASE WHEN g.jid IS NULL THEN 0 ELSE 1 END AS goal, "
+        f"CAST({value} AS DOUBLE) AS value FROM (SELECT DISTINCT jid, cid FROM bound) j "
+        f"LEFT JOIN (SELECT DISTINCT jid FROM path WHERE sid IN ({goals})) g ON g.jid = j.jid "
+        f"LEFT JOIN ({values}) v ON v.cid = j.cid",
+    )
+    mean = context.query("SELECT avg(value) AS m FROM _ins_goal WHERE goal = 1")[0]["m"]
+    context.mean_value = float(mean) if mean is not None else settings.value_per_customer
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def clean(value: Any) -> Any:
+    """A value as JSON likes it: no NaN/inf, dates as ISO text, tuples as lists."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    return value
+
+
+def rows(items: list[Any]) -> list[dict[str, Any]]:
+    """``to_dict()`` of each item, cleaned."""
+    return [clean(item.to_dict()) for item in items]

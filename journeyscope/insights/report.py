@@ -1,0 +1,167 @@
+"""``compute_insights``: every insight for a map and an event log (and surveys), in one call.
+
+The result's JSON form is versioned ``journeyscope.insights/1``: keys may be added in a minor
+change; renaming or removing one means ``journeyscope.insights/2``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from ..analytics import JourneyOptions, prepare
+from ..engine import Engine, connect
+from ..events import EventLog, SurveyLog
+from ..model import InsightSettings, JourneyMap
+from ._context import Context, build_context, clean, rows
+from .decisions import DecisionStore
+from .evidence import (
+    ElementBacking,
+    EmotionPoint,
+    EvidenceOptions,
+    compute_backing,
+    compute_emotion_curve,
+)
+from .improvements import Improvement, ImprovementOptions, compute_improvements
+from .kpi_status import KpiOptions, KpiStatus, compute_kpi_status
+from .pain_points import PainPoint, PainPointOptions, detect_pain_points
+from .segments import SegmentOptions, build_segments
+from .staleness import Staleness, StalenessOptions, compute_staleness
+from .validation import Validation, ValidationOptions, compute_validation
+
+__all__ = [
+    "INSIGHTS_SCHEMA",
+    "InsightOptions",
+    "Insights",
+    "compute_insights",
+    "insight_context",
+]
+
+INSIGHTS_SCHEMA = "journeyscope.insights/1"
+
+
+@dataclass(frozen=True)
+class InsightOptions:
+    """Options of every family, and how events become journeys (time range, journey gap)."""
+
+    journeys: JourneyOptions = field(default_factory=JourneyOptions)
+    segments: SegmentOptions = field(default_factory=SegmentOptions)
+    evidence: EvidenceOptions = field(default_factory=EvidenceOptions)
+    validation: ValidationOptions = field(default_factory=ValidationOptions)
+    pain_points: PainPointOptions = field(default_factory=PainPointOptions)
+    kpis: KpiOptions = field(default_factory=KpiOptions)
+    improvements: ImprovementOptions = field(default_factory=ImprovementOptions)
+    staleness: StalenessOptions = field(default_factory=StalenessOptions)
+
+
+@dataclass
+class Insights:
+    """Every insight of one run; ``to_dict()`` is the ``journeyscope.insights/1`` JSON."""
+
+    map_id: str
+    goal: str
+    summary: dict[str, Any]
+    segments: list[str]
+    validation: Validation
+    emotion_curve: list[EmotionPoint]
+    backing: list[ElementBacking]
+    pain_points: list[PainPoint]
+    kpis: list[KpiStatus]
+    improvements: list[Improvement]
+    staleness: Staleness
+    load: dict[str, Any] | None = None
+    surveys: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": INSIGHTS_SCHEMA,
+            "map": self.map_id,
+            "goal": self.goal,
+            "summary": clean(self.summary),
+            "segments": self.segments,
+            "load": clean(self.load),
+            "surveys": clean(self.surveys),
+            "validation": clean(self.validation.to_dict()),
+            "emotion_curve": rows(self.emotion_curve),
+            "backing": rows(self.backing),
+            "pain_points": rows(self.pain_points),
+            "kpis": rows(self.kpis),
+            "improvements": rows(self.improvements),
+            "staleness": self.staleness.to_dict(),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def insight_context(
+    log: EventLog,
+    journey: JourneyMap,
+    *,
+    surveys: SurveyLog | pa.Table | None = None,
+    options: InsightOptions | None = None,
+    settings: InsightSettings | None = None,
+    engine: str | Engine = "duckdb",
+) -> Context:
+    """Prepare the journeys (never segmented: insights finds segments itself) and the context
+    every family computes from."""
+    options = options or InsightOptions()
+    runner = engine if isinstance(engine, Engine) else connect(log, engine)
+    j = options.journeys
+    prepared = prepare(
+        runner,
+        journey,
+        JourneyOptions(j.journey_gap_days, j.start, j.end),
+        has_customers=log.has_customers,
+    )
+    answers = surveys.answers() if isinstance(surveys, SurveyLog) else surveys
+    return build_context(prepared, journey, settings, answers)
+
+
+def compute_insights(
+    log: EventLog,
+    journey: JourneyMap,
+    *,
+    surveys: SurveyLog | pa.Table | None = None,
+    options: InsightOptions | None = None,
+    settings: InsightSettings | None = None,
+    decisions: DecisionStore | None = None,
+    engine: str | Engine = "duckdb",
+) -> Insights:
+    """Validation, evidence, pain points, KPIs, improvements and staleness for ``journey``.
+    ``settings`` replace the map's own ``insights`` settings; ``decisions`` marks pain points
+    accepted or dismissed and links them to opportunities."""
+    options = options or InsightOptions()
+    context = insight_context(
+        log, journey, surveys=surveys, options=options, settings=settings, engine=engine
+    )
+    prepared, answers = context.prepared, context.answers
+    segments = context.segments = build_segments(prepared, options.segments)
+    curve = compute_emotion_curve(context, options.evidence)
+    backing = compute_backing(context, options.evidence)
+    return Insights(
+        map_id=journey.id,
+        goal=context.goal,
+        summary={
+            "customers": prepared.customers,
+            "journeys": prepared.journeys,
+            "events": prepared.events,
+            "mapped_events": prepared.mapped_events,
+            "answers": answers.num_rows if answers is not None else 0,
+            "mean_value_per_customer": context.mean_value,
+            "problems": list(prepared.binding.problems),
+        },
+        segments=segments,
+        validation=compute_validation(context, options.validation),
+        emotion_curve=curve,
+        backing=backing,
+        pain_points=detect_pain_points(context, curve, options.pain_points, decisions),
+        kpis=compute_kpi_status(context, options.kpis),
+        improvements=compute_improvements(context, options.improvements),
+        staleness=compute_staleness(context, backing, options.staleness),
+        load=log.report.as_dict(),
+        surveys=surveys.report.as_dict() if isinstance(surveys, SurveyLog) else None,
+    )

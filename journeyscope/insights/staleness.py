@@ -1,0 +1,230 @@
+"""Staleness [R11-R13]: has customer behaviour moved away from the map?
+
+Journeys are split in two windows by the time of their first event (at ``split``; default
+halfway between the first and the last journey start). The map needs a review when, in the
+recent window:
+
+* an event the map does not cover reaches at least ``min_new_share`` of the journeys and was
+  absent, or at most a fifth as common, before (**new unmapped event**);
+* a step's reach (share of journeys taking it) or conversion (share of its journeys reaching
+  the goal) moved by ``min_change`` or more, significantly (two-proportion z-test,
+  Benjamini–Hochberg adjusted over all steps);
+* the mix of variants drifted: the Jensen–Shannon distance (base 2) between the shares of the
+  ``top_variants`` most common variants of either window (the rest pooled as "other") is
+  ``max_distance`` or more;
+* evidence has aged: elements whose newest evidence is older than ``stale_after_days``.
+
+Recent journeys may not have finished yet, which lowers their conversion: split where both
+windows had time to complete, or read conversion changes with care.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ._context import Context, clean, rows
+from ._stats import adjust_pvalues, js_distance, two_proportions
+from .evidence import ElementBacking
+
+__all__ = ["Staleness", "StalenessOptions", "StepChange", "compute_staleness"]
+
+
+MIN_JOURNEYS = 20
+
+
+@dataclass(frozen=True)
+class StalenessOptions:
+    split: dt.datetime | None = None
+    min_new_share: float = 0.02
+    min_change: float = 0.05
+    max_distance: float = 0.1
+    top_variants: int = 10
+    alpha: float = 0.05
+
+
+@dataclass
+class StepChange:
+    step: str
+    measure: str  # reach or conversion
+    before: float
+    after: float
+    difference: float
+    p_value: float | None
+    q_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Staleness:
+    split: dt.datetime
+    journeys_before: int
+    journeys_after: int
+    status: str = "fresh"  # fresh, stale, or unknown (a window has too few journeys)
+    reasons: list[str] = field(default_factory=list)
+    new_unmapped: list[dict[str, Any]] = field(default_factory=list)
+    step_changes: list[StepChange] = field(default_factory=list)
+    variant_distance: float = 0.0
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    stale_elements: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self) | {"step_changes": rows(self.step_changes)}
+        return clean(data)
+
+
+def _windows(context: Context, split: dt.datetime | None) -> tuple[dt.datetime, list[int]]:
+    engine = context.prepared.engine
+    if split is None:
+        span = context.query(
+            "SELECT min(t0) AS lo, max(t0) AS hi FROM "
+            "(SELECT min(t) AS t0 FROM bound GROUP BY jid) j"
+        )[0]
+        split = dt.datetime.fromtimestamp((span["lo"] + span["hi"]) / 2, dt.UTC)
+    seconds = (split if split.tzinfo else split.replace(tzinfo=dt.UTC)).timestamp()
+    engine.materialize(
+        "_ins_jw",
+        f"SELECT jid, CASE WHEN min(t) < {seconds} THEN 0 ELSE 1 END AS w FROM bound GROUP BY jid",
+    )
+    counts = {
+        r["w"]: r["n"] for r in context.query("SELECT w, count(*) AS n FROM _ins_jw GROUP BY w")
+    }
+    return split, [int(counts.get(0, 0)), int(counts.get(1, 0))]
+
+
+def _new_unmapped(
+    context: Context, totals: list[int], options: StalenessOptions
+) -> list[dict[str, Any]]:
+    found = context.query(
+        "SELECT b.event, CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
+        "CAST(sum(CASE WHEN w.w = 1 THEN 1 ELSE 0 END) AS BIGINT) AS after FROM "
+        "(SELECT DISTINCT jid, event "
+        "FROM bound WHERE step IS NULL) b JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.event"
+    )
+    out = []
+    for row in found:
+        before = row["before"] / totals[0] if totals[0] else 0.0
+        after = row["after"] / totals[1] if totals[1] else 0.0
+        if after >= options.min_new_share and (before == 0 or after >= 5 * before):
+            test = two_proportions(int(row["after"]), totals[1], int(row["before"]), totals[0])
+            out.append(
+                {
+                    "event": row["event"],
+                    "share_before": before,
+                    "share_after": after,
+                    "journeys_after": int(row["after"]),
+                    "p_value": test.p_value,
+                }
+            )
+    return sorted(out, key=lambda r: -r["share_after"])
+
+
+def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
+    found = context.query(
+        "SELECT s.sid, w.w, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal FROM "
+        "(SELECT DISTINCT jid, sid "
+        "FROM path) s JOIN _ins_jw w ON w.jid = s.jid JOIN _ins_goal g ON g.jid = s.jid "
+        "GROUP BY s.sid, w.w"
+    )
+    cells = {(r["sid"], r["w"]): (int(r["n"]), int(r["goal"] or 0)) for r in found}
+    changes = []
+    for sid in sorted({sid for sid, _ in cells}):
+        (nb, gb), (na, ga) = cells.get((sid, 0), (0, 0)), cells.get((sid, 1), (0, 0))
+        step = context.prepared.step_id(sid)
+        reach = two_proportions(na, totals[1], nb, totals[0])
+        conversion = two_proportions(ga, na, gb, nb)
+        for measure, test in (("reach", reach), ("conversion", conversion)):
+            changes.append(StepChange(step, measure, test.b, test.a, test.difference, test.p_value))
+    return changes
+
+
+def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, list[dict[str, Any]]]:
+    engine = context.prepared.engine
+    found = context.query(
+        f"SELECT v.variant, w.w, count(*) AS n FROM (SELECT jid, "
+        f"{engine.ordered_concat(engine.to_text('sid'), ['pos'])} AS variant FROM path "
+        "GROUP BY jid) v JOIN _ins_jw w ON w.jid = v.jid GROUP BY v.variant, w.w"
+    )
+    shares: list[dict[str, float]] = [{}, {}]
+    for row in found:
+        shares[row["w"]][row["variant"]] = row["n"]
+    top: set[str] = set()
+    for window in shares:
+        total = sum(window.values()) or 1
+        for key in list(window):
+            window[key] /= total
+        top |= set(sorted(window, key=lambda k: -window[k])[: options.top_variants])
+    pooled = [
+        {k: v for k, v in w.items() if k in top}
+        | {"other": sum(v for k, v in w.items() if k not in top)}
+        for w in shares
+    ]
+    step = context.prepared.step_id
+    table = [
+        {
+            "variant": [step(int(s)) for s in key.split(",")] if key != "other" else ["other"],
+            "share_before": pooled[0].get(key, 0.0),
+            "share_after": pooled[1].get(key, 0.0),
+        }
+        for key in sorted(top | {"other"}, key=lambda k: -pooled[1].get(k, 0.0))
+    ]
+    return js_distance(pooled[0], pooled[1]), table
+
+
+def compute_staleness(
+    context: Context,
+    backing: list[ElementBacking] | None = None,
+    options: StalenessOptions | None = None,
+) -> Staleness:
+    """Compare the two windows and give the map a status with its reasons."""
+    options = options or StalenessOptions()
+    split, totals = _windows(context, options.split)
+    result = Staleness(split, totals[0], totals[1])
+    if min(totals) < MIN_JOURNEYS:
+        result.status = "unknown"
+        result.reasons = [
+            f"too few journeys to compare ({totals[0]} before, {totals[1]} after "
+            f"{split:%Y-%m-%d}); choose another split"
+        ]
+        return result
+    result.new_unmapped = _new_unmapped(context, totals, options)
+    changes = _step_changes(context, totals)
+    tested = [c for c in changes if c.p_value is not None]
+    for change, q in zip(tested, adjust_pvalues([c.p_value or 0.0 for c in tested]), strict=True):
+        change.q_value = q
+    result.step_changes = [
+        c
+        for c in changes
+        if c.q_value is not None
+        and c.q_value < options.alpha
+        and abs(c.difference) >= options.min_change
+    ]
+    result.variant_distance, result.variants = _variant_mix(context, options)
+    result.stale_elements = [b.element for b in backing or [] if b.status == "stale"]
+    result.reasons = _reasons(result, options)
+    result.status = "stale" if result.reasons else "fresh"
+    return result
+
+
+def _reasons(result: Staleness, options: StalenessOptions) -> list[str]:
+    reasons = [
+        f"new unmapped event {e['event']!r} reaches {e['share_after']:.0%} of recent journeys"
+        for e in result.new_unmapped
+    ]
+    reasons += [
+        f"{c.measure} of step {c.step!r} moved {c.before:.0%} -> {c.after:.0%}"
+        for c in result.step_changes
+    ]
+    if result.variant_distance >= options.max_distance:
+        reasons.append(
+            f"variant mix drifted (Jensen-Shannon distance {result.variant_distance:.2f})"
+        )
+    if result.stale_elements:
+        reasons.append(
+            f"{len(result.stale_elements)} elements have evidence older than the "
+            "map's stale_after_days"
+        )
+    return reasons
