@@ -110,6 +110,9 @@ def test_hebrew_map_runs_right_to_left() -> None:
     }
     assert xs["search"] > xs["compare"] > xs["pay"]
     assert "עקומת רגש" in svg  # lane labels in the map's language
+    # under direction="rtl" "start" is a text's right end: "end" would run it off the right
+    # edge of its column (and the lane labels off the picture)
+    assert 'text-anchor="end"' not in svg
 
 
 def test_forty_steps_grow_the_svg_and_wrap_labels() -> None:

@@ -69,7 +69,7 @@ def _curve_origin(layout: MapLayout) -> float:
 def _state(layout: MapLayout, top: float) -> tuple[str, float]:
     journey = layout.journey
     label_x = layout.width + LABEL_WIDTH - 8 if layout.rtl else 8
-    anchor = "end" if layout.rtl else "start"
+    anchor = "start"  # under direction="rtl", start is the right end
     state_name = labels_for(journey.language)["future"]
     title = journey.title + (f" — {state_name}" if layout.state == "future" else "")
     out = [_text(label_x, top + 26, title, "title", anchor)]
@@ -116,7 +116,7 @@ def _lane(layout: MapLayout, key: str, group: str, y: float) -> tuple[str, float
         tallest = max(tallest, len(lines))
         x = _x(layout, column.index) + (COLUMN_WIDTH - 8 if layout.rtl else 8)
         cls = "mot" if key == "moment_of_truth" else "cell"
-        anchor = "end" if layout.rtl else "start"
+        anchor = "start"  # under direction="rtl", start is the right end
         for n, line in enumerate(lines):
             out.append(_text(x, y + 18 + n * LINE, line, cls, anchor))
     return "".join(out), tallest * LINE + 14
@@ -151,6 +151,7 @@ def _curve(layout: MapLayout, y: float) -> str:
 
 
 LABEL_GAP = 12  # px between stacked score labels
+LEGEND_GAP, LEGEND_CHAR = 40, 7.0  # legend spacing: a gap plus about 7 px per character
 
 
 def _point_labels(layout: MapLayout) -> list[str]:
@@ -178,12 +179,18 @@ def _point_labels(layout: MapLayout) -> list[str]:
 def _legend(layout: MapLayout) -> str:
     if len(layout.curves) < 2:
         return ""
-    out = []
-    for n, curve in enumerate(layout.curves):
-        x = 10 + n * 150
+    out, offset = [], 10.0
+    for curve in layout.curves:
+        if layout.rtl:  # right to left: the legend starts at the right edge and reads leftwards
+            x = layout.width - offset - 12
+            text = _text(x - 4, CURVE_HEIGHT - 11, curve.name, "cell")  # rtl: start is right
+        else:
+            x = offset
+            text = _text(x + 16, CURVE_HEIGHT - 11, curve.name, "cell")
+        offset += LEGEND_GAP + LEGEND_CHAR * len(curve.name)
         out.append(
             f'<rect x="{x}" y="{CURVE_HEIGHT - 16}" width="12" height="4" fill="{curve.color}"/>'
-            + _text(x + 16, CURVE_HEIGHT - 11, curve.name, "cell")
+            + text
         )
     return "".join(out)
 
