@@ -260,6 +260,15 @@ def test_kpi_time_between_and_attribute_averages() -> None:
     assert value("median_minutes(visit → buy)") == pytest.approx(20)
     assert value("avg(amount)") == pytest.approx((40 + 90 + 130) / 3)
     assert value("sum(buy.amount) / count_customers(buy)") == pytest.approx(260 / 3)
+    # custom groups (a treated and a comparison group): a, b vs c, d; journeys left out vanish
+    groups = (
+        "SELECT jid, CASE WHEN customer_id IN ('a', 'b') THEN 'ab' ELSE 'cd' END AS segment "
+        "FROM _cust c JOIN (SELECT DISTINCT jid, cid FROM path) j ON j.cid = c.cid "
+        "WHERE customer_id <> 'd'"
+    )
+    kpi = KPI(id="k", name="K", formula="count(search)", cadence="yearly")
+    split = {r["segment"]: r["value"] for r in compute_kpi(p, kpi, groups).to_pylist()}
+    assert split == {"ab": 3, "cd": 0}  # a: 2 searches, b: 1; c none; d left out
 
 
 def test_kpi_formula_errors() -> None:

@@ -164,14 +164,19 @@ def _pair_sql(engine: Engine, pair: tuple[str, str, str, float], index: int) -> 
     )
 
 
-def compute_kpi(prepared: Prepared, kpi: KPI) -> pa.Table:
-    """The KPI per period of its cadence (and per segment)."""
+def compute_kpi(prepared: Prepared, kpi: KPI, segments: str | None = None) -> pa.Table:
+    """The KPI per period of its cadence (and per segment). ``segments``: SQL giving
+    ``(jid, segment)`` to split by instead of the journeys' own segments (e.g. a treated and a
+    comparison group); journeys it leaves out are not counted."""
     if not kpi.formula:
         raise ValueError(f"KPI {kpi.id!r} has no formula")
     engine = prepared.engine
     compiled = compile_kpi(kpi.formula, set(engine.columns("bound")), engine)
-    segmented = bool(prepared.options.segment_by)
-    segment, join = ("s.segment", " JOIN _jseg s ON s.jid = b.jid") if segmented else ("'all'", "")
+    segment, join = "'all'", ""
+    if segments is not None:
+        segment, join = "s.segment", f" JOIN ({segments}) s ON s.jid = b.jid"
+    elif prepared.options.segment_by:
+        segment, join = "s.segment", " JOIN _jseg s ON s.jid = b.jid"
     engine.materialize(
         "_kpi_rows",
         f"SELECT b.*, {segment} AS _segment, {engine.period(kpi.cadence, 'b.ts')} AS _period "

@@ -15,7 +15,6 @@ A p-value of ``alpha`` or more is reported as "not significant": no change can b
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
@@ -87,10 +86,10 @@ def _split(
 
 
 def _series(
-    context: Context, kpi: KPI, formula: str, prepared: Any = None
+    context: Context, kpi: KPI, formula: str, segments: str | None = None
 ) -> dict[tuple[str, dt.date], float]:
     probe = KPI(id=kpi.id, name=kpi.name, formula=formula, cadence=kpi.cadence)
-    table = compute_kpi(prepared or context.prepared, probe).to_pylist()
+    table = compute_kpi(context.prepared, probe, segments).to_pylist()
     return {(r["segment"], r["period"]): float(r["value"]) for r in table if r["value"] is not None}
 
 
@@ -152,8 +151,9 @@ def _before_after(
     return _effect(kpi, "before/after", comparison, len(before), len(after), options.alpha)
 
 
-def _comparison_prepared(context: Context) -> Any:
-    """A view of the prepared journeys segmented into ``treated`` and ``comparison``."""
+def _comparison_segments(context: Context) -> str:
+    """SQL splitting the journeys into ``treated`` and ``comparison`` (its own table, so the
+    journeys' real segments stay as they are)."""
     engine, condition = context.prepared.engine, context.settings.comparison_segment
     assert condition is not None
     rule = EvidenceRule(event_glob="*", where=[condition])
@@ -161,16 +161,15 @@ def _comparison_prepared(context: Context) -> Any:
     if missing:
         raise ValueError(f"comparison_segment: no attribute {missing[0]!r} in the data")
     engine.materialize(
-        "_jseg",
+        "_jseg_comparison",
         f"SELECT jid, CASE WHEN max(CASE WHEN {sql} THEN 1 ELSE 0 END) = 1 THEN 'comparison' "
         "ELSE 'treated' END AS segment FROM bound GROUP BY jid",
     )
-    options = dataclasses.replace(context.prepared.options, segment_by="(comparison)")
-    return dataclasses.replace(context.prepared, options=options)
+    return "SELECT jid, segment FROM _jseg_comparison"
 
 
 def _did(context: Context, kpi: KPI, launch: dt.date, options: ImprovementOptions) -> KpiEffect:
-    series = _series(context, kpi, kpi.formula or "", _comparison_prepared(context))
+    series = _series(context, kpi, kpi.formula or "", _comparison_segments(context))
     periods = sorted(
         {p for s, p in series if s == "treated"} & {p for s, p in series if s == "comparison"}
     )
