@@ -177,14 +177,14 @@ def _print(result: Insights, top: int) -> None:
     shown = data["pain_points"][:top]
     table = Table(
         "#",
-        Column("Key", no_wrap=True, min_width=max((len(p["key"]) for p in shown), default=3)),
-        "Customers",
+        Column("Key", overflow="fold", min_width=16),  # keys are long; fold, don't starve
+        Column("Customers", no_wrap=True),
         "Severity",
         "p",
         "Value at risk",
         "Cost",
         "Owners",
-        "Priority",
+        Column("Priority", no_wrap=True),
         "Status",
         title="Pain points, by priority",
     )
