@@ -16,7 +16,9 @@ from ._context import Context, q
 
 __all__ = ["Check", "build_checks"]
 
-SERVICE_CHANNELS = {"phone", "chat", "store"}
+# Channels where a customer *contacts* the company; a store is left out on purpose: for a shop
+# a second visit is loyalty, not a repeat contact (mark store service desks with a cost).
+SERVICE_CHANNELS = {"phone", "chat"}
 
 
 @dataclass
@@ -100,13 +102,13 @@ def slow_checks(context: Context, limits: dict[tuple[int, int], float]) -> list[
 
 
 def _contact_steps(context: Context) -> list[str]:
-    """Steps with a service touchpoint: on phone, chat or store, or on a channel the map's
-    ``channel_costs`` prices."""
+    """Steps with a contact touchpoint: on phone or chat, on a channel the map's
+    ``channel_costs`` prices, or with its own ``cost_per_contact``."""
     service = SERVICE_CHANNELS | set(context.settings.channel_costs)
     return [
         step.id
         for step in context.steps.values()
-        if any(tp.channel in service for tp in step.touchpoints)
+        if any(tp.channel in service or tp.cost_per_contact for tp in step.touchpoints)
     ]
 
 
