@@ -151,6 +151,17 @@ def test_journey_windows_and_time_range() -> None:
     late = T0 + dt.timedelta(minutes=5)
     p = prepared(JourneyOptions(start=late, end=T0 + dt.timedelta(days=1)))
     assert p.events == 5 and p.customers == 2  # a and b
+    # a calendar split at T0 + 5 min ends every journey there: a (0, 5, 6, 20 min) becomes
+    # visit | search, search, buy; b (0, 10, 10) visit | search; c (0, 1) stays whole;
+    # d (0, 3, 4 min, a month) search, visit, search | buy
+    p = prepared(JourneyOptions(split_at=late))
+    assert p.journeys == 7 and p.customers == 4
+    assert journey_variant(p, "a#1") == ["visit"]
+    assert journey_variant(p, "a#2") == ["search", "search", "buy"]
+    assert journey_variant(p, "d#2") == ["buy"]
+    # d's month-long gap and the split mark the same boundary: counted once
+    both = prepared(JourneyOptions(split_at=late, journey_gap_days=7))
+    assert both.journeys == 7 and journey_variant(both, "d#2") == ["buy"]
 
 
 def test_segments_by_attribute() -> None:

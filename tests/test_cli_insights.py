@@ -99,3 +99,24 @@ def test_stale_exit_code(runner: CliRunner, tmp_path: Path, monkeypatch) -> None
     assert data["staleness"]["new_unmapped"][0]["event"] == "chatbot"
     fresh = runner.invoke(app, ["stale", str(SHOP), "-e", str(events), "--split", "2024-03-01"])
     assert fresh.exit_code == 0 and "unknown" in fresh.output
+
+
+def test_stale_same_customers_cuts_journeys(runner: CliRunner, tmp_path: Path, monkeypatch) -> None:
+    """A lifecycle log: the same 30 customers before and after the split. Compared by journey
+    start there is no second window; cut at the split, the new chatbot shows."""
+    monkeypatch.chdir(tmp_path)
+    year = {f"c{n}": [(0, "visit"), (1, "search"), (40 * 1440, "visit"), (40 * 1440 + 2, "chatbot")]
+            for n in range(30)}  # fmt: skip
+    events = tmp_path / "events.csv"
+    frame(year).to_csv(events, index=False)
+    base = ["stale", str(SHOP), "-e", str(events), "--split", "2024-03-20", "--format", "json"]
+    by_start = json.loads(runner.invoke(app, base).stdout)["staleness"]
+    assert (by_start["journeys_before"], by_start["journeys_after"]) == (30, 0)
+    assert by_start["status"] == "unknown"
+    cut = runner.invoke(app, [*base, "--same-customers"])
+    assert cut.exit_code == 1, cut.output
+    data = json.loads(cut.stdout)["staleness"]
+    assert (data["journeys_before"], data["journeys_after"]) == (30, 30)
+    assert data["new_unmapped"][0]["event"] == "chatbot"
+    bad = runner.invoke(app, ["stale", str(SHOP), "-e", str(events), "--same-customers"])
+    assert bad.exit_code == 2 and "needs --split" in bad.output

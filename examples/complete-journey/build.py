@@ -274,8 +274,9 @@ HALF_YEAR = dt.datetime(2017, 7, 1, tzinfo=dt.UTC)
 
 
 def insights(log: EventLog, journey: JourneyMap) -> Any:
-    """Pain points (overall and per persona) and staleness (journeys starting before vs after
-    1 July 2017) from ``journeyscope.insights``; None when that package is not installed.
+    """Pain points (overall and per persona) over whole-year journeys, and staleness between the
+    first and second half of 2017 (the same households, journeys cut at 1 July) from
+    ``journeyscope.insights``; None when that package is not installed.
     The goal is a campaign redemption; personas cover 32% of households, so the segment
     coverage floor is lowered from 50% to 30%."""
     try:
@@ -284,16 +285,21 @@ def insights(log: EventLog, journey: JourneyMap) -> Any:
             SegmentOptions,
             StalenessOptions,
             compute_insights,
+            compute_staleness,
+            insight_context,
         )
         from journeyscope.model import InsightSettings
     except ImportError:
         return None
-    options = InsightOptions(
-        segments=SegmentOptions(only=("persona",), min_coverage=0.3),
-        staleness=StalenessOptions(split=HALF_YEAR),
-    )
+    options = InsightOptions(segments=SegmentOptions(only=("persona",), min_coverage=0.3))
     settings = InsightSettings.model_validate(INSIGHT_SETTINGS)
-    return compute_insights(log, journey, options=options, settings=settings)
+    found = compute_insights(log, journey, options=options, settings=settings)
+    # A journey here is a household's year, so staleness compares the same households in two
+    # calendar halves: every journey is cut at 1 July (``split_at``) and the halves compared.
+    halves = InsightOptions(journeys=JourneyOptions(split_at=HALF_YEAR))
+    context = insight_context(log, journey, options=halves, settings=settings)
+    found.staleness = compute_staleness(context, None, StalenessOptions(split=HALF_YEAR))
+    return found
 
 
 def insight_figures(found: Any) -> dict[str, Any]:

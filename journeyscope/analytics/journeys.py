@@ -46,6 +46,8 @@ class JourneyOptions:
     ``collapse_repeats``: count A, A, B as A, B in variants and flows.
     ``level``: ``"stage"`` makes each stage one step (step ids become stage ids everywhere),
     usually with ``collapse_repeats``, to read long journeys stage by stage.
+    ``split_at``: every journey also ends at this moment, so the same customers can be compared
+    in two calendar windows (a lifecycle map's first and second half-year).
     """
 
     journey_gap_days: float | None = None
@@ -55,6 +57,12 @@ class JourneyOptions:
     state: Literal["current", "future"] = "current"
     collapse_repeats: bool = False
     level: Literal["step", "stage"] = "step"
+    split_at: dt.datetime | None = None
+
+    @property
+    def splits_journeys(self) -> bool:
+        """True when a customer can have several journeys (``jid`` differs from ``cid``)."""
+        return self.journey_gap_days is not None or self.split_at is not None
 
 
 @dataclass
@@ -84,9 +92,13 @@ class Prepared:
         customer, _, k = journey.rpartition("#") if "#" in journey else (journey, "", "1")
         safe = customer.replace("'", "''")
         cid = f"(SELECT cid FROM _cust WHERE customer_id = '{safe}')"
-        if self.options.journey_gap_days is None:
+        if not self.options.splits_journeys:
             return cid
         return f"{cid} * {JOURNEYS_PER_CUSTOMER} + {int(k)}"
+
+
+def _epoch(value: dt.datetime) -> float:
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def _literal_ts(value: dt.datetime) -> str:
@@ -140,7 +152,7 @@ def _totals(engine: Engine, options: JourneyOptions) -> tuple[int, int, int]:
         sql = "SELECT count(DISTINCT cid) AS c, count(DISTINCT jid) AS j, count(*) AS e FROM bound"
     else:
         journeys = "(SELECT count(DISTINCT jid) FROM bound)"
-        if options.journey_gap_days is None:
+        if not options.splits_journeys:
             journeys = "(SELECT count(*) FROM _cust)"
         sql = (
             f"SELECT (SELECT count(*) FROM _cust) AS c, {journeys} AS j, "
@@ -207,11 +219,16 @@ def _build_bound(
         f"{_filters(options)}"
     )
     jid = "cid"
-    if options.journey_gap_days is not None:
-        gap = float(options.journey_gap_days) * 86400
+    if options.splits_journeys:
+        previous = f"lag(t) OVER (PARTITION BY cid ORDER BY {_ORDER})"
+        starts = []
+        if options.journey_gap_days is not None:
+            starts.append(f"t - {previous} > {float(options.journey_gap_days) * 86400}")
+        if options.split_at is not None:
+            at = _epoch(options.split_at)
+            starts.append(f"({previous} < {at} AND t >= {at})")
         base = (
-            f"SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY cid ORDER BY {_ORDER})"
-            f" > {gap} THEN 1 ELSE 0 END AS _new FROM ({base}) b0"
+            f"SELECT *, CASE WHEN {' OR '.join(starts)} THEN 1 ELSE 0 END AS _new FROM ({base}) b0"
         )
         base = (
             "SELECT *, sum(_new) OVER (PARTITION BY cid ORDER BY ts, seq ROWS BETWEEN "
@@ -222,7 +239,7 @@ def _build_bound(
         f"SELECT *, {jid} AS jid, {binding.step_sql} AS step, "
         f"{binding.touchpoint_sql} AS touchpoint, {persona} AS _persona FROM ({base}) b"
     )
-    if options.journey_gap_days is None:
+    if not options.splits_journeys:
         engine.create_view("bound", sql)
     else:
         engine.materialize("bound", sql)
@@ -280,7 +297,7 @@ def _quote(name: str) -> str:
 def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> None:
     """``_path`` holds only what varies (narrow integer columns: on 10M events every byte per
     row is 10 MB); the ``path`` view adds the constant columns back."""
-    split = options.journey_gap_days is not None
+    split = options.splits_journeys
     segmented = bool(options.segment_by)
     touchpoints = binding.touchpoint_sql != "NULL"
     keep = [

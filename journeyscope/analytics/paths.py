@@ -70,9 +70,7 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     keeps the first N per segment; ``segment_variants`` is how many distinct variants the
     segment has in all."""
     engine = prepared.engine
-    customers = (
-        "count(DISTINCT cid)" if prepared.options.journey_gap_days is not None else "count(*)"
-    )
+    customers = "count(DISTINCT cid)" if prepared.options.splits_journeys else "count(*)"
     limit = f"WHERE rnk <= {int(top)}" if top is not None else ""
     table = engine.query(
         f"WITH v AS (SELECT segment, jid, min(cid) AS cid, "

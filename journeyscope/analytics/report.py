@@ -184,5 +184,6 @@ def _summary(prepared: Prepared) -> dict[str, Any]:
         "segments": prepared.segments,
         "state": prepared.options.state,
         "journey_gap_days": prepared.options.journey_gap_days,
+        "split_at": prepared.options.split_at.isoformat() if prepared.options.split_at else None,
         "attributes": prepared.attributes,
     }

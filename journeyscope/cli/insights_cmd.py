@@ -298,12 +298,24 @@ def stale_command(
     ),
     as_of: str | None = typer.Option(None, "--as-of", help="Evidence ages to this day [today]."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    same_customers: bool = typer.Option(
+        False,
+        "--same-customers",
+        help="Cut every journey at --split and compare the same customers before and after "
+        "(for lifecycle maps, where a journey spans the whole period).",
+    ),
 ) -> None:
     """Say whether the map still matches behaviour: new unmapped events, steps whose reach or
     conversion moved, drift of the variant mix, aged evidence. Exit code 1 when stale."""
     journey = read_map(map_file)
+    if same_customers and split is None:
+        err_console.print("--same-customers needs --split.")
+        raise typer.Exit(2)
     log, _ = _load(events, customers, mapping, None, [])
     options = _options(None, None, [], split, as_of)
+    if same_customers:
+        cut = dataclasses.replace(options.journeys, split_at=options.staleness.split)
+        options = dataclasses.replace(options, journeys=cut)
     context = insight_context(log, journey, options=options)
     backing = compute_backing(context, options.evidence)
     result = compute_staleness(context, backing, dataclasses.replace(options.staleness))

@@ -114,7 +114,7 @@ def insight_context(
     prepared = prepare(
         runner,
         journey,
-        JourneyOptions(j.journey_gap_days, j.start, j.end),
+        JourneyOptions(j.journey_gap_days, j.start, j.end, split_at=j.split_at),
         has_customers=log.has_customers,
     )
     answers = surveys.answers() if isinstance(surveys, SurveyLog) else surveys
