@@ -90,6 +90,21 @@ def test_flows_count_edges_with_times() -> None:
     assert sum(r["count"] for r in rows if r["source"] not in ("[start]",)) == 13
 
 
+def test_paths_by_position() -> None:
+    from journeyscope.analytics import compute_paths
+
+    # a: visit search search buy; b: visit search call; c: visit buy; d: search visit search buy
+    rows = compute_paths(prepared(), depth=3).to_pylist()
+    moves = {(r["depth"], r["source"], r["target"]): r["count"] for r in rows}
+    assert moves == {
+        (1, "visit", "search"): 2, (1, "visit", "buy"): 1, (1, "search", "visit"): 1,
+        (2, "search", "search"): 1, (2, "search", "call"): 1, (2, "visit", "search"): 1,
+        (2, "buy", "[end]"): 1,  # c stops after two steps
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="at least 2"):
+        compute_paths(prepared(), depth=1)
+
+
 def test_flow_options_start_min_count_grouping() -> None:
     p = prepared()
     rows = compute_flows(p, FlowOptions(start="search", min_count=2)).to_pylist()

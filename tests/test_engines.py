@@ -21,6 +21,7 @@ from journeyscope.analytics import (
     analyze,
     compute_channel_switches,
     compute_flows,
+    compute_paths,
     compute_funnel,
     compute_reach,
     compute_repeats,
@@ -150,7 +151,7 @@ def assert_same(expected: Any, got: Any, where: str = "") -> None:
 @pytest.mark.parametrize("log", ["tiny", "synth"])
 def test_variants_flows_reach_repeats_switches(log: str, request: pytest.FixtureRequest) -> None:
     duck, spark = request.getfixturevalue(log)
-    for compute in (compute_variants, compute_reach, compute_repeats):
+    for compute in (compute_variants, compute_reach, compute_repeats, compute_paths):
         assert_same(compute(duck), compute(spark), compute.__name__)
     assert_same(compute_variants(duck, 3), compute_variants(spark, 3), "top variants")
     switches = compute_channel_switches(duck), compute_channel_switches(spark)

@@ -9,6 +9,7 @@ from .kpis import compute_kpi
 from .paths import (
     FlowOptions,
     compute_flows,
+    compute_paths,
     compute_reach,
     compute_unmapped,
     compute_variants,
@@ -33,6 +34,7 @@ __all__ = [
     "bind_raw",
     "compute_channel_switches",
     "compute_flows",
+    "compute_paths",
     "compute_funnel",
     "compute_kpi",
     "compute_reach",

@@ -14,7 +14,14 @@ import pyarrow.compute as pc
 
 from .journeys import Prepared
 
-__all__ = ["FlowOptions", "compute_flows", "compute_reach", "compute_unmapped", "compute_variants"]
+__all__ = [
+    "FlowOptions",
+    "compute_flows",
+    "compute_paths",
+    "compute_reach",
+    "compute_unmapped",
+    "compute_variants",
+]
 
 START, END = "[start]", "[end]"
 
@@ -126,6 +133,26 @@ class FlowOptions:
     min_count: int = 1
     top_steps: int | None = None
     groups: dict[str, list[str]] | None = None
+
+
+def compute_paths(prepared: Prepared, depth: int = 6) -> pa.Table:
+    """PostHog-style paths: the first ``depth`` steps of every journey by position. Per segment
+    and position ``depth`` (1 = from the first step to the second): ``source`` -> ``target``
+    and the journeys taking that move; ``target`` is ``[end]`` where journeys stop. Unlike
+    ``compute_flows`` (every directly-follows edge, cycles included) this always draws as a
+    left-to-right Sankey."""
+    if depth < 2:
+        raise ValueError("paths need a depth of at least 2 steps")
+    rows = prepared.engine.query(
+        "SELECT segment, pos - 1 AS depth, prev_sid AS source, sid AS target, count(*) AS count "
+        f"FROM path WHERE pos BETWEEN 2 AND {int(depth)} GROUP BY segment, pos, prev_sid, sid "
+        "UNION ALL SELECT segment, pos AS depth, sid AS source, NULL AS target, count(*) AS count "
+        f"FROM path WHERE is_last AND pos < {int(depth)} GROUP BY segment, pos, sid "
+        "ORDER BY segment, depth, count DESC, source, target"
+    ).to_pylist()
+    for row in _decode(prepared, rows, "source", "target"):
+        row["target"] = row["target"] or END
+    return _table(rows, ["segment", "depth", "source", "target", "count"])
 
 
 def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.Table:

@@ -24,6 +24,7 @@ from .kpis import compute_kpi
 from .paths import (
     FlowOptions,
     compute_flows,
+    compute_paths,
     compute_reach,
     compute_touchpoint_reach,
     compute_unmapped,
@@ -40,6 +41,7 @@ TABLES = (
     "unmapped",
     "variants",
     "flows",
+    "paths",
     "funnel",
     "stage_funnel",
     "channel_matrix",
@@ -140,6 +142,7 @@ def analyze(
         "unmapped": compute_unmapped(prepared),
         "variants": compute_variants(prepared, top_variants),
         "flows": compute_flows(prepared, flows),
+        "paths": compute_paths(prepared),
     }
     funnel = funnel or default_funnel(prepared)
     if funnel is not None:

@@ -12,7 +12,7 @@ from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV, map_css, render_fragment
 
-__all__ = ["render_report", "step_metrics"]
+__all__ = ["duration", "render_report", "step_metrics"]
 
 
 @cache
@@ -26,7 +26,94 @@ def _names(analysis: Analysis) -> dict[str, str]:
     return {step["id"]: step["name"] for step in analysis.steps}
 
 
+def duration(seconds: float | None) -> str:
+    """Seconds as people read them: 40 s, 7 min, 3.2 h, 4.1 days.
+
+    >>> duration(40), duration(420), duration(11520), duration(357000), duration(None)
+    ('40 s', '7 min', '3.2 h', '4.1 days', '–')
+    """
+    if seconds is None:
+        return "–"
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if abs(seconds) >= size * (1 if unit != "min" else 2):
+            value = seconds / size
+            return f"{value:.0f} {unit}" if unit == "min" else f"{value:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+_ENV.filters["duration"] = duration
+
+MIN_EDGE_SHARE = 0.01  # paths Sankey: moves taken by fewer journeys than this are left out
+MAX_EDGES = 90
+
+
+def _paths_sankey(analysis: Analysis, segment: str) -> str:
+    """The first steps by position, left to right (``compute_paths``): one column per position,
+    an end node where journeys stop."""
+    import plotly.graph_objects as go
+
+    names = _names(analysis)
+    rows = [r for r in analysis.tables["paths"].to_pylist() if r["segment"] == segment]
+    journeys = sum(r["count"] for r in rows if r["depth"] == 1) or 1
+    rows = [r for r in rows if r["count"] >= MIN_EDGE_SHARE * journeys][:MAX_EDGES]
+    nodes: list[tuple[int, str]] = []
+
+    def node(depth: int, step: str) -> int:
+        if (depth, step) not in nodes:
+            nodes.append((depth, step))
+        return nodes.index((depth, step))
+
+    link: dict[str, list[int]] = {"source": [], "target": [], "value": []}
+    for row in rows:
+        link["source"].append(node(row["depth"], row["source"]))
+        link["target"].append(node(row["depth"] + 1, row["target"]))
+        link["value"].append(row["count"])
+    labels = [f"{depth}. {names.get(step, step)}" if step != "[end]" else "(leaves)"
+              for depth, step in nodes]  # fmt: skip
+    x, y = _positions(nodes, link)
+    node_spec = {"label": labels, "pad": 10, "x": x, "y": y}
+    figure = go.Figure(go.Sankey(arrangement="snap", node=node_spec, link=link))
+    figure.update_layout(height=640, margin={"l": 10, "r": 10, "t": 10, "b": 30})
+    return str(figure.to_html(full_html=False, include_plotlyjs=False))
+
+
+def _positions(
+    nodes: list[tuple[int, str]], link: dict[str, list[int]]
+) -> tuple[list[float], list[float]]:
+    """Fixed node places: one column per position (so "(leaves)" stays where journeys stop,
+    not at the far right), nodes stacked in each column by the journeys through them."""
+    into, out = [0] * len(nodes), [0] * len(nodes)
+    for source, target, value in zip(link["source"], link["target"], link["value"], strict=True):
+        out[source] += value
+        into[target] += value
+    size = [max(a, b) for a, b in zip(into, out, strict=True)]
+    last = max((depth for depth, _ in nodes), default=1)
+    x = [0.001 + 0.998 * (depth - 1) / max(last - 1, 1) for depth, _ in nodes]
+    y = [0.0] * len(nodes)
+    for depth in {d for d, _ in nodes}:
+        column = [i for i, (d, _) in enumerate(nodes) if d == depth]
+        total, top = sum(size[i] for i in column) or 1, 0
+        for i in column:
+            y[i] = 0.001 + 0.998 * (top + size[i] / 2) / total
+            top += size[i]
+    return x, y
+
+
+def _segment(analysis: Analysis) -> str:
+    """The segment the charts show: ``all``, else the one with the most journeys."""
+    segments = analysis.summary.get("segments") or ["all"]
+    if "all" in segments or "paths" not in analysis.tables:
+        return "all" if "all" in segments else str(segments[0])
+    sizes: dict[str, int] = {}
+    for row in analysis.tables["paths"].to_pylist():
+        if row["depth"] == 1:
+            sizes[row["segment"]] = sizes.get(row["segment"], 0) + row["count"]
+    return max(segments, key=lambda s: (sizes.get(s, 0), s))
+
+
 def _sankey(analysis: Analysis, segment: str) -> str:
+    if "paths" in analysis.tables:
+        return _paths_sankey(analysis, segment)
     import plotly.graph_objects as go
 
     names = _names(analysis)
@@ -89,8 +176,7 @@ def render_report(
     """The whole analysis as one HTML page (user text escaped by the template engine); with
     ``insights``, their section (pain points, evidence, KPIs...) follows."""
     data = analysis.to_dict()
-    segments = data["summary"]["segments"] or ["all"]
-    segment = segments[0]
+    segment = _segment(analysis)
     charts = {"sankey": Markup(_sankey(analysis, segment))}
     for table in ("funnel", "stage_funnel"):
         if table in analysis.tables:
