@@ -36,6 +36,13 @@ def analysis_json_schema() -> dict[str, Any]:
         "p90_seconds": _NUM,
         "mean_seconds": _NUM,
     }
+    paths = {
+        "segment": _SEGMENT,
+        "depth": {"type": "integer", "description": "Position of the source (1 = first step)."},
+        "source": _STR,
+        "target": {"type": "string", "description": "Step id, or [end]."},
+        "count": _INT,
+    }
     variants = {
         "segment": _SEGMENT,
         "variant": {"type": "array", "items": _STR, "description": "Step ids in order."},
@@ -95,17 +102,7 @@ def analysis_json_schema() -> dict[str, Any]:
             "unmapped": _rows("Events no map element claims.", unmapped, ["event", "customers"]),
             "variants": _rows("Ordered step sequences.", variants, ["variant", "journeys"]),
             "flows": _rows("Directly-follows edges.", flows, ["source", "target", "count"]),
-            "paths": _rows(
-                "The first steps by position (PostHog-style paths).",
-                {
-                    "segment": _SEGMENT,
-                    "depth": _INT,
-                    "source": _STR,
-                    "target": {"type": "string", "description": "Step id, or [end]."},
-                    "count": _INT,
-                },
-                ["depth", "source", "target", "count"],
-            ),  # fmt: skip
+            "paths": _rows("The first steps by position.", paths, ["depth", "source", "target"]),
             "funnel": _rows("Step funnel.", funnel, ["step", "journeys", "conversion"]),
             "stage_funnel": _rows("Stage funnel.", funnel, ["step", "journeys"]),
             "channel_matrix": _rows("Channel to channel transitions.", {}, []),
