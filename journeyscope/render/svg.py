@@ -168,6 +168,8 @@ def _point_labels(layout: MapLayout) -> list[str]:
         last = -1e9
         for (label, y), color in sorted(labels.items(), key=lambda item: item[0][1]):
             top = max(y - 9, last + LABEL_GAP)
+            if top > y - 9:  # pushed down onto its own point: put it below the point instead
+                top = max(top, y + 18)
             last = top
             out.append(
                 f'<text x="{x:.1f}" y="{top:.1f}" class="point" fill="{color}" '
