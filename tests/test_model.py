@@ -101,11 +101,19 @@ def test_evidence_rule_needs_exactly_one_name_test() -> None:
         ("region not_in [north, 'south']", ("region", "not_in", ["north", "south"])),
         ("coupon exists", ("coupon", "exists", None)),
         ("page glob /tours/*", ("page", "glob", "/tours/*")),
+        ("code regex 42", ("code", "regex", "42")),  # a number is read as its pattern
     ],
 )
 def test_condition_strings(text: str, expected: tuple) -> None:
     condition = Condition.model_validate(text)
     assert (condition.attribute, condition.op, condition.value) == expected
+
+
+def test_regex_condition_needs_a_text_pattern() -> None:
+    with pytest.raises(ValidationError, match="needs a text pattern"):
+        Condition(attribute="code", op="regex", value=[[]])
+    with pytest.raises(ValidationError, match="invalid regular expression"):
+        Condition(attribute="code", op="regex", value="(")
 
 
 def test_unknown_fields_are_rejected() -> None:

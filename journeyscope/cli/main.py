@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from . import analyze_cmd, diff_cmd, insights_cmd, maps_cmd, render_cmd, story_cmd  # noqa: F401
+from . import (  # noqa: F401  (registration)
+    analyze_cmd,
+    diff_cmd,
+    insights_cmd,
+    maps_cmd,
+    render_cmd,
+    serve_cmd,
+    story_cmd,
+)
 from ._app import app
 
 __all__ = ["app"]

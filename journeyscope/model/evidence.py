@@ -71,9 +71,17 @@ class Condition(Element):
     def _check_value(self) -> Condition:
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f"operator {self.op!r} needs a list value, e.g. [a, b]")
+        if (
+            self.op == "regex"
+            and isinstance(self.value, int | float)
+            and not isinstance(self.value, bool)
+        ):
+            self.value = str(self.value)  # `code regex 42` is the pattern "42"
+        if self.op == "regex" and not isinstance(self.value, str):
+            raise ValueError(f"operator {self.op!r} needs a text pattern, not {self.value!r}")
         if self.op == "regex":
             try:
-                re.compile(str(self.value))
+                re.compile(self.value)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {self.value!r}: {exc}") from exc
         return self

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV
-from .report import _plotly_js
+from .report import plotly_js
 
 __all__ = ["insights_section", "render_insights"]
 
@@ -120,6 +120,6 @@ def render_insights(insights: Insights, journey: JourneyMap) -> str:
     return _ENV.get_template("insights-page.html.j2").render(
         journey=journey,
         section=insights_section(insights, journey),
-        plotly_js=Markup(_plotly_js()),
+        plotly_js=Markup(plotly_js()),
         rtl=journey.is_rtl,
     )

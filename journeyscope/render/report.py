@@ -12,11 +12,19 @@ from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV, map_css, render_fragment
 
-__all__ = ["duration", "render_report", "step_metrics"]
+__all__ = [
+    "duration",
+    "funnel_html",
+    "plotly_js",
+    "render_report",
+    "sankey_html",
+    "step_metrics",
+]
 
 
 @cache
-def _plotly_js() -> str:
+def plotly_js() -> str:
+    """Plotly's script, to inline in a page (nothing is fetched when it opens)."""
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs()
@@ -111,7 +119,9 @@ def _segment(analysis: Analysis) -> str:
     return max(segments, key=lambda s: (sizes.get(s, 0), s))
 
 
-def _sankey(analysis: Analysis, segment: str) -> str:
+def sankey_html(analysis: Analysis, segment: str) -> str:
+    """The Sankey of one segment as an HTML fragment: the paths by position when the analysis
+    has them, else the directly-follows flows."""
     if "paths" in analysis.tables:
         return _paths_sankey(analysis, segment)
     import plotly.graph_objects as go
@@ -138,7 +148,8 @@ def _sankey(analysis: Analysis, segment: str) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=False))
 
 
-def _funnel(analysis: Analysis, table: str, segment: str) -> str:
+def funnel_html(analysis: Analysis, table: str, segment: str) -> str:
+    """A funnel chart (``funnel`` or ``stage_funnel``) of one segment as an HTML fragment."""
     import plotly.graph_objects as go
 
     names = _names(analysis) | {s["stage"]: s["stage_name"] for s in analysis.steps}
@@ -177,10 +188,10 @@ def render_report(
     ``insights``, their section (pain points, evidence, KPIs...) follows."""
     data = analysis.to_dict()
     segment = _segment(analysis)
-    charts = {"sankey": Markup(_sankey(analysis, segment))}
+    charts = {"sankey": Markup(sankey_html(analysis, segment))}
     for table in ("funnel", "stage_funnel"):
         if table in analysis.tables:
-            charts[table] = Markup(_funnel(analysis, table, segment))
+            charts[table] = Markup(funnel_html(analysis, table, segment))
     fragment = None
     if journey is not None:
         fragment = Markup(
@@ -201,5 +212,5 @@ def render_report(
         rtl=bool(journey and journey.is_rtl),
         fragment=fragment,
         css=Markup(map_css()),
-        plotly_js=Markup(_plotly_js()),
+        plotly_js=Markup(plotly_js()),
     )

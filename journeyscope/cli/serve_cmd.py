@@ -1,0 +1,84 @@
+"""Commands: run the team workspace web app, and create its first admin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..store import Conflict, StoreError, open_store
+from ..web import Settings, create_app
+from ._app import app, console, err_console
+
+_DB_HELP = (
+    "Database URL: sqlite:///FILE or postgresql://USER@HOST/DB [default: DATA-DIR/journeyscope.db]."
+)
+_DATA_HELP = "Folder for the SQLite database, uploads, quarantine files and the session key."
+
+
+@app.command()
+def serve(
+    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    data_dir: Path = typer.Option(Path("journeyscope-data"), "--data-dir", help=_DATA_HELP),
+    secure_cookies: bool = typer.Option(
+        False, "--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS)."
+    ),
+    max_upload_mb: float = typer.Option(
+        50, "--max-upload-mb", help="Largest event file accepted, in megabytes."
+    ),
+    workers: int = typer.Option(1, "--analysis-workers", help="Threads that run analyses."),
+) -> None:
+    """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
+    import uvicorn
+
+    settings = Settings(
+        database_url=db,
+        data_dir=data_dir,
+        secure_cookies=secure_cookies,
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        analysis_workers=workers,
+    )
+    web_app = create_app(settings)
+    if web_app.state.store.count_users() == 0:
+        err_console.print("No users yet: create the first one with `journeyscope init-admin`.")
+    console.print(f"Journeyscope workspace on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
+
+
+@app.command(name="init-admin")
+def init_admin(
+    email: str = typer.Option(..., "--email", help="The admin's email (their sign-in name)."),
+    name: str = typer.Option("Admin", "--name", help="The admin's display name."),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="The admin's password (asked for when left out; at least 8 characters).",
+    ),
+    workspace: str = typer.Option("My team", "--workspace", help="Name of the first workspace."),
+    language: str = typer.Option("en", "--language", help="Interface language: en, ru, he or pl."),
+    db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    data_dir: Path = typer.Option(Path("journeyscope-data"), "--data-dir", help=_DATA_HELP),
+) -> None:
+    """Create the first user of a workspace server (its owner), migrating the database first."""
+    if len(password) < 8:
+        err_console.print("The password needs at least 8 characters.")
+        raise typer.Exit(2)
+    if language not in ("en", "ru", "he", "pl"):
+        err_console.print("--language must be en, ru, he or pl.")
+        raise typer.Exit(2)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(Settings(database_url=db, data_dir=data_dir).resolved_database_url())
+    try:
+        user = store.create_user(email, name, password, language)
+        space = store.create_workspace(workspace, user.id)
+    except (Conflict, StoreError) as error:
+        err_console.print(str(error))
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    console.print(f"Created {user.email} as owner of workspace {space.name!r}.", highlight=False)

@@ -1,0 +1,265 @@
+"""Maps and their versions (YAML text, optimistic concurrency), comments, pain-point decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..formats import dump_map, parse_map
+from ..model import JourneyMap
+from ..model.diff import Change, diff_maps
+from ._base import StoreBase, aware
+from .schema import DECISIONS, Comment, MapRecord, MapVersion, PainPointDecision, User, utcnow
+from .values import (
+    CommentInfo,
+    DecisionInfo,
+    MapInfo,
+    NotFound,
+    StaleVersion,
+    StoreError,
+    VersionInfo,
+)
+
+
+def _info(row: MapRecord) -> MapInfo:
+    return MapInfo(
+        row.id,
+        row.workspace_id,
+        row.title,
+        row.current_version,
+        aware(row.created_at),
+        aware(row.updated_at),
+    )
+
+
+def _author(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.name if user else None
+
+
+class MapsStore(StoreBase):
+    def create_map(
+        self, workspace_id: int, journey: JourneyMap, author_id: int | None, message: str = ""
+    ) -> MapInfo:
+        """Store a new map as version 1."""
+        with self.session() as session:
+            row = MapRecord(workspace_id=workspace_id, title=journey.title, current_version=1)
+            session.add(row)
+            session.flush()
+            session.add(
+                MapVersion(
+                    map_id=row.id,
+                    number=1,
+                    yaml_text=dump_map(journey),
+                    author_id=author_id,
+                    message=message or "created",
+                )
+            )
+            session.commit()
+            return _info(row)
+
+    def _row(self, session: Session, map_id: int, workspace_id: int | None) -> MapRecord:
+        row = session.get(MapRecord, map_id)
+        if row is None or (workspace_id is not None and row.workspace_id != workspace_id):
+            raise NotFound(f"no map {map_id}")
+        return row
+
+    def get_map(self, map_id: int, workspace_id: int | None = None) -> MapInfo:
+        """The map; NotFound when it does not exist or belongs to another workspace."""
+        with self.session() as session:
+            return _info(self._row(session, map_id, workspace_id))
+
+    def list_maps(self, workspace_id: int) -> list[MapInfo]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(MapRecord)
+                .where(MapRecord.workspace_id == workspace_id)
+                .order_by(MapRecord.updated_at.desc(), MapRecord.id.desc())
+            ).all()
+            return [_info(row) for row in rows]
+
+    def delete_map(self, map_id: int, workspace_id: int | None = None) -> None:
+        with self.session() as session:
+            session.delete(self._row(session, map_id, workspace_id))
+            session.commit()
+
+    def map_text(self, map_id: int, version: int | None = None) -> tuple[str, int]:
+        """The YAML text of ``version`` (default: the current one) and its number."""
+        with self.session() as session:
+            row = self._row(session, map_id, None)
+            number = version if version is not None else row.current_version
+            text = session.scalar(
+                select(MapVersion.yaml_text).where(
+                    MapVersion.map_id == map_id, MapVersion.number == number
+                )
+            )
+            if text is None:
+                raise NotFound(f"map {map_id} has no version {number}")
+            return text, number
+
+    def load_journey(self, map_id: int, version: int | None = None) -> tuple[JourneyMap, int]:
+        text, number = self.map_text(map_id, version)
+        return parse_map(text, f"map-{map_id}-v{number}.yaml"), number
+
+    def save_map(
+        self,
+        map_id: int,
+        journey: JourneyMap,
+        base_version: int,
+        author_id: int | None,
+        message: str = "",
+    ) -> MapInfo:
+        """Store ``journey`` as the next version, if nobody saved since ``base_version``.
+
+        Raises :class:`StaleVersion` (with what changed since) when the edit is stale; two
+        racing saves cannot both win, since (map, number) is unique.
+        """
+        with self.session() as session:
+            row = self._row(session, map_id, None)
+            if row.current_version != base_version:
+                raise self._stale(map_id, base_version, row.current_version)
+            number = base_version + 1
+            session.add(
+                MapVersion(
+                    map_id=map_id,
+                    number=number,
+                    yaml_text=dump_map(journey),
+                    author_id=author_id,
+                    message=message or "edited",
+                )
+            )
+            row.current_version = number
+            row.title = journey.title
+            row.updated_at = utcnow()
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                current = self.get_map(map_id).current_version
+                raise self._stale(map_id, base_version, current) from None
+            return _info(row)
+
+    def _stale(self, map_id: int, base: int, current: int) -> StaleVersion:
+        try:
+            changes = self.diff_versions(map_id, base, current)
+        except NotFound:
+            changes = []
+        return StaleVersion(base, current, changes)
+
+    def restore_version(
+        self, map_id: int, number: int, base_version: int, author_id: int | None
+    ) -> MapInfo:
+        """Save the text of an old version as the newest version."""
+        journey, _ = self.load_journey(map_id, number)
+        return self.save_map(map_id, journey, base_version, author_id, f"restored version {number}")
+
+    def versions(self, map_id: int) -> list[VersionInfo]:
+        with self.session() as session:
+            self._row(session, map_id, None)
+            rows = session.scalars(
+                select(MapVersion)
+                .where(MapVersion.map_id == map_id)
+                .order_by(MapVersion.number.desc())
+            ).all()
+            return [
+                VersionInfo(r.number, _author(session, r.author_id), r.message, aware(r.created_at))
+                for r in rows
+            ]
+
+    def diff_versions(self, map_id: int, old: int, new: int) -> list[Change]:
+        """What changed from version ``old`` to version ``new``."""
+        before, _ = self.load_journey(map_id, old)
+        after, _ = self.load_journey(map_id, new)
+        return diff_maps(before, after)
+
+    # --- comments -------------------------------------------------------------------------
+    def add_comment(
+        self, map_id: int, element_id: str, author_id: int | None, body: str
+    ) -> CommentInfo:
+        body = body.strip()
+        if not body:
+            raise StoreError("a comment needs some text")
+        with self.session() as session:
+            self._row(session, map_id, None)
+            row = Comment(map_id=map_id, element_id=element_id, author_id=author_id, body=body)
+            session.add(row)
+            session.commit()
+            return self._comment(session, row)
+
+    @staticmethod
+    def _comment(session: Session, row: Comment) -> CommentInfo:
+        return CommentInfo(
+            row.id, row.element_id, _author(session, row.author_id), row.body, aware(row.created_at)
+        )
+
+    def comments(self, map_id: int, element_id: str | None = None) -> list[CommentInfo]:
+        with self.session() as session:
+            query = select(Comment).where(Comment.map_id == map_id)
+            if element_id is not None:
+                query = query.where(Comment.element_id == element_id)
+            rows = session.scalars(query.order_by(Comment.id)).all()
+            return [self._comment(session, row) for row in rows]
+
+    def comment_author(self, map_id: int, comment_id: int) -> int | None:
+        with self.session() as session:
+            row = session.get(Comment, comment_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no comment {comment_id}")
+            return row.author_id
+
+    def delete_comment(self, map_id: int, comment_id: int) -> None:
+        with self.session() as session:
+            row = session.get(Comment, comment_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no comment {comment_id}")
+            session.delete(row)
+            session.commit()
+
+    # --- pain-point decisions -------------------------------------------------------------
+    def set_decision(
+        self,
+        map_id: int,
+        pain_point: str,
+        status: str,
+        *,
+        owner: str | None = None,
+        opportunity_id: str | None = None,
+        note: str = "",
+        user_id: int | None = None,
+    ) -> DecisionInfo:
+        """Record what the team decided about one pain point (keyed by ``pain_point``)."""
+        if status not in DECISIONS:
+            raise StoreError(f"unknown status {status!r}; use one of {', '.join(DECISIONS)}")
+        with self.session() as session:
+            self._row(session, map_id, None)
+            row = session.scalar(
+                select(PainPointDecision).where(
+                    PainPointDecision.map_id == map_id, PainPointDecision.pain_point == pain_point
+                )
+            )
+            if row is None:
+                row = PainPointDecision(map_id=map_id, pain_point=pain_point)
+                session.add(row)
+            row.status, row.owner, row.opportunity_id = status, owner or None, opportunity_id
+            row.note, row.updated_by, row.updated_at = note, user_id, utcnow()
+            session.commit()
+            return _decision(row)
+
+    def decisions(self, map_id: int) -> dict[str, DecisionInfo]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(PainPointDecision).where(PainPointDecision.map_id == map_id)
+            ).all()
+            return {row.pain_point: _decision(row) for row in rows}
+
+
+def _decision(row: PainPointDecision) -> DecisionInfo:
+    return DecisionInfo(
+        row.pain_point,
+        row.status,
+        row.owner,
+        row.opportunity_id,
+        row.note,
+        aware(row.updated_at),
+    )

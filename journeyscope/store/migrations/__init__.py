@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace store; run by :func:`journeyscope.store.upgrade`."""

@@ -1,0 +1,401 @@
+"""Map edits as small operations (``op`` + form fields), shared by the editor page and the API.
+
+Each operation works on the map's plain data and the result is validated as a whole map, so an
+edit can never store a map that the file format would reject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..formats import map_to_data
+from ..model import JourneyMap, Step
+
+__all__ = ["EditError", "apply_edit", "lines", "step_form"]
+
+Data = dict[str, Any]
+Form = Mapping[str, str]
+
+LIST_LANES = (
+    "actions",
+    "thoughts",
+    "needs",
+    "expectations",
+    "experience",
+    "pain_points",
+    "delights",
+)
+BACKSTAGE_LISTS = ("teams", "systems", "processes", "policies", "stakeholders")
+PERSONA_LISTS = ("goals", "needs", "behaviours", "frustrations")
+
+
+class EditError(ValueError):
+    """The edit cannot be applied (unknown element, bad value, invalid resulting map)."""
+
+
+def lines(text: str | None) -> list[str]:
+    """One item per non-empty line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _words(text: str | None) -> list[str]:
+    return [word.strip() for word in (text or "").split(",") if word.strip()]
+
+
+def _score(text: str | None) -> float | None:
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise EditError(f"emotion score {text!r} is not a number") from None
+    return int(value) if value.is_integer() else value
+
+
+def _set(target: Data, key: str, value: Any) -> None:
+    """Set or (for empty values) drop a field, keeping map files free of empty noise."""
+    if value in (None, "", [], {}):
+        target.pop(key, None)
+    else:
+        target[key] = value
+
+
+def _stages(data: Data, form: Form) -> list[Data]:
+    if form.get("state") == "future":
+        future = data.setdefault("future", {})
+        stages: list[Data] = future.setdefault("stages", [])
+        return stages
+    result: list[Data] = data["stages"]
+    return result
+
+
+def _find(items: list[Data], ident: str | None, what: str) -> tuple[int, Data]:
+    for index, item in enumerate(items):
+        if item.get("id") == ident:
+            return index, item
+    raise EditError(f"no {what} {ident!r} in the map")
+
+
+def _find_step(data: Data, form: Form) -> tuple[list[Data], int, Data]:
+    for stage in _stages(data, form):
+        steps = stage.setdefault("steps", [])
+        for index, step in enumerate(steps):
+            if step.get("id") == form.get("step"):
+                return steps, index, step
+    raise EditError(f"no step {form.get('step')!r} in the map")
+
+
+def _move(items: list[Data], index: int, direction: str | None) -> None:
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+def _edit_map(data: Data, form: Form) -> None:
+    data["title"] = (form.get("title") or "").strip()
+    for key in ("description", "narration"):
+        if key in form:
+            _set(data, key, (form.get(key) or "").strip())
+    for key in ("language", "scope"):
+        if form.get(key):
+            data[key] = form[key].strip()
+
+
+def _edit_persona(data: Data, form: Form) -> None:
+    _, persona = _find(data.setdefault("personas", []), form.get("persona"), "persona")
+    persona["name"] = (form.get("name") or "").strip()
+    for key in ("description", "quote"):
+        _set(persona, key, (form.get(key) or "").strip())
+    for key in PERSONA_LISTS:
+        _set(persona, key, lines(form.get(key)))
+
+
+def _add_persona(data: Data, form: Form) -> None:
+    data.setdefault("personas", []).append(
+        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
+    )
+
+
+def _delete_persona(data: Data, form: Form) -> None:
+    index, persona = _find(data.get("personas", []), form.get("persona"), "persona")
+    data["personas"].pop(index)
+    for stages in (data["stages"], (data.get("future") or {}).get("stages", [])):
+        for stage in stages:
+            for step in stage.get("steps", []):
+                step["feelings"] = [
+                    f for f in step.get("feelings", []) if f.get("persona") != persona["id"]
+                ]
+                _set(step, "feelings", step["feelings"])
+                if persona["id"] in step.get("personas", []):
+                    step["personas"].remove(persona["id"])
+                    _set(step, "personas", step["personas"])
+
+
+def _edit_stage(data: Data, form: Form) -> None:
+    _, stage = _find(_stages(data, form), form.get("stage"), "stage")
+    stage["name"] = (form.get("name") or "").strip()
+    _set(stage, "description", (form.get("description") or "").strip())
+    _set(stage, "goals", lines(form.get("goals")))
+
+
+def _add_stage(data: Data, form: Form) -> None:
+    _stages(data, form).append(
+        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
+    )
+
+
+def _delete_stage(data: Data, form: Form) -> None:
+    stages = _stages(data, form)
+    index, _ = _find(stages, form.get("stage"), "stage")
+    stages.pop(index)
+
+
+def _move_stage(data: Data, form: Form) -> None:
+    stages = _stages(data, form)
+    index, _ = _find(stages, form.get("stage"), "stage")
+    _move(stages, index, form.get("direction"))
+
+
+def _add_step(data: Data, form: Form) -> None:
+    _, stage = _find(_stages(data, form), form.get("stage"), "stage")
+    stage.setdefault("steps", []).append(
+        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
+    )
+
+
+def _delete_step(data: Data, form: Form) -> None:
+    steps, index, _ = _find_step(data, form)
+    steps.pop(index)
+
+
+def _move_step(data: Data, form: Form) -> None:
+    steps, index, _ = _find_step(data, form)
+    _move(steps, index, form.get("direction"))
+
+
+def _feelings(data: Data, step: Data, form: Form) -> list[Data]:
+    old = {f.get("persona"): f for f in step.get("feelings", [])}
+    keys: list[str | None] = [None, *(p["id"] for p in data.get("personas", []))]
+    feelings = []
+    for persona in keys:
+        suffix = persona or ""
+        feeling = dict(old.get(persona, {}))
+        if f"score__{suffix}" in form:
+            _set(feeling, "score", _score(form.get(f"score__{suffix}")))
+        if f"words__{suffix}" in form:
+            _set(feeling, "words", _words(form.get(f"words__{suffix}")))
+        feeling.pop("persona", None)
+        if feeling:
+            feelings.append({"persona": persona, **feeling} if persona else feeling)
+    return feelings
+
+
+def _rows(text: str | None, size: int) -> list[list[str]]:
+    """``a | b | c`` lines as lists of ``size`` cells (missing cells empty)."""
+    rows = []
+    for line in lines(text):
+        cells = [cell.strip() for cell in line.split("|")]
+        rows.append((cells + [""] * size)[:size])
+    return rows
+
+
+def _touchpoints(step: Data, form: Form) -> list[Data]:
+    old = {tp.get("id"): tp for tp in step.get("touchpoints", [])}
+    result = []
+    for ident, name, channel in _rows(form.get("touchpoints"), 3):
+        touchpoint = dict(old.get(ident, {}))
+        touchpoint.update(id=ident, name=name or ident, channel=channel or "other")
+        result.append(touchpoint)
+    return result
+
+
+def _opportunities(step: Data, form: Form) -> list[Data]:
+    old = {o.get("id"): o for o in step.get("opportunities", [])}
+    result = []
+    for ident, title, owner, status, priority in _rows(form.get("opportunities"), 5):
+        opportunity = dict(old.get(ident, {}))
+        opportunity.update(id=ident, title=title or ident)
+        _set(opportunity, "owner", owner)
+        _set(opportunity, "status", status)
+        _set(opportunity, "priority", priority)
+        result.append(opportunity)
+    return result
+
+
+def _edit_step(data: Data, form: Form) -> None:
+    _, _, step = _find_step(data, form)
+    step["name"] = (form.get("name") or "").strip()
+    _set(step, "description", (form.get("description") or "").strip())
+    if form.get("kind"):
+        _set(step, "kind", None if form["kind"] == "required" else form["kind"])
+    if "moment_of_truth_shown" in form:
+        _set(step, "moment_of_truth", form.get("moment_of_truth") == "on" or None)
+    for key in LIST_LANES:
+        if key in form:
+            _set(step, key, lines(form.get(key)))
+    _set(step, "feelings", _feelings(data, step, form))
+    if "touchpoints" in form:
+        _set(step, "touchpoints", _touchpoints(step, form))
+    if "opportunities" in form:
+        _set(step, "opportunities", _opportunities(step, form))
+    if "backstage_owner" in form:
+        backstage = dict(step.get("backstage") or {})
+        for key in BACKSTAGE_LISTS:
+            _set(backstage, key, lines(form.get(f"backstage_{key}")))
+        _set(backstage, "owner", (form.get("backstage_owner") or "").strip())
+        _set(step, "backstage", backstage)
+
+
+def _future_copy(element: Data, ids: dict[str, str], used: set[str]) -> Data:
+    """A future-state copy of a stage or step: fresh ids, ``current`` pointing back."""
+    copy = {key: value for key, value in element.items() if key not in ("id", "current")}
+    new_id = ids.setdefault(element["id"], _fresh_id(element["id"], used))
+    copy = {"id": new_id, **copy, "current": element["id"]}
+    for key in ("touchpoints", "opportunities"):
+        if key in copy:
+            copy[key] = [{**item, "id": _fresh_id(item["id"], used)} for item in copy[key]]
+    return copy
+
+
+def _fresh_id(ident: str, used: set[str]) -> str:
+    candidate, n = f"f-{ident}"[:80], 2
+    while candidate in used:
+        candidate, n = f"f{n}-{ident}"[:80], n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _all_ids(data: Any) -> set[str]:
+    if isinstance(data, dict):
+        found = {data["id"]} if isinstance(data.get("id"), str) else set()
+        return found.union(*(_all_ids(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_all_ids(item) for item in data))
+    return set()
+
+
+def _add_future(data: Data, form: Form) -> None:
+    """Start the future state as a copy of the current one, to be redrawn step by step."""
+    if data.get("future"):
+        raise EditError("the map already has a future state")
+    used, ids = _all_ids(data), dict[str, str]()
+    stages = []
+    for stage in data["stages"]:
+        copy = _future_copy(stage, ids, used)
+        copy["steps"] = [_future_copy(step, ids, used) for step in stage.get("steps", [])]
+        for step in copy["steps"]:
+            step.pop("evidence", None)  # evidence binds the current journey; rebind on purpose
+            if step.get("alternative_to"):
+                step["alternative_to"] = ids.get(step["alternative_to"], step["alternative_to"])
+        stages.append(copy)
+    data["future"] = {"stages": stages}
+
+
+def _delete_future(data: Data, form: Form) -> None:
+    data.pop("future", None)
+
+
+def _edit_kpi(data: Data, form: Form) -> None:
+    _, kpi = _find(data.setdefault("kpis", []), form.get("kpi"), "KPI")
+    kpi["name"] = (form.get("name") or "").strip()
+    for key in ("description", "formula", "unit", "owner"):
+        _set(kpi, key, (form.get(key) or "").strip())
+    target = (form.get("target") or "").strip()
+    _set(kpi, "target", _score(target) if target else None)
+    for key in ("direction", "cadence"):
+        if form.get(key):
+            kpi[key] = form[key]
+    _set(kpi, "touchpoints", _words(form.get("touchpoints")))
+
+
+def _add_kpi(data: Data, form: Form) -> None:
+    data.setdefault("kpis", []).append(
+        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
+    )
+
+
+def _delete_kpi(data: Data, form: Form) -> None:
+    index, _ = _find(data.get("kpis", []), form.get("kpi"), "KPI")
+    data["kpis"].pop(index)
+
+
+OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
+    "map": _edit_map,
+    "persona": _edit_persona,
+    "add_persona": _add_persona,
+    "delete_persona": _delete_persona,
+    "stage": _edit_stage,
+    "add_stage": _add_stage,
+    "delete_stage": _delete_stage,
+    "move_stage": _move_stage,
+    "step": _edit_step,
+    "add_step": _add_step,
+    "delete_step": _delete_step,
+    "move_step": _move_step,
+    "kpi": _edit_kpi,
+    "add_kpi": _add_kpi,
+    "delete_kpi": _delete_kpi,
+    "add_future": _add_future,
+    "delete_future": _delete_future,
+}
+
+
+def apply_edit(journey: JourneyMap, form: Form) -> JourneyMap:
+    """The map after the edit ``form["op"]``; raises :class:`EditError` with a readable reason.
+
+    >>> from journeyscope.formats import load_template
+    >>> journey = load_template("store-visit")
+    >>> first = journey.stages[0].steps[0]
+    >>> step_form(first)["name"] == first.name
+    True
+    >>> edited = apply_edit(journey, {"op": "step", "step": first.id, "name": "Arrive",
+    ...                               "score__": "-2"})
+    >>> edited.stages[0].steps[0].name, edited.stages[0].steps[0].feeling_for(None).score
+    ('Arrive', -2.0)
+    """
+    operation = OPERATIONS.get(form.get("op", ""))
+    if operation is None:
+        raise EditError(f"unknown edit {form.get('op')!r}; use one of {', '.join(OPERATIONS)}")
+    data = map_to_data(journey)
+    operation(data, form)
+    try:
+        return JourneyMap.model_validate(data)
+    except ValueError as error:
+        raise EditError(_plain(error)) from None
+
+
+def _plain(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        return "; ".join(
+            ".".join(str(p) for p in e["loc"]) + ": " + e["msg"].removeprefix("Value error, ")
+            for e in errors()
+        )
+    return str(error)
+
+
+def step_form(step: Step) -> dict[str, str]:
+    """The editor's form values for a step (the inverse of the ``step`` edit)."""
+    form = {"name": step.name, "description": step.description or "", "kind": step.kind}
+    for key in LIST_LANES:
+        form[key] = "\n".join(getattr(step, key))
+    for feeling in step.feelings:
+        suffix = feeling.persona or ""
+        score = feeling.score
+        form[f"score__{suffix}"] = "" if score is None else f"{score:g}"
+        form[f"words__{suffix}"] = ", ".join(feeling.words)
+    form["touchpoints"] = "\n".join(f"{t.id} | {t.name} | {t.channel}" for t in step.touchpoints)
+    form["opportunities"] = "\n".join(
+        " | ".join([o.id, o.title, o.owner or "", o.status, o.priority or ""])
+        for o in step.opportunities
+    )
+    backstage = step.backstage
+    for key in BACKSTAGE_LISTS:
+        form[f"backstage_{key}"] = "\n".join(getattr(backstage, key)) if backstage else ""
+    form["backstage_owner"] = (backstage.owner or "") if backstage else ""
+    return form

@@ -1,0 +1,113 @@
+"""Evidence for a map: run load_events + analyze in a worker thread; read stored results back.
+
+The stored result is ``Analysis.to_dict()``; it is turned back into an :class:`Analysis` (Arrow
+tables from the rows) so the same renderer functions draw the evidence lane and the charts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..analytics import Analysis, analyze
+from ..analytics.report import TABLES
+from ..events import load_events
+from ..render.report import funnel_html, plotly_js, sankey_html, step_metrics
+from ..store import Store
+from .painpoints import compute_insights_dict
+
+__all__ = ["AnalysisRunner", "analysis_from_dict", "charts", "metrics_for", "plotly_js"]
+
+log = logging.getLogger(__name__)
+QUARANTINE_ROWS = 200
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+class AnalysisRunner:
+    """A small thread pool; each job updates its row (status, progress, result) as it goes."""
+
+    def __init__(self, store: Store, data_dir: Path, workers: int = 1):
+        self.store = store
+        self.data_dir = data_dir
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
+
+    def submit(self, analysis_id: int, map_id: int, version: int, events: Path) -> Future[None]:
+        return self.pool.submit(self.run, analysis_id, map_id, version, events)
+
+    def run(self, analysis_id: int, map_id: int, version: int, events: Path) -> None:
+        update = self.store.update_analysis
+        try:
+            update(analysis_id, "running", 0.1)
+            journey, _ = self.store.load_journey(map_id, version)
+            quarantine = self.data_dir / "quarantine" / f"analysis-{analysis_id}.csv"
+            events_log = load_events(events, quarantine=quarantine)
+            update(analysis_id, "running", 0.4)
+            rows = events_log.quarantined().slice(0, QUARANTINE_ROWS).to_pylist()
+            report = events_log.report.as_dict()
+            analysis = analyze(events_log, journey)
+            update(analysis_id, "running", 0.7)
+            insights = compute_insights_dict(events_log, journey, self.store, map_id)
+            update(analysis_id, "running", 0.95)
+            update(
+                analysis_id,
+                "done",
+                1.0,
+                result=_jsonable(analysis.to_dict()),
+                quarantine=_jsonable({"report": report, "rows": rows}),
+                insights=_jsonable(insights) if insights is not None else None,
+            )
+        except Exception as error:  # the user sees why their file failed
+            log.info("analysis %s failed: %s", analysis_id, error)
+            update(analysis_id, "failed", 1.0, error=str(error)[:2000] or type(error).__name__)
+        finally:
+            events.unlink(missing_ok=True)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def analysis_from_dict(data: dict[str, Any]) -> Analysis:
+    """An :class:`Analysis` rebuilt from its stored JSON form."""
+    tables = {name: pa.Table.from_pylist(data[name]) for name in TABLES if data.get(name)}
+    for name in ("reach", "flows"):
+        tables.setdefault(name, pa.table({"segment": pa.array([], pa.string())}))
+    return Analysis(
+        map_id=data.get("map"),
+        engine=data.get("engine", ""),
+        summary=data.get("summary", {}),
+        steps=data.get("steps", []),
+        tables=tables,
+        problems=data.get("problems", []),
+        load=data.get("load"),
+    )
+
+
+def _segment(data: dict[str, Any]) -> str:
+    segments = (data.get("summary") or {}).get("segments") or ["all"]
+    return str(segments[0])
+
+
+def metrics_for(data: dict[str, Any] | None) -> dict[str, dict[str, str | float]] | None:
+    """Per-step evidence figures for the map's evidence lane (None without an analysis)."""
+    if not data:
+        return None
+    return step_metrics(analysis_from_dict(data), _segment(data))
+
+
+def charts(data: dict[str, Any]) -> dict[str, str]:
+    """Plotly HTML snippets: the Sankey of flows and the funnels (plotly.js loaded apart)."""
+    analysis = analysis_from_dict(data)
+    segment = _segment(data)
+    result = {"sankey": sankey_html(analysis, segment)} if data.get("flows") else {}
+    for table in ("funnel", "stage_funnel"):
+        if table in analysis.tables:
+            result[table] = funnel_html(analysis, table, segment)
+    return result

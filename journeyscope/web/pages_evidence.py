@@ -1,0 +1,152 @@
+"""Pages: evidence uploads and their analyses (status, flows, funnel, quarantine), pain points."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from ..store import DECISIONS, AnalysisInfo, NotFound, UserInfo
+from . import actions
+from .auth import DbId, map_access, page_user, read_form, store_of
+from .evidence import charts, plotly_js
+from .pages_auth import redirect
+from .painpoints import board, insights_available
+from .rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _plotly_bytes() -> bytes:
+    return plotly_js().encode("utf-8")
+
+
+@router.get("/assets/plotly.min.js")
+def plotly() -> Response:
+    """plotly.js from the installed plotly package: the app never needs the internet."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(_plotly_bytes(), media_type="text/javascript", headers=headers)
+
+
+@router.get("/maps/{map_id}/evidence")
+def evidence(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    access = map_access(store_of(request), user, map_id)
+    context = {
+        "info": access.map,
+        "can_edit": access.can("editor"),
+        "analyses": store_of(request).analyses(map_id),
+        "limit": request.app.state.settings.max_upload_bytes,
+    }
+    return render(request, "evidence.html", context)
+
+
+@router.post("/maps/{map_id}/evidence")
+async def upload(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    access = map_access(store_of(request), user, map_id, "editor")
+    info = await actions.start_analysis(request, access, user, form_csrf=True)
+    return redirect(f"/maps/{map_id}/analyses/{info.id}")
+
+
+def _analysis(
+    request: Request, user: UserInfo, map_id: DbId, analysis_id: DbId
+) -> tuple[Any, AnalysisInfo]:
+    access = map_access(store_of(request), user, map_id)
+    try:
+        return access, store_of(request).get_analysis(map_id, analysis_id, full=True)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def _names(result: dict[str, Any]) -> dict[str, str]:
+    return {step["id"]: step["name"] for step in result.get("steps", [])}
+
+
+@router.get("/maps/{map_id}/analyses/{analysis_id}")
+def analysis(
+    request: Request, map_id: DbId, analysis_id: DbId, user: UserInfo = Depends(page_user)
+):
+    access, info = _analysis(request, user, map_id, analysis_id)
+    result = info.result or {}
+    context = {
+        "info": access.map,
+        "analysis": info,
+        "summary": result.get("summary", {}),
+        "reach": result.get("reach", []),
+        "names": _names(result),
+        "problems": result.get("problems", []),
+    }
+    return render(request, "analysis.html", context)
+
+
+@router.get("/maps/{map_id}/analyses/{analysis_id}/{page}")
+def analysis_page(
+    request: Request,
+    map_id: DbId,
+    analysis_id: DbId,
+    page: str,
+    user: UserInfo = Depends(page_user),
+) -> Response:
+    if page not in ("flows", "funnel", "quarantine"):
+        raise HTTPException(404, "no such page")
+    access, info = _analysis(request, user, map_id, analysis_id)
+    if info.status != "done" or info.result is None:
+        return redirect(f"/maps/{map_id}/analyses/{analysis_id}")
+    context: dict[str, Any] = {"info": access.map, "analysis": info, "page": page}
+    if page == "quarantine":
+        context["quarantine"] = info.quarantine or {"report": {}, "rows": []}
+    else:
+        drawn = charts(info.result)
+        keys = ("sankey",) if page == "flows" else ("funnel", "stage_funnel")
+        context["charts"] = {k: Markup(drawn[k]) for k in keys if k in drawn}
+        context["flows"] = info.result.get("flows", [])[:30]
+        context["funnel"] = info.result.get("funnel", [])
+        context["names"] = _names(info.result)
+    return render(request, "analysis_page.html", context)
+
+
+@router.get("/maps/{map_id}/pain-points")
+def pain_points(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    access = map_access(store_of(request), user, map_id)
+    store = store_of(request)
+    journey, _ = store.load_journey(map_id)
+    opportunities = [(o.id, o.title) for _, step in journey.steps() for o in step.opportunities]
+    latest = store.latest_analysis(map_id)
+    insights = latest.insights if latest else None
+    context = {
+        "info": access.map,
+        "can_edit": access.can("editor"),
+        "rows": board(journey, store.decisions(map_id), insights),
+        "statuses": DECISIONS,
+        "opportunities": opportunities,
+        "insights_available": insights_available(),
+        "latest": latest,
+        "insights_error": (insights or {}).get("error"),
+    }
+    return render(request, "pain_points.html", context)
+
+
+@router.post("/maps/{map_id}/pain-points")
+async def decide(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    form = await read_form(request)
+    map_access(store_of(request), user, map_id, "editor")
+    store = store_of(request)
+    journey, _ = store.load_journey(map_id)
+    latest = store.latest_analysis(map_id)
+    keys = {row["key"] for row in board(journey, {}, latest.insights if latest else None)}
+    key = form.get("pain_point", "")
+    if key not in keys or form.get("status") not in DECISIONS:
+        raise HTTPException(400, "unknown pain point or status")
+    store.set_decision(
+        map_id,
+        key,
+        form["status"],
+        owner=form.get("owner", "").strip()[:200] or None,
+        opportunity_id=form.get("opportunity_id") or None,
+        note=form.get("note", "")[:10_000],
+        user_id=user.id,
+    )
+    return redirect(f"/maps/{map_id}/pain-points")

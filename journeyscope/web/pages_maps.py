@@ -1,0 +1,321 @@
+"""Pages: the map list, new maps, the map view, the editor, history, YAML, comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from ..formats import TEMPLATE_LANGUAGES, list_templates
+from ..model import JourneyMap
+from ..render.html import map_css, render_fragment
+from ..store import NotFound, StoreError, UserInfo
+from . import actions
+from .auth import (
+    DbId,
+    MapAccess,
+    check_csrf,
+    map_access,
+    page_user,
+    read_form,
+    settings_of,
+    store_of,
+)
+from .editor import step_form
+from .pages_auth import redirect
+from .rendering import language, render
+from .uploads import receive_upload
+
+router = APIRouter(include_in_schema=False)
+State = Literal["current", "future", "both"]
+EditState = Literal["current", "future"]
+
+
+@router.get("/maps")
+def maps(request: Request, workspace: int | None = None, user: UserInfo = Depends(page_user)):
+    store = store_of(request)
+    workspace_id = actions.current_workspace(request, user, workspace)
+    workspaces = store.workspaces_of(user.id)
+    role = next(w.role for w in workspaces if w.id == workspace_id)
+    context = {
+        "maps": store.list_maps(workspace_id),
+        "workspaces": workspaces,
+        "workspace_id": workspace_id,
+        "role": role,
+    }
+    return render(request, "maps.html", context)
+
+
+@router.get("/maps/new")
+def new_map(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+    lang = language(request)
+    templates = list_templates(lang)
+    context = {"templates": templates, "languages_of_maps": TEMPLATE_LANGUAGES, "map_lang": lang}
+    return render(request, "new_map.html", context)
+
+
+def _editable_workspace(request: Request, user: UserInfo) -> int:
+    workspace_id = actions.current_workspace(request, user)
+    if store_of(request).role_of(workspace_id, user.id) not in ("owner", "editor"):
+        raise HTTPException(403, "viewers cannot create maps")
+    return workspace_id
+
+
+@router.post("/maps/new")
+async def create_map(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+    form = await read_form(request)
+    workspace_id = _editable_workspace(request, user)
+    journey = actions.map_from_template(form.get("template", ""), form.get("language", "en"))
+    info = store_of(request).create_map(workspace_id, journey, user.id, "created from template")
+    return redirect(f"/maps/{info.id}")
+
+
+async def _map_upload(request: Request) -> JourneyMap:
+    settings = settings_of(request)
+    upload = await receive_upload(
+        request, Path(settings.data_dir) / "uploads", settings.max_map_bytes
+    )
+    try:
+        check_csrf(request, upload.fields.get("csrf_token"))
+        if upload.path is None:
+            text, name = upload.fields.get("text", ""), "pasted.yaml"
+        else:
+            text, name = upload.read_text(), upload.filename or "upload.yaml"
+        if not text.strip():
+            raise HTTPException(400, "choose a map file or paste its text")
+        return actions.map_from_text(text, name)
+    except UnicodeDecodeError:
+        raise HTTPException(400, "the map file is not UTF-8 text") from None
+    finally:
+        upload.discard()
+
+
+@router.post("/maps/import")
+async def import_new_map(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+    workspace_id = _editable_workspace(request, user)  # before reading any upload
+    journey = await _map_upload(request)
+    info = store_of(request).create_map(workspace_id, journey, user.id, "imported")
+    return redirect(f"/maps/{info.id}")
+
+
+def _access(request: Request, user: UserInfo, map_id: DbId, need: str = "viewer") -> MapAccess:
+    return map_access(store_of(request), user, map_id, need)
+
+
+def _elements(journey: JourneyMap) -> list[tuple[str, str]]:
+    """Element ids a comment can be attached to, with a readable label."""
+    items = [("map", journey.title)]
+    for stage in journey.stages:
+        items.append((stage.id, stage.name))
+        for step in stage.steps:
+            items.append((step.id, f"{stage.name} › {step.name}"))
+            items += [(tp.id, f"{step.name} › {tp.name}") for tp in step.touchpoints]
+    return items
+
+
+def map_context(
+    request: Request, access: MapAccess, state: State, persona: str | None
+) -> dict[str, Any]:
+    """The map view's computed context (the API's GET /api/maps/{id} is its JSON twin)."""
+    store = store_of(request)
+    journey, _ = store.load_journey(access.map.id)
+    if persona and persona not in {p.id for p in journey.personas}:
+        persona = None
+    if state == "future" and journey.future is None:
+        state = "current"
+    latest, metrics = actions.latest_metrics(store, access.map.id)
+    return {
+        "info": access.map,
+        "role": access.role,
+        "can_edit": access.can("editor"),
+        "journey": journey,
+        "state": state,
+        "persona": persona,
+        "fragment": render_fragment(journey, state, persona, metrics),
+        "map_css": map_css(),
+        "latest": latest,
+        "comments": store.comments(access.map.id),
+        "elements": _elements(journey),
+    }
+
+
+@router.get("/maps/{map_id}")
+def view_map(
+    request: Request,
+    map_id: DbId,
+    state: State = "current",
+    persona: str | None = None,
+    user: UserInfo = Depends(page_user),
+) -> Response:
+    access = _access(request, user, map_id)
+    return render(request, "map.html", map_context(request, access, state, persona))
+
+
+@router.get("/maps/{map_id}/edit")
+def editor(
+    request: Request,
+    map_id: DbId,
+    state: EditState = "current",
+    user: UserInfo = Depends(page_user),
+) -> Response:
+    access = _access(request, user, map_id, "editor")
+    journey, _ = store_of(request).load_journey(map_id)
+    if state == "future" and journey.future is None:
+        state = "current"
+    stages = journey.future.stages if state == "future" and journey.future else journey.stages
+    context = {
+        "info": access.map,
+        "journey": journey,
+        "state": state,
+        "stages": stages,
+        "forms": {step.id: step_form(step) for stage in stages for step in stage.steps},
+        "feeling_rows": [("", None)] + [(p.id, p.name) for p in journey.personas],
+        "fragment": render_fragment(journey, state),
+        "map_css": map_css(),
+        "open": request.query_params.get("open", ""),
+    }
+    return render(request, "editor.html", context)
+
+
+@router.post("/maps/{map_id}/edit")
+async def edit_submit(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    access = _access(request, user, map_id, "editor")
+    base = _base_version(form)
+    saved = actions.edit(store_of(request), access, form, base, user)
+    if saved.stale is not None:
+        return _conflict(request, access, saved, form)
+    anchor = form.get("step") or form.get("stage") or form.get("persona") or form.get("kpi") or ""
+    query = (
+        {"state": "future"}
+        if form.get("state") == "future" or form.get("op") == "add_future"
+        else {}
+    )
+    if anchor:
+        query["open"] = anchor
+    target = f"/maps/{map_id}/edit" + (f"?{urlencode(query)}" if query else "")
+    return redirect(target + (f"#el-{anchor}" if anchor else ""))
+
+
+def _base_version(form: dict[str, str]) -> int:
+    try:
+        return int(form.get("base_version", ""))
+    except ValueError:
+        raise HTTPException(400, "the edit does not say which version it was based on") from None
+
+
+def _conflict(request: Request, access: MapAccess, saved: actions.Saved, form: dict[str, str]):
+    assert saved.stale is not None
+    resend = {k: v for k, v in form.items() if k not in ("csrf_token", "base_version")}
+    context = {"info": access.map, "stale": saved.stale, "resend": resend}
+    return render(request, "conflict.html", context, status=409)
+
+
+@router.get("/maps/{map_id}/history")
+def history(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    access = _access(request, user, map_id)
+    store = store_of(request)
+    versions = store.versions(map_id)[:50]
+    changes = {
+        v.number: store.diff_versions(map_id, v.number - 1, v.number) if v.number > 1 else []
+        for v in versions
+    }
+    context = {
+        "info": access.map,
+        "versions": versions,
+        "changes": changes,
+        "can_edit": access.can("editor"),
+    }
+    return render(request, "history.html", context)
+
+
+@router.get("/maps/{map_id}/versions/{number}")
+def version(request: Request, map_id: DbId, number: DbId, user: UserInfo = Depends(page_user)):
+    access = _access(request, user, map_id)
+    try:
+        text, _ = store_of(request).map_text(map_id, number)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    return render(request, "version.html", {"info": access.map, "number": number, "text": text})
+
+
+@router.post("/maps/{map_id}/versions/{number}/restore")
+async def restore(
+    request: Request, map_id: DbId, number: DbId, user: UserInfo = Depends(page_user)
+):
+    form = await read_form(request)
+    access = _access(request, user, map_id, "editor")
+    store = store_of(request)
+    try:
+        journey, _ = store.load_journey(map_id, number)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    saved = actions.save(
+        store, access, journey, _base_version(form), user, f"restored version {number}"
+    )
+    if saved.stale is not None:
+        return _conflict(request, access, saved, {})
+    return redirect(f"/maps/{map_id}/history")
+
+
+@router.get("/maps/{map_id}/export.yaml")
+def export(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    _access(request, user, map_id)
+    text, number = store_of(request).map_text(map_id)
+    journey_id = store_of(request).load_journey(map_id)[0].id
+    headers = {"Content-Disposition": f'attachment; filename="{journey_id}-v{number}.yaml"'}
+    return Response(text, media_type="application/yaml; charset=utf-8", headers=headers)
+
+
+@router.post("/maps/{map_id}/import")
+async def import_version(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)):
+    access = _access(request, user, map_id, "editor")
+    journey = await _map_upload(request)
+    base = access.map.current_version
+    saved = actions.save(store_of(request), access, journey, base, user, "imported YAML")
+    if saved.stale is not None:
+        return _conflict(request, access, saved, {})
+    return redirect(f"/maps/{map_id}/history")
+
+
+@router.post("/maps/{map_id}/comments")
+async def comment(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    form = await read_form(request)
+    _access(request, user, map_id)
+    try:
+        store_of(request).add_comment(
+            map_id, form.get("element_id", "map")[:80], user.id, form.get("body", "")[:10_000]
+        )
+    except StoreError as error:
+        raise HTTPException(400, str(error)) from None
+    return redirect(f"/maps/{map_id}#comments")
+
+
+@router.post("/maps/{map_id}/comments/{comment_id}/delete")
+async def comment_delete(
+    request: Request, map_id: DbId, comment_id: DbId, user: UserInfo = Depends(page_user)
+):
+    await read_form(request)
+    access = _access(request, user, map_id)
+    store = store_of(request)
+    try:
+        author = store.comment_author(map_id, comment_id)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    if author != user.id and not access.can("owner"):
+        raise HTTPException(403, "only the author or an owner can delete a comment")
+    store.delete_comment(map_id, comment_id)
+    return redirect(f"/maps/{map_id}#comments")
+
+
+@router.post("/maps/{map_id}/delete")
+async def delete(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    await read_form(request)
+    _access(request, user, map_id, "owner")
+    store_of(request).delete_map(map_id)
+    return redirect("/maps")

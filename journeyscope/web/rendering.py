@@ -1,0 +1,52 @@
+"""Templates and the per-request page context (language, direction, CSRF token, user)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .auth import csrf_token, session_user
+from .i18n import LANGUAGES, RTL, pick_language, translator
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "j2"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def language(request: Request) -> str:
+    """?lang= (remembered in the session) > the session > the user's profile > the browser."""
+    asked = request.query_params.get("lang")
+    if asked and pick_language(asked) == asked:
+        request.session["lang"] = asked
+        return asked
+    user = session_user(request)
+    return pick_language(
+        request.session.get("lang"),
+        user.language if user else None,
+        request.headers.get("accept-language"),
+    )
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    lang = language(request)
+    full = {
+        "request": request,
+        "_": translator(lang),
+        "lang": lang,
+        "dir": "rtl" if lang in RTL else "ltr",
+        "languages": LANGUAGES,
+        "csrf": csrf_token(request),
+        "user": session_user(request),
+        "path": request.url.path,
+        **context,
+    }
+    html = ENV.get_template(name).render(full)
+    return HTMLResponse(html, status_code=status)
