@@ -13,12 +13,13 @@ import pytest
 from journeyscope.formats import dump_map, load_map, parse_map
 from journeyscope.web.i18n import LANGUAGES, catalogue
 
-from .test_web_support import DATA, World, running_world, wait_for_analysis
+from .test_web_support import BACKENDS, DATA, World, running_world, wait_for_analysis
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from running_world(tmp_path)
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """Every API test runs on SQLite and on PostgreSQL."""
+    yield from running_world(tmp_path, request.param)
 
 
 def _curve(html: str) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from .test_web_support import (
+    BACKENDS,
     PASSWORD,
     TestClient,
     WebClient,
@@ -18,9 +19,10 @@ from .test_web_support import (
 )
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from running_world(tmp_path)
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """Every security test runs on SQLite and on PostgreSQL."""
+    yield from running_world(tmp_path, request.param)
 
 
 PAYLOADS = (

@@ -6,12 +6,16 @@ Kept in a test_web_* module because conftest.py belongs to the whole suite.
 from __future__ import annotations
 
 import re
+import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
 from starlette.exceptions import StarletteDeprecationWarning
 
 from journeyscope.formats import load_map
@@ -90,11 +94,36 @@ def build_world(tmp_path: Path, **settings: Any) -> World:
     return World(app, data_dir, workspace, other, map_id, other_map, users, tokens)
 
 
-def running_world(tmp_path: Path) -> Iterator[World]:
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: ``world`` fixtures parametrised with these run every test on SQLite and on PostgreSQL
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str | None]:
+    """None (the app's own SQLite file), or a PostgreSQL schema created and dropped here."""
+    if backend == "sqlite":
+        yield None
+        return
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def running_world(tmp_path: Path, backend: str = "sqlite") -> Iterator[World]:
     """The body of each web test module's ``world`` fixture."""
-    built = build_world(tmp_path)
-    with TestClient(built.app):  # runs the lifespan, so the analysis pool shuts down
-        yield built
+    with database(backend) as url:
+        built = build_world(tmp_path, database_url=url)
+        with TestClient(built.app):  # runs the lifespan, so the analysis pool shuts down
+            yield built
+        built.app.state.store.engine.dispose()
 
 
 def wait_for_analysis(client: WebClient, map_id: int, analysis_id: int) -> dict[str, Any]:
