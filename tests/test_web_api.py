@@ -376,7 +376,12 @@ def test_openapi_describes_the_api(world: World) -> None:
         assert path in paths
     assert "409" in paths["/api/maps/{map_id}"]["put"]["responses"]
     assert all(not p.startswith("/maps") for p in paths)  # pages stay out of the API schema
-    assert world.api().get("/docs").status_code == 200
+    docs = world.api().get("/docs")
+    assert docs.status_code == 200
+    assert "http://" not in docs.text and "https://" not in docs.text  # nothing from a CDN
+    for asset in re.findall(r'(?:src|href)="(/static/swagger/[^"]+)"', docs.text):
+        assert world.api().get(asset).status_code == 200, asset
+    assert "/static/swagger/swagger-ui-bundle.js" in docs.text
 
 
 def test_pain_points_detected_in_the_evidence_are_ranked_and_decided(world: World) -> None:

@@ -45,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Journey maps, versions, comments and evidence of a team workspace. "
         "Authenticate with `Authorization: Bearer <token>` (make tokens on your account page).",
         lifespan=lifespan,
+        docs_url=None,  # served below from the installed swagger-ui files: no CDN, works offline
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
     app.add_middleware(
         SessionMiddleware,
@@ -61,6 +64,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     _handle_errors(app)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """The interactive API docs at /docs with Swagger UI from the ``swagger-ui-bundle``
+    package, so the page fetches nothing from the internet."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
 
 def _wants_json(request: Request) -> bool:
