@@ -219,9 +219,22 @@ def test_kpi_status_target_and_trend(shop: JourneyMap) -> None:
     kpis = {k.kpi: k for k in compute_kpi_status(context)}
     pay = kpis["pay-rate"]
     assert [p["value"] for p in pay.periods] == pytest.approx(rates)
-    assert (pay.last, pay.status, pay.trend) == (0.7, "met", "improving")
-    assert pay.slope == pytest.approx(stats.linregress(range(6), rates).slope)
+    # the log ends on the first day of week 6: that week is partial and left out
+    assert [p["complete"] for p in pay.periods] == [True] * 5 + [False]
+    assert (pay.last, pay.status, pay.trend) == (0.6, "met", "improving")
+    assert pay.slope == pytest.approx(stats.linregress(range(5), rates[:5]).slope)
     assert (kpis["calls"].status, kpis["calls"].trend) == ("missed", "flat")  # 3 > 1 each week
+
+
+def test_thin_periods_do_not_count(shop: JourneyMap) -> None:
+    """Week 3 has a single customer (pay rate 1/1): listed, but left out of last and trend."""
+    log = weekly_log(6, lambda w: 0.3, lambda w: 0)
+    log = {c: steps for c, steps in log.items() if not c.startswith("w3-") or c == "w3-0"}
+    log["w3-0"] = [(3 * 7 * 1440, "cart"), (3 * 7 * 1440 + 1, "pay")]
+    pay = {k.kpi: k for k in compute_kpi_status(context_for(frame(log), shop))}["pay-rate"]
+    week3 = pay.periods[3]
+    assert (week3["value"], week3["events"], week3["complete"]) == (1.0, 2, True)
+    assert pay.last == pytest.approx(0.3) and pay.trend == "flat"
 
 
 def test_improvement_before_after(shop: JourneyMap) -> None:

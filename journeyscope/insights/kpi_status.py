@@ -4,6 +4,12 @@ period met the target (by the KPI's direction), and the trend.
 The trend is the least-squares slope over the last ``trend_periods`` periods with a value; it
 is ``improving`` or ``worsening`` (by the KPI's direction) when the slope's p-value is below
 ``alpha``, else ``flat``; with fewer than three periods it is ``unknown``.
+
+A period the data covers only in part (the log starts after its first day or ends before its
+last) is marked ``complete: false`` and left out of ``last``, the target status and the trend:
+a week with two days of data is not a bad week. So is a thin period, with fewer than
+``THIN_SHARE`` of the busiest period's events (the tail of a log where a few late reviews make a
+ratio of 1/1).
 """
 
 from __future__ import annotations
@@ -93,14 +99,65 @@ def _status(context: Context, kpi: KPI, options: KpiOptions) -> KpiStatus:
     except ValueError as error:
         status.error = str(error)
         return status
-    status.periods = [{"period": _iso(r["period"]), "value": r["value"]} for r in table]
-    values = [float(r["value"]) for r in table if r["value"] is not None]
+    first, last = _data_span(context)
+    events = _events_per_period(context, kpi.cadence)
+    busiest = max(events.values(), default=0)
+    status.periods = [
+        {"period": _iso(r["period"]), "value": r["value"],
+         "complete": _complete(r["period"], kpi.cadence, first, last),
+         "events": events.get(r["period"], 0)}
+        for r in table
+    ]  # fmt: skip
+    rows = [
+        p for p in status.periods if p["complete"] and p["events"] >= THIN_SHARE * busiest
+    ] or status.periods
+    values = [float(p["value"]) for p in rows if p["value"] is not None]
     if values:
         status.last = values[-1]
         status.previous = values[-2] if len(values) > 1 else None
     status.status = target_status(status.last, kpi.target, kpi.direction)
     status.trend, status.slope, status.slope_p_value = _trend(values, kpi.direction, options)
     return status
+
+
+_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+THIN_SHARE = 0.1
+
+
+def _events_per_period(context: Context, cadence: str) -> dict[Any, int]:
+    engine = context.prepared.engine
+    period = engine.period(cadence, "ts")
+    rows = context.query(f"SELECT {period} AS p, count(*) AS n FROM bound GROUP BY {period}")
+    return {r["p"]: int(r["n"]) for r in rows}
+
+
+def period_end(start: dt.date, cadence: str) -> dt.date:
+    """The first day after a period.
+
+    >>> period_end(dt.date(2024, 11, 1), "quarterly"), period_end(dt.date(2024, 3, 4), "weekly")
+    (datetime.date(2025, 2, 1), datetime.date(2024, 3, 11))
+    """
+    if cadence in ("daily", "weekly"):
+        return start + dt.timedelta(days=1 if cadence == "daily" else 7)
+    months = start.month - 1 + _MONTHS.get(cadence, 12)
+    return dt.date(start.year + months // 12, months % 12 + 1, 1)
+
+
+def _data_span(context: Context) -> tuple[dt.date | None, dt.date | None]:
+    """The first and the last day with an event (UTC)."""
+    row = context.query("SELECT min(t) AS lo, max(t) AS hi FROM bound")[0]
+    if row["lo"] is None:
+        return None, None
+    day = lambda t: dt.datetime.fromtimestamp(float(t), dt.UTC).date()  # noqa: E731
+    return day(row["lo"]), day(row["hi"])
+
+
+def _complete(start: Any, cadence: str, first: dt.date | None, last: dt.date | None) -> bool:
+    """Whether the data covers the whole period: it began by the period's first day and ran
+    until (at least) its last day."""
+    if not isinstance(start, dt.date) or first is None or last is None:
+        return True
+    return first <= start and last >= period_end(start, cadence) - dt.timedelta(days=1)
 
 
 def _iso(value: Any) -> Any:
