@@ -178,3 +178,27 @@ def test_cli_render_errors(tmp_path: Path) -> None:
         app, ["render", str(source), "-o", str(tmp_path / "x.html"), "--persona", "zz"]
     )
     assert bad_persona.exit_code == 2
+
+
+def test_pain_points_in_the_evidence_lane() -> None:
+    from journeyscope.render.report import add_pain_points
+
+    def point(kind: str, priority: float, **extra: object) -> dict:
+        return {"kind": kind, "steps": ["a", "b"], "segment": "all", "customers_affected": 1200,
+                "severity": 0.5, "priority": priority, "status": "open", **extra}  # fmt: skip
+
+    metrics = add_pain_points(
+        {"a": {"reach": "90%"}},
+        [
+            point("drop_off", 3),
+            point("bounce", 9, status="dismissed"),  # the team dismissed it: not shown
+            point("repeat_contact", 5, segment="channel=app"),
+            point("slow_transition", 1),  # a third one on the same step: left out
+            point("low_score", 2, steps=["b"], severity=None),
+        ],
+    )
+    assert metrics == {
+        "a": {"reach": "90%", "⚠ Repeat contacts (channel=app)": "50%, 1,200 customers",
+              "⚠ Drop-off": "50%, 1,200 customers"},
+        "b": {"⚠ Low scores": "1,200 customers"},
+    }  # fmt: skip

@@ -102,13 +102,14 @@ def slow_checks(context: Context, limits: dict[tuple[int, int], float]) -> list[
 
 
 def _contact_steps(context: Context) -> list[str]:
-    """Steps with a contact touchpoint: on phone or chat, on a channel the map's
-    ``channel_costs`` prices, or with its own ``cost_per_contact``."""
+    """Steps with a contact touchpoint: on phone or chat, or on a channel the map's
+    ``channel_costs`` prices. A touchpoint's own ``cost_per_contact`` does not make it a
+    contact: a newsletter has a sending cost, yet reading it twice is no repeat contact."""
     service = SERVICE_CHANNELS | set(context.settings.channel_costs)
     return [
         step.id
         for step in context.steps.values()
-        if any(tp.channel in service or tp.cost_per_contact for tp in step.touchpoints)
+        if any(tp.channel in service for tp in step.touchpoints)
     ]
 
 

@@ -4,6 +4,7 @@ with its evidence lane. Plotly's script is inlined, so nothing is fetched when i
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from markupsafe import Markup
 
@@ -11,8 +12,10 @@ from ..analytics import Analysis
 from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV, map_css, render_fragment
+from .labels import labels_for
 
 __all__ = [
+    "add_pain_points",
     "duration",
     "funnel_html",
     "plotly_js",
@@ -165,6 +168,15 @@ def funnel_html(analysis: Analysis, table: str, segment: str) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=False))
 
 
+def _lane(
+    analysis: Analysis, segment: str, insights: Insights | None
+) -> dict[str, dict[str, str | float]]:
+    metrics = step_metrics(analysis, segment)
+    if insights is not None:
+        add_pain_points(metrics, [p.to_dict() for p in insights.pain_points])
+    return metrics
+
+
 def step_metrics(analysis: Analysis, segment: str = "all") -> dict[str, dict[str, str | float]]:
     """Per step: customers and share reached, funnel conversion — for the map's evidence lane."""
     metrics: dict[str, dict[str, str | float]] = {}
@@ -178,6 +190,35 @@ def step_metrics(analysis: Analysis, segment: str = "all") -> dict[str, dict[str
     for row in funnel:
         if row["segment"] == segment and row["step"] in metrics:
             metrics[row["step"]]["funnel"] = f"{row['conversion']:.0%} of entrants"
+    return metrics
+
+
+PAIN_POINTS_PER_STEP = 2
+
+
+def add_pain_points(
+    metrics: dict[str, dict[str, str | float]], pain_points: list[dict[str, Any]]
+) -> dict[str, dict[str, str | float]]:
+    """Put the highest-priority pain points found in the evidence (``Insights.to_dict()``'s
+    ``pain_points``) into the evidence lane, on the step customers leave; dismissed ones stay
+    out. Returns ``metrics``, extended."""
+    kinds = labels_for("en")["story"]["kinds"]
+    shown: dict[str, int] = {}
+    for point in sorted(pain_points, key=lambda p: -(p.get("priority") or 0)):
+        steps = point.get("steps") or []
+        if not steps or point.get("status") == "dismissed":
+            continue
+        step = steps[0]
+        if shown.get(step, 0) >= PAIN_POINTS_PER_STEP:
+            continue
+        shown[step] = shown.get(step, 0) + 1
+        kind = kinds.get(point["kind"], point["kind"].replace("_", " "))
+        segment = point.get("segment") or "all"
+        label = f"⚠ {kind}" + ("" if segment == "all" else f" ({segment})")
+        figure = f"{point.get('customers_affected', 0):,} customers"
+        if point.get("severity") is not None:
+            figure = f"{point['severity']:.0%}, {figure}"
+        metrics.setdefault(step, {})[label] = figure
     return metrics
 
 
@@ -195,7 +236,7 @@ def render_report(
     fragment = None
     if journey is not None:
         fragment = Markup(
-            render_fragment(journey, "current", None, step_metrics(analysis, segment))
+            render_fragment(journey, "current", None, _lane(analysis, segment, insights))
         )
     section = None
     if insights is not None and journey is not None:

@@ -136,4 +136,6 @@ async def start_analysis(
 
 def latest_metrics(store: Store, map_id: int) -> tuple[AnalysisInfo | None, Any]:
     latest = store.latest_analysis(map_id)
-    return latest, metrics_for(latest.result if latest else None)
+    return latest, metrics_for(
+        latest.result if latest else None, latest.insights if latest else None
+    )

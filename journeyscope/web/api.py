@@ -296,7 +296,7 @@ def analysis(
         info = store.get_analysis(map_id, analysis_id, full=include_result)
     except NotFound as error:
         raise HTTPException(404, str(error)) from None
-    return {**asdict(info), "step_metrics": metrics_for(info.result)}
+    return {**asdict(info), "step_metrics": metrics_for(info.result, info.insights)}
 
 
 @router.get("/maps/{map_id}/pain-points", response_model=list[schemas.PainPointOut])

@@ -17,7 +17,7 @@ import pyarrow as pa
 from ..analytics import Analysis, analyze
 from ..analytics.report import TABLES
 from ..events import load_events
-from ..render.report import funnel_html, plotly_js, sankey_html, step_metrics
+from ..render.report import add_pain_points, funnel_html, plotly_js, sankey_html, step_metrics
 from ..store import Store
 from .painpoints import compute_insights_dict
 
@@ -95,11 +95,17 @@ def _segment(data: dict[str, Any]) -> str:
     return str(segments[0])
 
 
-def metrics_for(data: dict[str, Any] | None) -> dict[str, dict[str, str | float]] | None:
-    """Per-step evidence figures for the map's evidence lane (None without an analysis)."""
+def metrics_for(
+    data: dict[str, Any] | None, insights: dict[str, Any] | None = None
+) -> dict[str, dict[str, str | float]] | None:
+    """Per-step evidence figures for the map's evidence lane (None without an analysis), with
+    the pain points the insights found on the steps they start from."""
     if not data:
         return None
-    return step_metrics(analysis_from_dict(data), _segment(data))
+    metrics = step_metrics(analysis_from_dict(data), _segment(data))
+    if insights and not insights.get("error"):
+        add_pain_points(metrics, insights.get("pain_points") or [])
+    return metrics
 
 
 def charts(data: dict[str, Any]) -> dict[str, str]:
