@@ -212,6 +212,7 @@ def test_evidence_on_the_slides() -> None:
         ],
         improvements=[Improvement(opportunity.id, opportunity.title, "x", "planned",
                                   dt.date(2024, 1, 1), [effect])],
+        summary={"customers": 3000},
     )  # fmt: skip
     stages = story_stages(journey, insights)  # type: ignore[arg-type]
     search = next(v for s in stages for v in s.current if v.name == "Search the tour packages")
@@ -227,6 +228,10 @@ def test_evidence_on_the_slides() -> None:
     html = render_story(journey, insights)  # type: ignore[arg-type]
     assert "In the data: Repeat contacts (&lt;script&gt;" in html and "<script>alert" not in html
     assert "Measured: Search-to-booking conversion: up 10 points" in html
+    # the title slide: the facts of the map and the headline of the evidence (dismissed left out)
+    assert "12 steps · 4 moments of truth" in html
+    assert "2 pain points found in the data of 3,000 customers; the first:" in html
+    assert "Search the tour packages: Repeat contacts (&lt;script&gt;" in html
 
 
 def test_cli_story_with_events(

@@ -146,6 +146,27 @@ def kpi_target(kpi: KPI) -> str:
     return f"{arrow} {kpi.target:g}{' ' + kpi.unit if kpi.unit else ''}"
 
 
+def _overview(journey: JourneyMap, insights: Insights | None) -> dict[str, Any]:
+    """The title slide's summary: the facts of the map and, with evidence, the headline."""
+    words = labels_for(journey.language)["story"]
+    steps = [step for _, step in journey.steps()]
+    facts = words["facts"].format(
+        steps=len(steps),
+        moments=sum(1 for s in steps if s.moment_of_truth),
+        opportunities=sum(len(s.opportunities) for s in steps),
+        kpis=len(journey.kpis),
+    )
+    headline, top = None, None
+    points = [p for p in insights.pain_points if p.status != "dismissed"] if insights else []
+    if insights is not None and points:
+        customers = insights.summary.get("customers") or insights.summary.get("journeys") or 0
+        headline = words["found"].format(count=len(points), customers=f"{customers:,}")
+        best = max(points, key=lambda p: p.priority)
+        step = next((s.name for s in steps if best.steps and s.id == best.steps[0]), best.element)
+        top = f"{step}: {_measured_line(best, words)}"
+    return {"facts": facts, "headline": headline, "top": top}
+
+
 def story_context(journey: JourneyMap, insights: Insights | None = None) -> dict[str, Any]:
     """Everything the deck template draws (also handy as data)."""
     stages = story_stages(journey, insights)
@@ -157,6 +178,7 @@ def story_context(journey: JourneyMap, insights: Insights | None = None) -> dict
         "chart": Markup(before_after_svg(journey)),
         "kpis": [(kpi, kpi_target(kpi)) for kpi in journey.kpis],
         "slide_count": len(stages) + 2,
+        "overview": _overview(journey, insights),
     }
 
 
