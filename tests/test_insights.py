@@ -169,6 +169,25 @@ def test_a_problem_concentrated_in_one_segment_is_found_there(shop: JourneyMap) 
     assert app.value_at_risk == pytest.approx(1000.0)
 
 
+def test_search_loops_are_found_with_example_journeys(shop: JourneyMap) -> None:
+    """Planted: 12 of 30 customers search 4 times before paying; the rest search once."""
+    journeys = {}
+    for n in range(30):
+        searches = 4 if n < 12 else 1
+        steps = [(0, "visit"), *((1 + k, "search") for k in range(searches))]
+        journeys[f"c{n:02d}"] = [*steps, (10, "cart"), (11, "pay")]
+    points = {p.key: p for p in detect_pain_points(context_for(frame(journeys), shop))}
+    loop = points["loop:search:all"]
+    assert (loop.customers_affected, loop.severity) == (12, pytest.approx(0.4))
+    assert loop.evidence["p_value"] == pytest.approx(
+        stats.binomtest(12, 30, 0.2, alternative="greater").pvalue
+    )
+    # the drill-down: the first five looping customers and their mapped steps
+    assert [e["customer"] for e in loop.examples] == ["c00", "c01", "c02", "c03", "c04"]
+    assert loop.examples[0]["steps"] == ["visit", *["search"] * 4, "cart", "pay"]
+    assert "loop:visit:all" not in points and "loop:cart:all" not in points
+
+
 def test_decisions_persist_and_change_the_list(tiny, tmp_path: Path) -> None:
     store = JsonDecisionStore(tmp_path / "shop.decisions.json")
     store.put(Decision("drop_off:cart:all", "dismissed", note="seasonal"))

@@ -206,14 +206,34 @@ def failure_checks(context: Context) -> list[Check]:
     return checks
 
 
+def loop_checks(context: Context, times: int) -> list[Check]:
+    """Journeys at a step that is not a contact step and came back to it ``times`` or more
+    times (searching the same list again and again, re-reading the same page): loops."""
+    contact = set(_contact_steps(context))
+    checks = []
+    for step in [s for s in _reached(context) if s not in contact]:
+        sql = (
+            f"SELECT jid, CASE WHEN count(*) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
+            f"0 AS cost FROM path WHERE sid = {context.prepared.sid(step)} GROUP BY jid"
+        )
+        tps = [tp.id for tp in context.steps[step].touchpoints]
+        checks.append(Check("loop", step, sql, [step], tps))
+    return checks
+
+
 def build_checks(
-    context: Context, limits: dict[tuple[int, int], float], times: int, window_seconds: float
+    context: Context,
+    limits: dict[tuple[int, int], float],
+    times: int,
+    window_seconds: float,
+    loop_times: int = 3,
 ) -> list[Check]:
     """Every check of every kind for this map and log."""
     return [
         *drop_off_checks(context),
         *slow_checks(context, limits),
         *repeat_checks(context, times, window_seconds),
+        *loop_checks(context, loop_times),
         *switch_checks(context),
         *bounce_checks(context),
         *failure_checks(context),

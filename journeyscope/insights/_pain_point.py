@@ -21,6 +21,8 @@ class PainPointOptions:
     repeat_min: float = 0.2
     repeat_times: int = 2
     repeat_window_days: float = 7
+    loop_times: int = 3
+    loop_min: float = 0.2
     bounce_min: float = 0.2
     min_answers: int = 5
     negative_min: int = 3
@@ -52,6 +54,8 @@ class PainPoint:
     priority: float = 0.0
     status: str = "open"
     decision_owner: str | None = None
+    #: the drill-down: a few journeys behind the numbers (customer id and mapped steps)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,11 +1,11 @@
 """Pain-point detection [R7]: problems found in the events and surveys, overall and in segments,
 priced, owned and ranked [R8, R9].
 
-Kinds: ``drop_off``, ``slow_transition``, ``repeat_contact``, ``channel_switch``, ``bounce``,
-``failed_step`` (from events) and ``low_score``, ``negative_comment`` (from surveys). Every
-event check is run over all journeys and over every segment (see ``segments.py``); a segment
-problem is reported when its rate is significantly above the rest's (two-proportion z-test,
-Benjamini–Hochberg adjusted) and at least ``min_lift`` times it.
+Kinds: ``drop_off``, ``slow_transition``, ``repeat_contact``, ``loop``, ``channel_switch``,
+``bounce``, ``failed_step`` (from events) and ``low_score``, ``negative_comment`` (from
+surveys). Every event check is run over all journeys and over every segment (see
+``segments.py``); a segment problem is reported when its rate is significantly above the
+rest's (two-proportion z-test, Benjamini–Hochberg adjusted) and at least ``min_lift`` times it.
 """
 
 from __future__ import annotations
@@ -109,7 +109,12 @@ def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int,
     return limits
 
 
-_OVERALL_MIN = {"drop_off": "drop_off_min", "repeat_contact": "repeat_min", "bounce": "bounce_min"}
+_OVERALL_MIN = {
+    "drop_off": "drop_off_min",
+    "repeat_contact": "repeat_min",
+    "bounce": "bounce_min",
+    "loop": "loop_min",
+}
 
 
 def _overall_test(check: Check, agg: _Agg, options: PainPointOptions) -> dict[str, Any] | None:
@@ -214,6 +219,34 @@ def _pain_point(
     )
 
 
+EXAMPLES = 5  # journeys listed behind each pain point
+
+
+def _examples(context: Context, key: str, segment: str) -> list[dict[str, Any]]:
+    """Up to ``EXAMPLES`` journeys where the check hit (in the segment): the drill-down that
+    makes each number traceable."""
+    engine = context.prepared.engine
+    where = f"c.key = {q(key)} AND c.hit = 1"
+    join = ""
+    if segment != "all":
+        dim, _, value = segment.partition("=")
+        join = "JOIN _ins_seg s ON s.jid = c.jid"
+        where += f" AND s.dim = {q(dim)} AND CAST(s.value AS VARCHAR) = {q(value)}"
+    rows = context.query(  # the first customers by id, so the list is stable
+        "WITH picked AS (SELECT DISTINCT c.jid, u.customer_id FROM _ins_checks c "
+        "JOIN (SELECT DISTINCT jid, cid FROM path) j ON j.jid = c.jid "
+        f"JOIN _cust u ON u.cid = j.cid {join} WHERE {where} "
+        f"ORDER BY u.customer_id, c.jid LIMIT {EXAMPLES}) "
+        f"SELECT p.jid, min(k.customer_id) AS customer, "
+        f"{engine.ordered_list('p.sid', ['p.pos'])} AS steps FROM path p "
+        "JOIN picked k ON k.jid = p.jid GROUP BY p.jid ORDER BY customer, p.jid"
+    )
+    names = {i + 1: info.id for i, info in enumerate(context.prepared.binding.steps)}
+    return [
+        {"customer": str(r["customer"]), "steps": [names[int(s)] for s in r["steps"]]} for r in rows
+    ]
+
+
 def _finish(context: Context, point: PainPoint, decision: Decision | None) -> PainPoint:
     owners = owners_of(context, point.steps, point.touchpoints)
     point.owners, point.teams = owners.owners, owners.teams
@@ -245,6 +278,7 @@ def detect_pain_points(
         _slow_limits(context, options),
         options.repeat_times,
         options.repeat_window_days * 86400,
+        options.loop_times,
     )
     found = survey_pain_points(context, curve or [], options)
     if checks:
@@ -253,8 +287,10 @@ def detect_pain_points(
         for key, agg in totals.items():
             if (evidence := _overall_test(by_key[key], agg, options)) is not None:
                 found.append(_pain_point(context, by_key[key], "all", agg, evidence))
+                found[-1].examples = _examples(context, key, "all")
         for key, segment, agg, evidence in _segment_tests(totals, segments, options):
             found.append(_pain_point(context, by_key[key], segment, agg, evidence))
+            found[-1].examples = _examples(context, key, segment)
     known = decisions.all() if decisions is not None else {}
     found = [_finish(context, p, known.get(p.key)) for p in found]
     found.sort(key=lambda p: (p.status == "dismissed", -p.priority, p.key))
