@@ -86,7 +86,7 @@ def test_validation_by_hand(tiny) -> None:
     assert [(d.source, d.target, d.transitions, d.journeys) for d in v.deviations] == [
         ("search", "visit", 1, 1)
     ]
-    assert v.untaken_steps == ["unused"]
+    assert v.unobserved_steps == ["unused"]
     stages = {s.stage: s for s in v.stages}
     assert (stages["find"].journeys, stages["find"].reached_next, stages["find"].reached_goal) == (
         6, 4, 3)  # fmt: skip
@@ -311,6 +311,38 @@ def test_staleness_new_event_and_variant_drift(shop: JourneyMap) -> None:
     changed = {(c.step, c.measure) for c in result.step_changes}
     assert ("search", "reach") in changed and ("cart", "reach") in changed
     assert any("chatbot" in reason for reason in result.reasons)
+
+
+def test_sentinel_new_channel_kpi_breach_and_feelings(shop: JourneyMap) -> None:
+    """Late journeys call (phone, a channel nobody used before); a KPI status that missed its
+    target and a feeling measured away from the drawn one add their reasons; a stable log with
+    none of these is fresh."""
+    from journeyscope.insights import EmotionPoint, KpiStatus
+
+    early = {f"e{n}": [(0, "visit"), (1, "search")] for n in range(30)}
+    late = {f"l{n}": [(40 * 1440, "visit"), (40 * 1440 + 1, "search"), (40 * 1440 + 2, "call")]
+            for n in range(30)}  # fmt: skip
+    split = T0 + dt.timedelta(days=20)
+    missed = KpiStatus("pay-rate", "Cart to payment", None, 0.5, "higher_is_better", "weekly",
+                       None, last=0.2, status="missed")  # fmt: skip
+    met = KpiStatus("calls", "Calls", None, 1, "lower_is_better", "weekly", None, last=0.0,
+                    status="met")  # fmt: skip
+    feeling = EmotionPoint("search", "Search", 40, 40, -1.5, -1.9, -1.1, 1.0)
+    inside = EmotionPoint("visit", "Visit", 40, 40, 0.8, 0.5, 1.1, 1.0)
+    result = compute_staleness(context_for(frame(early | late), shop),
+                               options=StalenessOptions(split=split), kpis=[missed, met],
+                               curve=[feeling, inside])  # fmt: skip
+    assert [c["channel"] for c in result.new_channels] == ["phone"]
+    assert result.kpi_breaches == [
+        "KPI 'Cart to payment' missed its target in its last complete period (0.2 vs 0.5)"
+    ]
+    assert [g["step"] for g in result.emotion_gaps] == ["search"]
+    assert result.stale and result.to_dict()["stale"] is True
+    stable = {f"s{n}": [(d * 1440, "visit"), (d * 1440 + 1, "search")]
+              for n in range(60) for d in [0 if n < 30 else 40]}  # fmt: skip
+    options = StalenessOptions(split=split)
+    fresh = compute_staleness(context_for(frame(stable), shop), None, options, [met], [inside])
+    assert (fresh.status, fresh.reasons) == ("fresh", [])
 
 
 def test_staleness_without_two_windows_is_unknown(tiny) -> None:

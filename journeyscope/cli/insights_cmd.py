@@ -22,7 +22,9 @@ from ..insights import (
     SegmentOptions,
     StalenessOptions,
     compute_backing,
+    compute_emotion_curve,
     compute_insights,
+    compute_kpi_status,
     compute_staleness,
     decisions_path,
     insight_context,
@@ -225,10 +227,10 @@ def _print_validation(v: dict[str, Any]) -> None:
         p = "–" if m["p_value"] is None else f"{m['p_value']:.2g}"
         moments.add_row(m["name"], _pct(m["with_rate"]), _pct(m["without_rate"]), ci, p)
     console.print(moments)
-    if v["untaken_steps"]:
-        console.print(f"Steps nobody takes: {', '.join(v['untaken_steps'])}", highlight=False)
-    if v["unmapped"]:
-        gaps = ", ".join(f"{u['event']} ({_pct(u['share'])})" for u in v["unmapped"][:6])
+    if v["unobserved_steps"]:
+        console.print(f"Steps nobody takes: {', '.join(v['unobserved_steps'])}", highlight=False)
+    if v["unmapped_events"]:
+        gaps = ", ".join(f"{u['event']} ({_pct(u['share'])})" for u in v["unmapped_events"][:6])
         console.print(f"Events the map does not cover: {gaps}", highlight=False)
 
 
@@ -287,11 +289,14 @@ def decide_command(
     console.print(f"{key}: {status} (saved to {store.path})", highlight=False)
 
 
-@app.command(name="stale")
+@app.command(name="check")
 def stale_command(
     map_file: Path = typer.Argument(..., help="Map file (YAML or JSON)."),
     events: str = typer.Option(..., "--events", "-e", help=_EVENTS_HELP),
     customers: str | None = typer.Option(None, "--customers", help="Customer attributes file."),
+    surveys: str | None = typer.Option(
+        None, "--surveys", help="Survey answers: also check feelings against the drawn ones."
+    ),
     mapping: list[str] = typer.Option([], "--map", help="Event column mapping, e.g. ts=time."),
     split: str | None = typer.Option(
         None, "--split", help="Compare journeys starting before / after this date [middle]."
@@ -305,20 +310,24 @@ def stale_command(
         "(for lifecycle maps, where a journey spans the whole period).",
     ),
 ) -> None:
-    """Say whether the map still matches behaviour: new unmapped events, steps whose reach or
-    conversion moved, drift of the variant mix, aged evidence. Exit code 1 when stale."""
+    """The staleness sentinel (also as `stale`), built for cron and CI: does the map still
+    match behaviour? New unmapped events and channels, steps whose reach or conversion moved,
+    drift of the variant mix, KPIs missing their targets, feelings away from the drawn ones,
+    aged evidence. Exit code 1 with the reasons when the map needs an update, 0 otherwise."""
     journey = read_map(map_file)
     if same_customers and split is None:
         err_console.print("--same-customers needs --split.")
         raise typer.Exit(2)
-    log, _ = _load(events, customers, mapping, None, [])
+    log, answers = _load(events, customers, mapping, surveys, [])
     options = _options(None, None, [], split, as_of)
     if same_customers:
         cut = dataclasses.replace(options.journeys, split_at=options.staleness.split)
         options = dataclasses.replace(options, journeys=cut)
-    context = insight_context(log, journey, options=options)
+    context = insight_context(log, journey, surveys=answers, options=options)
     backing = compute_backing(context, options.evidence)
-    result = compute_staleness(context, backing, dataclasses.replace(options.staleness))
+    kpis = compute_kpi_status(context, options.kpis)
+    curve = compute_emotion_curve(context, options.evidence) if answers is not None else None
+    result = compute_staleness(context, backing, options.staleness, kpis, curve)
     if fmt == "json":
         typer.echo(
             json.dumps(
@@ -335,3 +344,6 @@ def stale_command(
         _print_staleness(result.to_dict())
     if result.status == "stale":
         raise typer.Exit(1)
+
+
+app.command(name="stale", help="The same as `check` (the staleness sentinel).")(stale_command)

@@ -142,6 +142,7 @@ def compute_insights(
     segments = context.segments = build_segments(prepared, options.segments)
     curve = compute_emotion_curve(context, options.evidence)
     backing = compute_backing(context, options.evidence)
+    kpis = compute_kpi_status(context, options.kpis)
     return Insights(
         map_id=journey.id,
         goal=context.goal,
@@ -159,9 +160,9 @@ def compute_insights(
         emotion_curve=curve,
         backing=backing,
         pain_points=detect_pain_points(context, curve, options.pain_points, decisions),
-        kpis=compute_kpi_status(context, options.kpis),
+        kpis=kpis,
         improvements=compute_improvements(context, options.improvements),
-        staleness=compute_staleness(context, backing, options.staleness),
+        staleness=compute_staleness(context, backing, options.staleness, kpis, curve),
         load=log.report.as_dict(),
         surveys=surveys.report.as_dict() if isinstance(surveys, SurveyLog) else None,
     )

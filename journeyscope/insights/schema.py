@@ -35,10 +35,10 @@ _PAIN_POINT = {
 }  # fmt: skip
 _VALIDATION = {
     "type": "object",
-    "required": ["goal", "journeys", "in_order_share", "unmapped", "untaken_steps",
+    "required": ["goal", "journeys", "in_order_share", "unmapped_events", "unobserved_steps",
                  "deviations", "stages", "moments"],
     "properties": {
-        "in_order_share": {"type": "number"}, "untaken_steps": _STRS,
+        "in_order_share": {"type": "number"}, "unobserved_steps": _STRS,
         "deviations": _rows({"source": _STR, "target": _STR, "transitions": _INT}),
         "stages": _rows({"stage": _STR, "journeys": _INT, "next_rate": _NUM, "goal_rate": _NUM}),
         "moments": _rows({"step": _STR, "with_rate": _NUM, "without_rate": _NUM,

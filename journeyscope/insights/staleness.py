@@ -12,7 +12,12 @@ recent window:
 * the mix of variants drifted: the Jensen–Shannon distance (base 2) between the shares of the
   ``top_variants`` most common variants of either window (the rest pooled as "other") is
   ``max_distance`` or more;
-* evidence has aged: elements whose newest evidence is older than ``stale_after_days``.
+* evidence has aged: elements whose newest evidence is older than ``stale_after_days``;
+* a channel the map's journeys did not use appears: it reaches ``min_new_share`` of recent
+  journeys and was absent, or at most a fifth as common, before (**new channel**);
+* given KPI statuses: a KPI missed its target in its last complete period;
+* given the evidence emotion curve: customers' measured feeling at a step is significantly
+  away from the one drawn (the drawn score lies outside the answers' 95% interval).
 
 Recent journeys may not have finished yet, which lowers their conversion: split where both
 windows had time to complete, or read conversion changes with care.
@@ -26,7 +31,8 @@ from typing import Any
 
 from ._context import Context, clean, rows
 from ._stats import adjust_pvalues, js_distance, two_proportions
-from .evidence import ElementBacking
+from .evidence import ElementBacking, EmotionPoint
+from .kpi_status import KpiStatus
 
 __all__ = ["Staleness", "StalenessOptions", "StepChange", "compute_staleness"]
 
@@ -70,9 +76,16 @@ class Staleness:
     variant_distance: float = 0.0
     variants: list[dict[str, Any]] = field(default_factory=list)
     stale_elements: list[str] = field(default_factory=list)
+    new_channels: list[dict[str, Any]] = field(default_factory=list)
+    kpi_breaches: list[str] = field(default_factory=list)
+    emotion_gaps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return self.status == "stale"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self) | {"step_changes": rows(self.step_changes)}
+        data = asdict(self) | {"step_changes": rows(self.step_changes), "stale": self.stale}
         return clean(data)
 
 
@@ -120,6 +133,34 @@ def _new_unmapped(
                 }
             )
     return sorted(out, key=lambda r: -r["share_after"])
+
+
+def _new_channels(
+    context: Context, totals: list[int], options: StalenessOptions
+) -> list[dict[str, Any]]:
+    found = context.query(
+        "SELECT b.channel, CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
+        "CAST(sum(CASE WHEN w.w = 1 THEN 1 ELSE 0 END) AS BIGINT) AS after FROM "
+        "(SELECT DISTINCT jid, channel FROM bound WHERE channel IS NOT NULL) b "
+        "JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.channel ORDER BY b.channel"
+    )
+    out = []
+    for row in found:
+        before = row["before"] / totals[0] if totals[0] else 0.0
+        after = row["after"] / totals[1] if totals[1] else 0.0
+        if after >= options.min_new_share and (before == 0 or after >= 5 * before):
+            out.append({"channel": row["channel"], "share_before": before, "share_after": after})
+    return out
+
+
+def _emotion_gaps(curve: list[EmotionPoint]) -> list[dict[str, Any]]:
+    return [
+        {"step": p.step, "drawn": p.assumed, "measured": p.mean, "low": p.low, "high": p.high,
+         "answers": p.answers}
+        for p in curve
+        if p.assumed is not None and p.low is not None and p.high is not None
+        and not p.low <= p.assumed <= p.high
+    ]  # fmt: skip
 
 
 def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
@@ -178,8 +219,11 @@ def compute_staleness(
     context: Context,
     backing: list[ElementBacking] | None = None,
     options: StalenessOptions | None = None,
+    kpis: list[KpiStatus] | None = None,
+    curve: list[EmotionPoint] | None = None,
 ) -> Staleness:
-    """Compare the two windows and give the map a status with its reasons."""
+    """Compare the two windows and give the map a status with its reasons; with ``kpis`` and
+    the evidence ``curve`` also KPI breaches and feelings away from the drawn ones."""
     options = options or StalenessOptions()
     split, totals = _windows(context, options.split)
     result = Staleness(split, totals[0], totals[1])
@@ -204,6 +248,14 @@ def compute_staleness(
     ]
     result.variant_distance, result.variants = _variant_mix(context, options)
     result.stale_elements = [b.element for b in backing or [] if b.status == "stale"]
+    result.new_channels = _new_channels(context, totals, options)
+    result.kpi_breaches = [
+        f"KPI {k.name!r} missed its target in its last complete period ({k.last:.3g} vs "
+        f"{k.target:.3g})"
+        for k in kpis or []
+        if k.status == "missed" and k.last is not None and k.target is not None
+    ]
+    result.emotion_gaps = _emotion_gaps(curve or [])
     result.reasons = _reasons(result, options)
     result.status = "stale" if result.reasons else "fresh"
     return result
@@ -222,6 +274,17 @@ def _reasons(result: Staleness, options: StalenessOptions) -> list[str]:
         reasons.append(
             f"variant mix drifted (Jensen-Shannon distance {result.variant_distance:.2f})"
         )
+    reasons += [
+        f"new channel {c['channel']!r} reaches {c['share_after']:.0%} of recent journeys"
+        for c in result.new_channels
+    ]
+    reasons += result.kpi_breaches
+    reasons += [
+        f"customers feel {g['measured']:+.1f} at step {g['step']!r}, the map draws "
+        f"{g['drawn']:+.1f} (95% interval {g['low']:+.1f}..{g['high']:+.1f}, "
+        f"{g['answers']} answers)"
+        for g in result.emotion_gaps
+    ]
     if result.stale_elements:
         reasons.append(
             f"{len(result.stale_elements)} elements have evidence older than the "

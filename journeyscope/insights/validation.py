@@ -81,8 +81,8 @@ class Validation:
     goal: str
     journeys: int
     in_order: int
-    unmapped: list[dict[str, Any]] = field(default_factory=list)
-    untaken_steps: list[str] = field(default_factory=list)
+    unmapped_events: list[dict[str, Any]] = field(default_factory=list)
+    unobserved_steps: list[str] = field(default_factory=list)
     deviations: list[Deviation] = field(default_factory=list)
     stages: list[StageSuccess] = field(default_factory=list)
     moments: list[Moment] = field(default_factory=list)
@@ -97,8 +97,8 @@ class Validation:
             "journeys": self.journeys,
             "in_order": self.in_order,
             "in_order_share": self.in_order_share,
-            "unmapped": clean(self.unmapped),
-            "untaken_steps": self.untaken_steps,
+            "unmapped_events": clean(self.unmapped_events),
+            "unobserved_steps": self.unobserved_steps,
             "deviations": rows(self.deviations),
             "stages": rows(self.stages),
             "moments": rows(self.moments),
