@@ -243,3 +243,34 @@ def test_pain_points_from_insights(built: dict[str, Any], sql: duckdb.DuckDBPyCo
     assert change["after"] == pytest.approx(
         _one(sql, redeemed.format(">=")) / stale["journeys_after"]
     )
+
+
+def test_the_same_workspace_in_the_web_app(built: dict[str, Any], tmp_path: Path) -> None:
+    """The example's map and event log loaded into the workspace: the background analysis of
+    the uploaded Parquet file gives the same households per step as the library (the web
+    upload takes events only, so there are no personas here), and the map page shows them."""
+    from journeyscope.analytics import analyze
+    from journeyscope.events import load_events
+    from journeyscope.formats import load_map
+
+    from .test_web_support import running_world, wait_for_analysis
+
+    journey = load_map(EXAMPLE / "map.yaml")
+    events = built["out"] / "events.parquet"
+    for world in running_world(tmp_path):
+        store = world.app.state.store
+        map_id = store.create_map(world.workspace, journey, world.users["owner"]).id
+        api = world.api("owner")
+        with open(events, "rb") as handle:
+            sent = api.post(f"/api/maps/{map_id}/analyses", files={"file": ("cj.parquet", handle)})
+        assert sent.status_code == 202, sent.text
+        status = wait_for_analysis(api, map_id, sent.json()["id"])
+        assert status["status"] == "done", status
+        url = f"/api/maps/{map_id}/analyses/{sent.json()['id']}?include_result=true"
+        web = api.get(url).json()["result"]
+        library = analyze(load_events(str(events), quarantine=tmp_path / "q.csv"), journey)
+        households = {r["step"]: r["customers"] for r in library.tables["reach"].to_pylist()}
+        assert {r["step"]: r["customers"] for r in web["reach"]} == households
+        assert web["summary"]["customers"] == 2_469
+        page = world.client("owner").get(f"/maps/{map_id}").text
+        assert f"customers: {households['redeem-coupon']:,}" in page
