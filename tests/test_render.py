@@ -202,3 +202,23 @@ def test_pain_points_in_the_evidence_lane() -> None:
               "⚠ Drop-off": "50%, 1,200 customers"},
         "b": {"⚠ Low scores": "1,200 customers"},
     }  # fmt: skip
+
+
+def test_feelings_and_kpis_in_the_evidence_lane(tiny_map: JourneyMap) -> None:
+    from journeyscope.model import KPI
+    from journeyscope.render.report import add_feelings_and_kpis
+
+    step = next(step for _, step in tiny_map.steps())
+    kpi = KPI(id="conv", name="Conversion", formula="count(x)", touchpoints=[step.id])
+    journey = tiny_map.model_copy(update={"kpis": [kpi]})
+    insights = {
+        "emotion_curve": [{"step": step.id, "mean": -1.25, "answers": 1200},
+                          {"step": "other", "mean": None, "answers": 0}],
+        "kpis": [{"kpi": "conv", "name": "Conversion", "last": 0.1923, "status": "missed"},
+                 {"kpi": "y", "name": "No data", "last": None, "status": "no_data"}],
+    }  # fmt: skip
+    metrics = add_feelings_and_kpis({}, insights, journey)
+    assert metrics == {
+        step.id: {"measured feeling": "-1.2 (n=1,200)", "KPI Conversion": "0.192 (missed)"}
+    }
+    assert add_feelings_and_kpis({}, insights) == {step.id: {"measured feeling": "-1.2 (n=1,200)"}}

@@ -15,6 +15,7 @@ from .html import _ENV, map_css, render_fragment
 from .labels import labels_for
 
 __all__ = [
+    "add_feelings_and_kpis",
     "add_pain_points",
     "duration",
     "funnel_html",
@@ -169,11 +170,13 @@ def funnel_html(analysis: Analysis, table: str, segment: str) -> str:
 
 
 def _lane(
-    analysis: Analysis, segment: str, insights: Insights | None
+    analysis: Analysis, segment: str, insights: Insights | None, journey: JourneyMap | None = None
 ) -> dict[str, dict[str, str | float]]:
     metrics = step_metrics(analysis, segment)
     if insights is not None:
-        add_pain_points(metrics, [p.to_dict() for p in insights.pain_points])
+        data = insights.to_dict()
+        add_pain_points(metrics, data["pain_points"])
+        add_feelings_and_kpis(metrics, data, journey)
     return metrics
 
 
@@ -190,6 +193,35 @@ def step_metrics(analysis: Analysis, segment: str = "all") -> dict[str, dict[str
     for row in funnel:
         if row["segment"] == segment and row["step"] in metrics:
             metrics[row["step"]]["funnel"] = f"{row['conversion']:.0%} of entrants"
+            if row.get("median_seconds_from_previous") is not None:
+                wait = duration(row["median_seconds_from_previous"])
+                metrics[row["step"]]["median time from previous"] = wait
+    return metrics
+
+
+def add_feelings_and_kpis(
+    metrics: dict[str, dict[str, str | float]],
+    insights: dict[str, Any],
+    journey: JourneyMap | None = None,
+) -> dict[str, dict[str, str | float]]:
+    """The measured feeling per step (survey answers on the map's emotion scale) and, with the
+    map, the status of each KPI on the steps and touchpoints it names."""
+    for point in insights.get("emotion_curve") or []:
+        if point.get("mean") is not None and point.get("answers"):
+            feeling = f"{point['mean']:+.1f} (n={point['answers']:,})"
+            metrics.setdefault(point["step"], {})["measured feeling"] = feeling
+    if journey is None:
+        return metrics
+    owner = {tp.id: step.id for _, step in journey.steps() for tp in step.touchpoints}
+    owner |= {step.id: step.id for _, step in journey.steps()}
+    names = {kpi.id: kpi.touchpoints for kpi in journey.kpis}
+    for kpi in insights.get("kpis") or []:
+        if kpi.get("last") is None or kpi.get("status") not in ("met", "missed"):
+            continue
+        for element in names.get(kpi["kpi"], []):
+            if element in owner:
+                value = f"{kpi['last']:.3g} ({kpi['status']})"
+                metrics.setdefault(owner[element], {})[f"KPI {kpi['name']}"] = value
     return metrics
 
 
@@ -236,7 +268,7 @@ def render_report(
     fragment = None
     if journey is not None:
         fragment = Markup(
-            render_fragment(journey, "current", None, _lane(analysis, segment, insights))
+            render_fragment(journey, "current", None, _lane(analysis, segment, insights, journey))
         )
     section = None
     if insights is not None and journey is not None:

@@ -17,7 +17,14 @@ import pyarrow as pa
 from ..analytics import Analysis, analyze
 from ..analytics.report import TABLES
 from ..events import load_events
-from ..render.report import add_pain_points, funnel_html, plotly_js, sankey_html, step_metrics
+from ..render.report import (
+    add_feelings_and_kpis,
+    add_pain_points,
+    funnel_html,
+    plotly_js,
+    sankey_html,
+    step_metrics,
+)
 from ..store import Store
 from .painpoints import compute_insights_dict
 
@@ -105,6 +112,7 @@ def metrics_for(
     metrics = step_metrics(analysis_from_dict(data), _segment(data))
     if insights and not insights.get("error"):
         add_pain_points(metrics, insights.get("pain_points") or [])
+        add_feelings_and_kpis(metrics, insights)
     return metrics
 
 
