@@ -264,10 +264,14 @@ def _build_customers(
     return others
 
 
-def _write_quarantine(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """One CSV: which source, where, why, and the row as it was read (JSON)."""
+def _write_quarantine(
+    con: duckdb.DuckDBPyConnection, path: Path, source: str | None = None
+) -> None:
+    """One CSV: which source, where, why, and the row as it was read (JSON); ``source`` keeps
+    one source's rows only (a survey load shares the event log's quarantine table)."""
+    where = f"WHERE source = '{source}'" if source else ""
     rows = con.execute(
-        "SELECT source, location, reason, record FROM quarantine ORDER BY source, n"
+        f"SELECT source, location, reason, record FROM quarantine {where} ORDER BY source, n"
     ).fetchall()
     import csv
     import io

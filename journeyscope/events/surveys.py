@@ -14,8 +14,6 @@ JSON Lines, tables and DataFrames; a bad row goes to the quarantine with its rea
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -26,7 +24,6 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..formats import atomic_write_text
 from .load import (
     EventLog,
     LoadReport,
@@ -35,6 +32,7 @@ from .load import (
     _require,
     _short,
     _ts_expression,
+    _write_quarantine,
 )
 from .mapping import ColumnMapping
 from .sources import open_source, quote
@@ -130,22 +128,8 @@ def load_surveys(
     _quarantine_answers(con, report, opened.rejects)
     if quarantine is not None and report.quarantined:
         report.quarantine_file = Path(quarantine)
-        _write_survey_quarantine(con, report.quarantine_file)
+        _write_quarantine(con, report.quarantine_file, "surveys")
     return SurveyLog(con, report)
-
-
-def _write_survey_quarantine(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """The rejected answers only (an event log's connection also holds rejected events)."""
-    rows = con.execute(
-        "SELECT source, location, reason, record FROM quarantine WHERE source = 'surveys' "
-        "ORDER BY n"
-    ).fetchall()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["source", "location", "reason", "record"])
-    writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, out.getvalue())
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
