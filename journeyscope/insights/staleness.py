@@ -108,14 +108,17 @@ def _windows(context: Context, split: dt.datetime | None) -> tuple[dt.datetime, 
     return split, [int(counts.get(0, 0)), int(counts.get(1, 0))]
 
 
-def _new_unmapped(
-    context: Context, totals: list[int], options: StalenessOptions
+def _newly_common(
+    context: Context, totals: list[int], options: StalenessOptions, column: str, where: str
 ) -> list[dict[str, Any]]:
+    """Values of ``column`` (an unmapped event, a channel) that reach ``min_new_share`` of the
+    recent journeys and were absent, or at most a fifth as common, before."""
     found = context.query(
-        "SELECT b.event, CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
+        f"SELECT b.{column} AS value, "
+        "CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
         "CAST(sum(CASE WHEN w.w = 1 THEN 1 ELSE 0 END) AS BIGINT) AS after FROM "
-        "(SELECT DISTINCT jid, event "
-        "FROM bound WHERE step IS NULL) b JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.event"
+        f"(SELECT DISTINCT jid, {column} FROM bound WHERE {where}) b "
+        f"JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.{column}"
     )
     out = []
     for row in found:
@@ -123,34 +126,9 @@ def _new_unmapped(
         after = row["after"] / totals[1] if totals[1] else 0.0
         if after >= options.min_new_share and (before == 0 or after >= 5 * before):
             test = two_proportions(int(row["after"]), totals[1], int(row["before"]), totals[0])
-            out.append(
-                {
-                    "event": row["event"],
-                    "share_before": before,
-                    "share_after": after,
-                    "journeys_after": int(row["after"]),
-                    "p_value": test.p_value,
-                }
-            )
-    return sorted(out, key=lambda r: -r["share_after"])
-
-
-def _new_channels(
-    context: Context, totals: list[int], options: StalenessOptions
-) -> list[dict[str, Any]]:
-    found = context.query(
-        "SELECT b.channel, CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
-        "CAST(sum(CASE WHEN w.w = 1 THEN 1 ELSE 0 END) AS BIGINT) AS after FROM "
-        "(SELECT DISTINCT jid, channel FROM bound WHERE channel IS NOT NULL) b "
-        "JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.channel ORDER BY b.channel"
-    )
-    out = []
-    for row in found:
-        before = row["before"] / totals[0] if totals[0] else 0.0
-        after = row["after"] / totals[1] if totals[1] else 0.0
-        if after >= options.min_new_share and (before == 0 or after >= 5 * before):
-            out.append({"channel": row["channel"], "share_before": before, "share_after": after})
-    return out
+            out.append({column: row["value"], "share_before": before, "share_after": after,
+                        "journeys_after": int(row["after"]), "p_value": test.p_value})  # fmt: skip
+    return sorted(out, key=lambda r: (-r["share_after"], str(r[column])))
 
 
 def _emotion_gaps(curve: list[EmotionPoint]) -> list[dict[str, Any]]:
@@ -234,7 +212,7 @@ def compute_staleness(
             f"{split:%Y-%m-%d}); choose another split"
         ]
         return result
-    result.new_unmapped = _new_unmapped(context, totals, options)
+    result.new_unmapped = _newly_common(context, totals, options, "event", "step IS NULL")
     changes = _step_changes(context, totals)
     tested = [c for c in changes if c.p_value is not None]
     for change, q in zip(tested, adjust_pvalues([c.p_value or 0.0 for c in tested]), strict=True):
@@ -248,7 +226,7 @@ def compute_staleness(
     ]
     result.variant_distance, result.variants = _variant_mix(context, options)
     result.stale_elements = [b.element for b in backing or [] if b.status == "stale"]
-    result.new_channels = _new_channels(context, totals, options)
+    result.new_channels = _newly_common(context, totals, options, "channel", "channel IS NOT NULL")
     result.kpi_breaches = [
         f"KPI {k.name!r} missed its target in its last complete period ({k.last:.3g} vs "
         f"{k.target:.3g})"
