@@ -13,7 +13,8 @@ import pytest
 from journeyscope.formats import dump_map, load_map, parse_map
 from journeyscope.web.i18n import LANGUAGES, catalogue
 
-from .test_web_support import BACKENDS, DATA, World, running_world, wait_for_analysis
+from .conftest import BACKENDS
+from .test_web_support import DATA, World, running_world, wait_for_analysis
 
 
 @pytest.fixture(params=BACKENDS)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import BACKENDS
 from .test_web_support import (
-    BACKENDS,
     PASSWORD,
     TestClient,
     WebClient,

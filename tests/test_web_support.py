@@ -6,7 +6,6 @@ Kept in a test_web_* module because conftest.py belongs to the whole suite.
 from __future__ import annotations
 
 import re
-import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
 from starlette.exceptions import StarletteDeprecationWarning
 
 from journeyscope.formats import load_map
 from journeyscope.web import Settings, create_app
+
+from .conftest import postgres_schema
 
 with warnings.catch_warnings():
     # starlette asks for httpx2 on import; the httpx we have works the same for these tests
@@ -94,27 +93,14 @@ def build_world(tmp_path: Path, **settings: Any) -> World:
     return World(app, data_dir, workspace, other, map_id, other_map, users, tokens)
 
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-#: ``world`` fixtures parametrised with these run every test on SQLite and on PostgreSQL
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
 @contextmanager
 def database(backend: str) -> Iterator[str | None]:
-    """None (the app's own SQLite file), or a PostgreSQL schema created and dropped here."""
+    """None (the app's own SQLite file), or a fresh PostgreSQL schema."""
     if backend == "sqlite":
         yield None
         return
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def running_world(tmp_path: Path, backend: str = "sqlite") -> Iterator[World]:
