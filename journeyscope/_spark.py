@@ -144,10 +144,6 @@ class SparkEngine(Engine):
         fields = ", ".join([*order, f"{expr} AS v"])
         return f"transform(array_sort(collect_list(struct({fields}))), x -> x.v)"
 
-    def row_id(self) -> str:
-        # dense 1..n like DuckDB's (monotonically_increasing_id alone has gaps of 2**33)
-        return "row_number() OVER (ORDER BY monotonically_increasing_id())"
-
     def regex_full(self, expr: str, pattern: str) -> str:
         # written as a DuckDB literal: the translation doubles backslashes for Spark
         return f"({expr} RLIKE '^(?:{_escape(pattern)})$')"

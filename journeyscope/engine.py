@@ -79,10 +79,6 @@ class Engine:
         """The values of ``expr`` over a group as a list, in the given order."""
         return f"list({expr} ORDER BY {', '.join(order)})"
 
-    def row_id(self) -> str:
-        """A distinct integer per row of a query (no particular order)."""
-        return "row_number() OVER ()"
-
     def regex_full(self, expr: str, pattern: str) -> str:
         return f"regexp_full_match({expr}, '{_escape(pattern)}')"
 

@@ -209,3 +209,43 @@ def test_customers_table_and_its_bad_rows(tmp_path: Path) -> None:
     assert log.report.customers == 2 and log.report.customer_rows_quarantined == 2
     reasons = sorted(r["reason"] for r in log.quarantined().to_pylist())
     assert reasons == ["duplicate customer id", "missing customer id"]
+
+
+def test_parquet_is_read_in_place_and_its_bad_rows_quarantined(tmp_path: Path) -> None:
+    """A Parquet log is not copied: ``events`` is a view that leaves the bad rows out, and the
+    ingestion order is the file's row number."""
+    rows = [
+        {"customer_id": "a", "ts": "2024-05-01 10:00:00", "event": "visit", "channel": "web"},
+        {"customer_id": None, "ts": "2024-05-01 10:01:00", "event": "visit", "channel": "web"},
+        {"customer_id": "a", "ts": "the day after", "event": "buy", "channel": "web"},
+        {"customer_id": "b", "ts": "2024-05-02 08:00:00", "event": "visit", "channel": "app"},
+    ]
+    source = tmp_path / "e.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source)
+    out = tmp_path / "q.csv"
+    log = load_events(source, quarantine=out)
+    kinds = dict(
+        log.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
+    )
+    assert kinds["events"] == "VIEW"
+    assert (log.report.read, log.report.loaded, log.report.quarantined) == (4, 2, 2)
+    assert log.report.reasons == {"missing customer id": 1, "unparseable timestamp": 1}
+    assert [(c, s, e) for c, _, s, e, _ in _events(log)] == [("a", 1, "visit"), ("b", 4, "visit")]
+    assert [r["location"] for r in log.quarantined().to_pylist()] == ["row 2", "row 3"]
+    copy = tmp_path / "copy.parquet"
+    log.to_parquet(copy)  # a view copies like a table
+    assert pq.read_table(copy).num_rows == 2
+
+
+def test_a_parquet_folder_is_one_log_in_file_name_order(tmp_path: Path) -> None:
+    """Rows of several files keep file order (files by name): equal times are never shuffled."""
+    folder = tmp_path / "log"
+    folder.mkdir()
+    same = "2024-05-01 10:00:00"
+    for name, events in (("part-2", ["c", "d"]), ("part-1", ["a", "b"]), ("part-10", ["e"])):
+        rows = [{"customer_id": "x", "ts": same, "event": e, "channel": "web"} for e in events]
+        pq.write_table(pa.Table.from_pylist(rows), folder / f"{name}.parquet")
+    log = load_events(folder)
+    ordered = log.con.execute("SELECT event FROM events ORDER BY ts, seq").fetchall()
+    assert [e for (e,) in ordered] == ["a", "b", "e", "c", "d"]  # part-1, part-10, part-2
+    assert log.report.loaded == 5

@@ -102,7 +102,18 @@ def _within(options: FunnelOptions, alias: str) -> str:
 def _sequential(ctes: list[str], options: FunnelOptions) -> str:
     """Attempt columns p1..pn (positions) and t1..tn (seconds); returns the CTE name."""
     first = options.steps[0]
-    ctes.append(f"a1 AS (SELECT jid, segment, pos AS p1, t AS t1 FROM e WHERE unit = {first})")
+    # ordered, no window, no exclusion: the attempt from a journey's first occurrence of the
+    # first step reaches every step a later attempt reaches (each next step is looked for from
+    # an earlier or the same position), and it wins ties: it is the only attempt to follow
+    earliest = options.mode == "ordered" and options.window_seconds is None
+    earliest = earliest and not options.exclusions
+    if earliest:  # path is in time order, so the first position has the first time too
+        ctes.append(
+            f"a1 AS (SELECT jid, segment, min(pos) AS p1, min(t) AS t1 FROM e "
+            f"WHERE unit = {first} GROUP BY jid, segment)"
+        )
+    else:
+        ctes.append(f"a1 AS (SELECT jid, segment, pos AS p1, t AS t1 FROM e WHERE unit = {first})")
     base = 1  # the last required step: the next step is looked for after it
     for k, unit in enumerate(options.steps[1:], start=2):
         keep = ", ".join(f"a.p{i}, a.t{i}" for i in range(1, k))
@@ -122,10 +133,8 @@ def _sequential(ctes: list[str], options: FunnelOptions) -> str:
         for k, unit in enumerate(options.steps, start=1)
         if unit not in options.optional
     )
-    ctes.append(
-        f"scored AS (SELECT *, {depth} AS depth, row_number() OVER (PARTITION BY jid "
-        f"ORDER BY {depth} DESC, p1) AS pick FROM kept)"
-    )
+    pick = "1" if earliest else f"row_number() OVER (PARTITION BY jid ORDER BY {depth} DESC, p1)"
+    ctes.append(f"scored AS (SELECT *, {depth} AS depth, {pick} AS pick FROM kept)")
     return "scored"
 
 

@@ -177,16 +177,18 @@ def _build_dictionaries(engine: Engine, binding: Binding) -> None:
     rows = ", ".join(
         f"({info.index + 1}, {_q(info.id)}, {_q(info.stage)})" for info in binding.steps
     )
-    values = (
-        f"SELECT * FROM (VALUES {rows}) v(sid, step, stage)"
+    values = (  # SMALLINT: the codes travel through every sort and hash table of the analyses
+        f"SELECT CAST(sid AS SMALLINT) AS sid, step, stage FROM (VALUES {rows}) v(sid, step, stage)"
         if rows
         else "SELECT 0 AS sid, '' AS step, '' AS stage WHERE 1 = 0"
     )
     engine.materialize("_steps", values)
+    # codes in customer-id order: the same codes on every run and engine, so ties (variants
+    # with as many journeys) are always broken the same way
     engine.materialize(
         "_cust",
-        f"SELECT customer_id, CAST({engine.row_id()} AS INTEGER) AS cid FROM "
-        "(SELECT DISTINCT customer_id FROM events) c",
+        "SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) AS INTEGER) AS cid "
+        "FROM (SELECT DISTINCT customer_id FROM events) c",
     )
 
 
@@ -311,14 +313,18 @@ def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> No
             "SELECT * FROM (SELECT *, lag(sid) OVER (PARTITION BY jid ORDER BY t, seq) "
             f"AS _p FROM ({rows}) r0) r1 WHERE _p IS NULL OR _p <> sid"
         )
+    # the rows first, then the window over them: on 10M events this is twice as fast as one
+    # query (the window's input arrives from a table, not through the joins)
+    engine.materialize("_path_in", rows)
     window = "OVER (PARTITION BY jid ORDER BY t, seq)"
     names = [column.split(".")[1] for column in keep if column not in ("b.seq",)]
     engine.materialize(
         "_path",
         f"SELECT {', '.join(names)}, CAST(row_number() {window} AS INTEGER) AS pos, "
         f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap, "
-        f"lead(sid) {window} IS NULL AS is_last FROM ({rows}) r",
+        f"lead(sid) {window} IS NULL AS is_last FROM _path_in r",
     )
+    engine.drop("_path_in")
     cid = "cid" if split else "jid AS cid"
     segment = "segment" if segmented else "'all' AS segment"
     touchpoint = "touchpoint" if touchpoints else "CAST(NULL AS VARCHAR) AS touchpoint"

@@ -23,7 +23,7 @@ import pyarrow as pa
 from ..formats import atomic_write_text
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
-from .sources import Reject, Source, open_source, quote
+from .sources import SEQ, Reject, Source, open_source, quote
 
 __all__ = ["EventLog", "LoadReport", "load_events"]
 
@@ -94,7 +94,7 @@ def load_events(
         "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
         "reason VARCHAR, record VARCHAR)"
     )
-    opened = open_source(con, source, "raw")
+    opened = open_source(con, source, "raw", ordered=True)
     report = LoadReport(source=opened.label)
     attributes = _build_events(con, opened, mapping, report)
     customer_attributes: list[str] = []
@@ -147,6 +147,7 @@ def _build_events(
     con: duckdb.DuckDBPyConnection, opened: Source, mapping: ColumnMapping, report: LoadReport
 ) -> list[str]:
     columns = _columns(con, "raw")
+    columns.pop(SEQ, None)
     for role in ("customer_id", "ts", "event"):
         _require(columns, getattr(mapping, role), role, opened.label)
     if mapping.channel and mapping.channel != "channel" and mapping.channel not in columns:
@@ -170,19 +171,35 @@ def _build_events(
     raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
     attrs = "".join(f", {quote(a)}" for a in attributes)
+    seq = opened.sequence or "row_number() OVER ()"
     # _r: why a row cannot load (NULL when it can); _ts_text: the time as written, kept only
     # where it could not be read, so the quarantine shows it
-    con.execute(
-        f"CREATE TABLE events AS SELECT *, CASE WHEN {CUSTOMER} IS NULL THEN 1 "
+    staged = (
+        f"SELECT *, CASE WHEN {CUSTOMER} IS NULL THEN 1 "
         f"WHEN {EVENT} IS NULL THEN 2 WHEN _ts_text IS NOT NULL AND trim(_ts_text) = '' "
         f"THEN 3 WHEN {TIMESTAMP} IS NULL AND _ts_text IS NULL THEN 3 "
         f"WHEN {TIMESTAMP} IS NULL THEN 4 END::TINYINT AS _r FROM ("
         f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
-        f"row_number() OVER () AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
+        f"CAST({seq} AS BIGINT) AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
         f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL THEN {raw_ts} END AS _ts_text "
         "FROM raw) r"
     )
-    _quarantine_events(con, opened, report)
+    canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
+    if opened.lazy and opened.sequence:
+        # the rows stay in their file or table: events is a view that leaves the bad rows out
+        # (a pass to count them now; each analysis then reads only the columns it needs)
+        con.execute(f"CREATE VIEW _staged AS {staged}")
+        _quarantine_events(con, opened, report, "_staged")
+        # no bad row: no filter, so a query reads only the columns it names
+        where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
+        con.execute(f"CREATE VIEW events AS SELECT {canonical} FROM _staged{where}")
+        return attributes
+    con.execute(f"CREATE TABLE events AS {staged}")
+    _quarantine_events(con, opened, report, "events")
+    if report.quarantined - len(opened.rejects):
+        con.execute("DELETE FROM events WHERE _r IS NOT NULL")
+    con.execute("ALTER TABLE events DROP COLUMN _r")
+    con.execute("ALTER TABLE events DROP COLUMN _ts_text")
     return attributes
 
 
@@ -192,18 +209,18 @@ _REASONS = (
 )
 
 
-def _quarantine_events(con: duckdb.DuckDBPyConnection, opened: Source, report: LoadReport) -> None:
-    rows, bad = con.execute("SELECT count(*), count(_r) FROM events").fetchall()[0]
+def _quarantine_events(
+    con: duckdb.DuckDBPyConnection, opened: Source, report: LoadReport, table: str
+) -> None:
+    """Count the rows of ``table`` (the staged events), put the bad ones in quarantine."""
+    rows, bad = con.execute(f"SELECT count(*), count(_r) FROM {table}").fetchall()[0]
     report.read = rows + len(opened.rejects)
     if bad:
         con.execute(
             f"INSERT INTO quarantine SELECT 'events', {SEQUENCE}, 'row ' || {SEQUENCE}, "
-            f"{_REASONS}, to_json(e)::VARCHAR FROM events e WHERE _r IS NOT NULL"
+            f"{_REASONS}, to_json(e)::VARCHAR FROM {table} e WHERE _r IS NOT NULL"
         )
-        con.execute("DELETE FROM events WHERE _r IS NOT NULL")
     _insert_rejects(con, "events", opened.rejects)
-    con.execute("ALTER TABLE events DROP COLUMN _r")
-    con.execute("ALTER TABLE events DROP COLUMN _ts_text")
     reasons = con.execute(
         "SELECT reason, count(*) FROM quarantine WHERE source = 'events' GROUP BY reason "
         "ORDER BY count(*) DESC, reason"

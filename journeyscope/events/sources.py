@@ -16,7 +16,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-__all__ = ["Reject", "Source", "open_source", "quote"]
+__all__ = ["SEQ", "Reject", "Source", "open_source", "quote"]
+
+#: Column of ``raw`` holding the ingestion order when the source can say it without a pass of
+#: its own (Parquet row numbers, table row ids, JSON line numbers); see ``Source.sequence``.
+SEQ = "_js_seq"
 
 _SQLITE_BATCH = 50_000
 
@@ -46,21 +50,31 @@ class Source:
     label: str
     rejects: list[Reject] = field(default_factory=list)
     all_text: bool = False  # every column arrives as text (CSV, JSON Lines, XES, SQLite)
+    #: SQL over ``raw`` giving each row's ingestion order from 1, computed in parallel (``SEQ``,
+    #: or the row id of a table read into memory in file order); None: only
+    #: ``row_number() OVER ()`` can say it (a DataFrame)
+    sequence: str | None = None
+    #: the rows stay where they are (a Parquet file, a DuckDB table): ``events`` can be a
+    #: view over them instead of a copy in memory
+    lazy: bool = False
 
 
-def open_source(con: duckdb.DuckDBPyConnection, source: Any, name: str = "raw") -> Source:
-    """Create view ``name`` over ``source`` and report how it was read."""
+def open_source(
+    con: duckdb.DuckDBPyConnection, source: Any, name: str = "raw", *, ordered: bool = False
+) -> Source:
+    """Create view ``name`` over ``source`` and report how it was read. ``ordered`` adds the
+    ingestion order where the source has one (see ``Source.sequence``)."""
     if not isinstance(source, str | Path):
         con.register(name, _as_arrow(source))
         return Source(label=type(source).__name__)
     text = str(source)
     for prefix, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
         if text.startswith(prefix):
-            return opener(con, text[len(prefix) :], name)
+            return opener(con, text[len(prefix) :], name, ordered)
     path = Path(text)
     if not any(ch in text for ch in "*?[") and not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
-    return _open_file(con, path, name)
+    return _open_file(con, path, name, ordered)
 
 
 def _as_arrow(data: Any) -> Any:
@@ -69,18 +83,38 @@ def _as_arrow(data: Any) -> Any:
     return data  # pandas DataFrame, pyarrow Table/RecordBatchReader: DuckDB reads them directly
 
 
-def _open_file(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
+def _open_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
     suffixes = "".join(path.suffixes[-2:]).lower()
     suffix = path.suffix.lower()
     if suffix == ".parquet" or path.is_dir():
-        target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_literal(target)})")
-        return Source(label=str(path))
+        return _open_parquet(con, path, name, ordered)
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return _open_jsonl(con, path, name)
+        return _open_jsonl(con, path, name, ordered)
     if suffix == ".xes" or suffixes.endswith(".xes.gz"):
         return _open_xes(con, path, name)
     return _open_csv(con, path, name)
+
+
+def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
+    """A view, nothing read yet. Ordered: each file's row numbers, files in name order (a
+    folder or a glob is read as one log)."""
+    single = not path.is_dir() and not any(ch in str(path) for ch in "*?[")
+    target = _literal(str(path / "**" / "*.parquet") if path.is_dir() else str(path))
+    if not ordered:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({target})")
+    elif single:
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+            f"file_row_number + 1 AS {SEQ} FROM read_parquet({target}, file_row_number = true)"
+        )
+    else:  # 2**40 rows per file leave room for 8 million files
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT p.* EXCLUDE (file_row_number, filename), "
+            f"(f.k << 40) + p.file_row_number + 1 AS {SEQ} FROM read_parquet({target}, "
+            "file_row_number = true, filename = true) p JOIN (SELECT file, "
+            f"row_number() OVER (ORDER BY file) AS k FROM glob({target})) f ON f.file = p.filename"
+        )
+    return Source(label=str(path), sequence=SEQ if ordered else None, lazy=True)
 
 
 def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
@@ -98,10 +132,10 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
         Reject(f"line {line}", f"malformed CSV row ({kind.lower()}: {message})", text or "")
         for line, kind, message, text in rows
     ]
-    return Source(label=str(path), rejects=rejects, all_text=True)
+    return Source(label=str(path), rejects=rejects, all_text=True, sequence="rowid + 1")
 
 
-def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
+def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
     """Read each line as text first, so a broken line is rejected with its number."""
     con.execute(
         "CREATE TEMP TABLE _json_lines AS SELECT line, text, "
@@ -125,11 +159,14 @@ def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source
         ).fetchall()
     ]
     columns = ", ".join(f"text::JSON ->> {_literal('$.' + quote(k))} AS {quote(k)}" for k in keys)
+    line = f", line AS {SEQ}" if ordered else ""
     con.execute(
-        f"CREATE VIEW {name} AS SELECT {columns or 'NULL AS _empty'} FROM _json_lines "
+        f"CREATE VIEW {name} AS SELECT {columns or 'NULL AS _empty'}{line} FROM _json_lines "
         "WHERE ok ORDER BY line"
     )
-    return Source(label=str(path), rejects=rejects, all_text=True)
+    return Source(
+        label=str(path), rejects=rejects, all_text=True, sequence=SEQ if ordered else None
+    )
 
 
 def _open_xes(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
@@ -139,7 +176,7 @@ def _open_xes(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
     con.register("_xes_reader", pa.RecordBatchReader.from_batches(schema, read_xes(path)))
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM _xes_reader")
     con.unregister("_xes_reader")
-    return Source(label=str(path), all_text=True)
+    return Source(label=str(path), all_text=True, sequence="rowid + 1")
 
 
 def _split_table(spec: str, kind: str) -> tuple[str, str]:
@@ -149,16 +186,17 @@ def _split_table(spec: str, kind: str) -> tuple[str, str]:
     return file, table
 
 
-def _open_duckdb(con: duckdb.DuckDBPyConnection, spec: str, name: str) -> Source:
+def _open_duckdb(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool) -> Source:
     file, table = _split_table(spec, "duckdb")
     if not Path(file).exists():
         raise FileNotFoundError(f"no such DuckDB file: {file}")
     con.execute(f"ATTACH {_literal(file)} AS _source_db (READ_ONLY)")
-    con.execute(f"CREATE VIEW {name} AS SELECT * FROM _source_db.{quote(table)}")
-    return Source(label=f"{file}::{table}")
+    seq = f", rowid + 1 AS {SEQ}" if ordered else ""
+    con.execute(f"CREATE VIEW {name} AS SELECT *{seq} FROM _source_db.{quote(table)}")
+    return Source(label=f"{file}::{table}", sequence=SEQ if ordered else None, lazy=True)
 
 
-def _open_sqlite(con: duckdb.DuckDBPyConnection, spec: str, name: str) -> Source:
+def _open_sqlite(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool) -> Source:
     """SQLite through Python's sqlite3 (DuckDB's SQLite extension would need a download)."""
     file, table = _split_table(spec, "sqlite")
     if not Path(file).exists():
@@ -183,4 +221,4 @@ def _open_sqlite(con: duckdb.DuckDBPyConnection, spec: str, name: str) -> Source
         raise ValueError(f"cannot read table {table!r} from {file}: {error}") from error
     finally:
         db.close()
-    return Source(label=f"{file}::{table}", all_text=True)
+    return Source(label=f"{file}::{table}", all_text=True, sequence="rowid + 1")
