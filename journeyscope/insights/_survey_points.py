@@ -1,42 +1,136 @@
-"""Pain points from survey answers: low scores and negative comments, overall and in segments."""
+"""Pain points from survey answers: low scores and negative comments, overall and in segments,
+priced like the event pain points.
+
+Money: of the customers who answered about the step (in the segment), those with the problem
+(a low answer, a negative comment) against the others. *Lost customers* = the customers with
+the problem × (the others' goal rate − theirs) when the others reach the goal significantly
+more often (two-proportion z-test, p < ``alpha``), else 0; *value at risk* = lost customers ×
+the mean value per converting customer. A survey answer costs no handling.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ._context import Context
 from ._pain_point import PainPoint, PainPointOptions
-from ._stats import adjust_pvalues, two_proportions
-from .evidence import EmotionPoint, bind_answers
+from ._stats import Comparison, two_proportions
+from .evidence import EmotionPoint, bind_answers, is_negative
+from .priority import lost_customers
 
-__all__ = ["survey_pain_points"]
+__all__ = ["SurveyTest", "survey_pain_points", "survey_segment_points"]
+
+Answer = dict[str, Any]
 
 
-def _step_point(kind: str, step: str, segment: str, customers: int, severity: float,
-                evidence: dict[str, Any]) -> PainPoint:  # fmt: skip
+def _low(a: Answer) -> bool:
+    return bool(a["norm"] < 0.5)
+
+
+def _commented(a: Answer) -> bool:
+    return bool(a["comment"])
+
+
+def _negative(a: Answer) -> bool:
+    return bool(a["comment"]) and is_negative(a["comment"], a["norm"])
+
+
+#: kind -> (the answers it is judged on, the answers with the problem)
+_KINDS: dict[str, tuple[Callable[[Answer], bool], Callable[[Answer], bool]]] = {
+    "low_score": (lambda a: True, _low),
+    "negative_comment": (_commented, _negative),
+}
+
+
+def _customer_goals(context: Context) -> dict[str, int]:
+    """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``)."""
+    rows = context.query(
+        "SELECT u.customer_id, max(g.goal) AS goal FROM _ins_goal g JOIN _cust u "
+        "ON u.cid = g.cid GROUP BY u.customer_id"
+    )
+    return {str(r["customer_id"]): int(r["goal"]) for r in rows}
+
+
+Money = tuple[float, float | None, dict[str, Any]]
+
+
+def _money(
+    context: Context,
+    goals: dict[str, int],
+    answers: list[Answer],
+    kind: str,
+    options: PainPointOptions,
+) -> Money:
+    """Lost customers, value at risk and their evidence for the problem ``kind`` among the
+    customers who gave ``answers`` (those without events have no goal and are left out)."""
+    hit = {a["customer_id"] for a in answers if _KINDS[kind][1](a)} & goals.keys()
+    other = ({a["customer_id"] for a in answers} & goals.keys()) - hit
+    test = two_proportions(
+        sum(goals[c] for c in hit), len(hit), sum(goals[c] for c in other), len(other)
+    )
+    significant = test.p_value is not None and test.p_value < options.alpha
+    lost = lost_customers(len(hit), test.a, test.b) if significant else 0.0
+    value = lost * context.mean_value if context.mean_value is not None else None
+    facts = {
+        "goal_rate_affected": test.a,
+        "goal_rate_unaffected": test.b,
+        "goal_p_value": test.p_value,
+    }
+    return lost, value, facts
+
+
+def _step_point(
+    kind: str,
+    step: str,
+    segment: str,
+    customers: int,
+    severity: float,
+    evidence: dict[str, Any],
+    money: Money,
+) -> PainPoint:
+    lost, value, facts = money
     return PainPoint(f"{kind}:{step}:{segment}", kind, step, segment, [step], [], [], customers,
-                     severity, evidence)  # fmt: skip
+                     severity, evidence | facts, lost, value)  # fmt: skip
 
 
-def _low_score(p: EmotionPoint, options: PainPointOptions) -> PainPoint | None:
+def _low_score(p: EmotionPoint, options: PainPointOptions) -> tuple[int, float, dict] | None:
     """Mean answer below the scale's middle, by a one-sample t-test."""
     share, pv = p.mean_score_share, p.p_below_middle
     if p.answers < options.min_answers or share is None or pv is None:
         return None
     if share >= 0.5 or pv >= options.alpha:
         return None
-    return _step_point("low_score", p.step, "all", p.low_score_customers, 1 - share, {
+    return p.low_score_customers, 1 - share, {
         "mean": p.mean, "ci_low": p.low, "ci_high": p.high, "answers": p.answers,
         "assumed": p.assumed, "p_value": pv, "kinds": p.kinds,
-        "test": "one-sample t-test below the scale's middle"})  # fmt: skip
+        "test": "one-sample t-test below the scale's middle"}  # fmt: skip
 
 
-def _negative(p: EmotionPoint, options: PainPointOptions) -> PainPoint | None:
+def _negative_comments(
+    p: EmotionPoint, options: PainPointOptions
+) -> tuple[int, float, dict] | None:
     if p.negative < options.negative_min or p.negative < 0.3 * p.comments:
         return None
-    return _step_point("negative_comment", p.step, "all", p.negative, p.negative / p.comments,
-                       {"negative": p.negative, "comments": p.comments,
-                        "examples": p.negative_comments[:3]})  # fmt: skip
+    return p.negative, p.negative / p.comments, {"negative": p.negative, "comments": p.comments,
+                                                 "examples": p.negative_comments[:3]}  # fmt: skip
+
+
+def _overall_points(
+    context: Context,
+    curve: list[EmotionPoint],
+    answers: list[Answer],
+    goals: dict[str, int],
+    options: PainPointOptions,
+) -> list[PainPoint]:
+    found = []
+    for p in curve:
+        mine = [a for a in answers if a["bound_step"] == p.step]
+        for kind, judge in (("low_score", _low_score), ("negative_comment", _negative_comments)):
+            if (result := judge(p, options)) is not None:
+                money = _money(context, goals, mine, kind, options)
+                found.append(_step_point(kind, p.step, "all", *result, money))
+    return found
 
 
 def _answer_segments(context: Context) -> dict[str, list[str]]:
@@ -50,47 +144,64 @@ def _answer_segments(context: Context) -> dict[str, list[str]]:
     return segments
 
 
-def _segment_tests(context: Context, options: PainPointOptions) -> list[tuple[Any, ...]]:
-    """(step, segment, low answers, answers, test) for every step and segment with enough
-    answers on both sides."""
-    answers = [a for a in bind_answers(context) if a["bound_step"]]
+#: kind, step, segment, the segment's answers at the step, its problem answers, the test
+SurveyTest = tuple[str, str, str, list[Answer], list[Answer], Comparison]
+
+
+def _segment_tests(
+    context: Context, answers: list[Answer], options: PainPointOptions
+) -> list[SurveyTest]:
+    """Every kind, step and segment with enough answers on both sides: low answers among the
+    answers, negative comments among the comments, against the rest of the step's."""
     segments = _answer_segments(context) if answers else {}
     tested = []
     for step in dict.fromkeys(a["bound_step"] for a in answers):
         mine = [(a, segments.get(a["customer_id"], [])) for a in answers if a["bound_step"] == step]
         for segment in sorted({g for _, gs in mine for g in gs}):
-            inside = [a for a, gs in mine if segment in gs]
-            rest = [a for a, gs in mine if segment not in gs]
-            if min(len(inside), len(rest)) < options.min_answers:
-                continue
-            low = [a for a in inside if a["norm"] < 0.5]
-            rest_low = sum(a["norm"] < 0.5 for a in rest)
-            test = two_proportions(len(low), len(inside), rest_low, len(rest))
-            tested.append((step, segment, low, len(inside), test))
+            for kind, (judged, problem) in _KINDS.items():
+                inside = [a for a, gs in mine if segment in gs and judged(a)]
+                rest = [a for a, gs in mine if segment not in gs and judged(a)]
+                if min(len(inside), len(rest)) < options.min_answers:
+                    continue
+                hits = [a for a in inside if problem(a)]
+                if kind == "negative_comment" and len(hits) < options.negative_min:
+                    continue
+                test = two_proportions(len(hits), len(inside), sum(map(problem, rest)), len(rest))
+                everyone = [a for a, gs in mine if segment in gs]
+                tested.append((kind, step, segment, everyone, hits, test))
     return tested
 
 
-def _survey_segment_points(context: Context, options: PainPointOptions) -> list[PainPoint]:
-    """Per step and segment: the share of low answers (below the scale's middle) against the
-    rest of the step's answers (two-proportion z-test, Benjamini–Hochberg adjusted)."""
-    tested = _segment_tests(context, options)
-    qvalues = adjust_pvalues([t.p_value or 1.0 for *_, t in tested])
+def survey_segment_points(
+    context: Context, tested: list[SurveyTest], qvalues: list[float], options: PainPointOptions
+) -> list[PainPoint]:
+    """The segments whose share of low answers or negative comments is significantly above
+    the rest's (two-proportion z-test; ``qvalues`` are the tests' p-values adjusted by
+    Benjamini–Hochberg, together with the event checks' segment tests) and ``min_lift`` times
+    it."""
+    goals = _customer_goals(context) if tested else {}
     found = []
-    for (step, segment, low, n, test), qv in zip(tested, qvalues, strict=True):
+    for (kind, step, segment, everyone, hits, test), qv in zip(tested, qvalues, strict=True):
         lift = test.a / test.b if test.b else float("inf")
         if qv < options.alpha and test.a > test.b and lift >= options.min_lift:
-            customers = len({a["customer_id"] for a in low})
-            found.append(_step_point("low_score", step, segment, customers, test.a, {
+            customers = len({a["customer_id"] for a in hits})
+            money = _money(context, goals, everyone, kind, options)
+            found.append(_step_point(kind, step, segment, customers, test.a, {
                 "rate": test.a, "rest_rate": test.b, "lift": lift, "p_value": test.p_value,
-                "q_value": qv, "ci_low": test.low, "ci_high": test.high, "answers": n,
-                "test": "two-proportion z-test of low answers vs the rest (Benjamini-Hochberg)",
-            }))  # fmt: skip
+                "q_value": qv, "ci_low": test.low, "ci_high": test.high,
+                "answers": len(everyone),
+                "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",
+            }, money))  # fmt: skip
     return found
 
 
 def survey_pain_points(
     context: Context, curve: list[EmotionPoint], options: PainPointOptions
-) -> list[PainPoint]:
-    """Low scores and negative comments per step, and low scores concentrated in a segment."""
-    found = [point for p in curve for point in (_low_score(p, options), _negative(p, options))]
-    return [p for p in found if p is not None] + _survey_segment_points(context, options)
+) -> tuple[list[PainPoint], list[SurveyTest]]:
+    """Low scores and negative comments per step for all customers, and the segment tests
+    (turned into pain points by ``survey_segment_points`` once their p-values are adjusted)."""
+    answers = [a for a in bind_answers(context) if a["bound_step"]]
+    if not answers:
+        return [], []
+    overall = _overall_points(context, curve, answers, _customer_goals(context), options)
+    return overall, _segment_tests(context, answers, options)

@@ -10,11 +10,19 @@ last) is marked ``complete: false`` and left out of ``last``, the target status 
 a week with two days of data is not a bad week. So is a thin period, with fewer than
 ``THIN_SHARE`` of the busiest period's events (the tail of a log where a few late reviews make a
 ratio of 1/1).
+
+The drill-down: ``examples`` are journeys of customers behind the numerator of ``last``
+(``last_period``): for a formula whose numerator counts events, customers or journeys —
+``count(x)``, ``count_customers(x)``, ``count_journeys(x)``, sums of them, times a number — the
+journeys with an ``x`` in that period. Other numerators (averages, times between steps) are not
+made of customers: ``examples`` is empty and ``examples_note`` says why.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,15 +30,23 @@ from scipy import stats
 
 from ..analytics import compute_kpi
 from ..model import KPI
-from ._context import Context
+from ._context import Context, q
+from .drilldown import EXAMPLES, example_journeys
 
-__all__ = ["KpiOptions", "KpiStatus", "compute_kpi_status", "target_status"]
+__all__ = [
+    "KpiOptions",
+    "KpiStatus",
+    "compute_kpi_status",
+    "numerator_elements",
+    "target_status",
+]
 
 
 @dataclass(frozen=True)
 class KpiOptions:
     trend_periods: int = 6
     alpha: float = 0.05
+    examples: int = EXAMPLES  # journeys listed behind the last period's numerator
 
 
 @dataclass
@@ -50,6 +66,9 @@ class KpiStatus:
     slope: float | None = None
     slope_p_value: float | None = None
     error: str | None = None
+    last_period: str | None = None  # the period of ``last``
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    examples_note: str | None = None  # why there are no examples, when there cannot be any
 
     @property
     def change(self) -> float | None:
@@ -111,13 +130,92 @@ def _status(context: Context, kpi: KPI, options: KpiOptions) -> KpiStatus:
     rows = [
         p for p in status.periods if p["complete"] and p["events"] >= THIN_SHARE * busiest
     ] or status.periods
-    values = [float(p["value"]) for p in rows if p["value"] is not None]
+    valued = [p for p in rows if p["value"] is not None]
+    values = [float(p["value"]) for p in valued]
     if values:
-        status.last = values[-1]
+        status.last, status.last_period = values[-1], valued[-1]["period"]
         status.previous = values[-2] if len(values) > 1 else None
     status.status = target_status(status.last, kpi.target, kpi.direction)
     status.trend, status.slope, status.slope_p_value = _trend(values, kpi.direction, options)
+    _add_examples(context, kpi, status, options.examples)
     return status
+
+
+_ARGUMENT = re.compile(r"\(\s*([^()]*?)\s*\)")
+_COUNTING = ("count", "count_customers", "count_journeys")
+
+
+def numerator_elements(formula: str) -> list[str] | None:
+    """The events, steps or touchpoints the numerator of ``formula`` counts, or None when the
+    numerator is not a count of events, customers or journeys (then it has no customers).
+
+    >>> numerator_elements("count(pay) / count(cart)"), numerator_elements("avg(amount)")
+    (['pay'], None)
+    >>> numerator_elements("(count(a) + count_customers(b)) / count(c) * 100")
+    ['a', 'b']
+    """
+    names: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:  # as the KPI compiler reads names
+        names.append(match[1])
+        return f"(_n{len(names) - 1})"
+
+    try:
+        node = ast.parse(_ARGUMENT.sub(hold, formula), mode="eval").body
+    except SyntaxError:
+        return None
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+        if isinstance(node.right, ast.Constant):  # x * 100, x / 7
+            node = node.left
+        elif isinstance(node.left, ast.Constant) and isinstance(node.op, ast.Mult):
+            node = node.right
+        elif isinstance(node.op, ast.Div):  # the numerator
+            node = node.left
+        else:
+            return None
+    return _counted(node, names)
+
+
+def _counted(node: ast.expr, names: list[str]) -> list[str] | None:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _counted(node.left, names), _counted(node.right, names)
+        return None if left is None or right is None else [*left, *right]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        if isinstance(node.left, ast.Constant):
+            return _counted(node.right, names)
+        return _counted(node.left, names) if isinstance(node.right, ast.Constant) else None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _COUNTING
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id.startswith("_n")
+    ):
+        return [names[int(node.args[0].id[2:])]]
+    return None
+
+
+def _add_examples(context: Context, kpi: KPI, status: KpiStatus, limit: int) -> None:
+    """Journeys with a counted element in the period of ``last``; or the note why none."""
+    if status.error is not None or kpi.formula is None:
+        return
+    elements = numerator_elements(kpi.formula)
+    if elements is None:
+        status.examples_note = (
+            "not per customer: the numerator is not a count of events, customers or journeys"
+        )
+        return
+    if status.last_period is None:
+        status.examples_note = "no period with a value"
+        return
+    names = ", ".join(q(e) for e in dict.fromkeys(elements))
+    period = context.prepared.engine.period(kpi.cadence, "ts")
+    members = (
+        f"SELECT 1 AS key, jid FROM bound WHERE (event IN ({names}) OR step IN ({names}) "
+        f"OR touchpoint IN ({names})) AND {period} = CAST({q(str(status.last_period))} AS DATE)"
+    )
+    status.examples = example_journeys(context, members, limit).get("1", [])
 
 
 _MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}

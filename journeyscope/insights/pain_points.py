@@ -6,10 +6,14 @@ Kinds: ``drop_off``, ``slow_transition``, ``repeat_contact``, ``loop``, ``channe
 surveys). Every event check is run over all journeys and over every segment (see
 ``segments.py``); a segment problem is reported when its rate is significantly above the
 rest's (two-proportion z-test, Benjamini–Hochberg adjusted) and at least ``min_lift`` times it.
+For channel switches the "rate" is the goal-rate gap between journeys that stayed on their
+channel and those that switched: a segment that switches more has no problem, one where
+switching costs more has.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +22,10 @@ from scipy import stats
 from ._checks import Check, build_checks
 from ._context import Context, q
 from ._pain_point import PainPoint, PainPointOptions
-from ._stats import adjust_pvalues, two_proportions
-from ._survey_points import survey_pain_points
+from ._stats import Comparison, adjust_pvalues, two_proportions
+from ._survey_points import survey_pain_points, survey_segment_points
 from .decisions import Decision, DecisionStore
+from .drilldown import EXAMPLES, example_journeys
 from .evidence import EmotionPoint
 from .priority import linked_opportunity, lost_customers, owners_of, priority_score
 from .segments import build_segments
@@ -117,22 +122,29 @@ _OVERALL_MIN = {
 }
 
 
+def _switch_test(agg: _Agg) -> dict[str, Any] | None:
+    """Do switchers reach the goal less often than the journeys that stayed on the channel?"""
+    hit_rate, rest_rate = agg.goal_rates()
+    test = two_proportions(agg.goal_hit, agg.hits, agg.goal_miss, agg.n - agg.hits)
+    if test.p_value is None:
+        return None
+    return {
+        "severity": rest_rate - hit_rate,
+        "goal_rate_switching": hit_rate,
+        "goal_rate_same_channel": rest_rate,
+        "p_value": test.p_value,
+        "test": "two-proportion z-test (Benjamini-Hochberg over the steps)",
+    }
+
+
 def _overall_test(check: Check, agg: _Agg, options: PainPointOptions) -> dict[str, Any] | None:
-    """The evidence for an all-customers pain point, or None when there is none."""
+    """The evidence for an all-customers pain point, or None when there is none (a channel
+    switch's p-value is still to be adjusted, and its gap may go either way: see
+    ``_overall_points``)."""
     if agg.hits < options.min_customers:
         return None
     if check.kind == "channel_switch":
-        hit_rate, rest_rate = agg.goal_rates()
-        test = two_proportions(agg.goal_hit, agg.hits, agg.goal_miss, agg.n - agg.hits)
-        if test.p_value is None or test.p_value >= options.alpha or hit_rate >= rest_rate:
-            return None
-        return {
-            "severity": rest_rate - hit_rate,
-            "goal_rate_switching": hit_rate,
-            "goal_rate_same_channel": rest_rate,
-            "p_value": test.p_value,
-            "test": "two-proportion z-test",
-        }
+        return _switch_test(agg)
     if check.kind == "failed_step":
         return {"severity": agg.rate, "p_value": None, "test": None}
     threshold = (
@@ -149,41 +161,109 @@ def _overall_test(check: Check, agg: _Agg, options: PainPointOptions) -> dict[st
     }
 
 
+def _overall_points(
+    totals: dict[str, _Agg], by_key: dict[str, Check], options: PainPointOptions
+) -> list[tuple[str, _Agg, dict[str, Any]]]:
+    """Every all-customers pain point. A channel switch has no rate threshold, only a test at
+    every step the log reaches: those p-values are adjusted (Benjamini-Hochberg over every
+    step, whichever way its gap goes), or a clean log with many steps would raise a false
+    alarm now and then."""
+    found = [
+        (key, agg, evidence)
+        for key, agg in totals.items()
+        if (evidence := _overall_test(by_key[key], agg, options)) is not None
+    ]
+    switches = [f for f in found if by_key[f[0]].kind == "channel_switch"]
+    qvalues = adjust_pvalues([evidence["p_value"] for *_, evidence in switches])
+    for (*_, evidence), qv in zip(switches, qvalues, strict=True):
+        evidence["q_value"] = qv
+    return [  # every other kind's severity is a positive rate; a switch's gap may be negative
+        (key, agg, evidence)
+        for key, agg, evidence in found
+        if evidence.get("q_value", 0.0) < options.alpha and evidence["severity"] > 0
+    ]
+
+
+def _gap_comparison(agg: _Agg, rest: _Agg) -> tuple[Comparison, float] | None:
+    """Channel switches in a segment: the segment's goal-rate gap (same channel minus switching)
+    against the rest's gap, by a Wald z-test of the difference; and the p-value of the gap
+    inside the segment. A segment whose customers switch more is no problem; one where
+    switching costs more is."""
+    if min(agg.hits, agg.n - agg.hits, rest.hits, rest.n - rest.hits) == 0:
+        return None
+    gaps, variance = [], 0.0
+    for side in (agg, rest):
+        switching, same = side.goal_rates()
+        stayed = side.n - side.hits
+        gaps.append(same - switching)
+        variance += switching * (1 - switching) / side.hits + same * (1 - same) / stayed
+    if variance <= 0:
+        return None
+    difference, se = gaps[0] - gaps[1], math.sqrt(variance)
+    z = float(stats.norm.ppf(0.975))
+    p = float(2 * stats.norm.sf(abs(difference) / se))
+    inside = two_proportions(agg.goal_miss, agg.n - agg.hits, agg.goal_hit, agg.hits)
+    comparison = Comparison(gaps[0], gaps[1], difference, difference - z * se,
+                            difference + z * se, p, "difference of goal-rate gaps")  # fmt: skip
+    return comparison, 1.0 if inside.p_value is None else inside.p_value
+
+
+def _segment_comparison(key: str, agg: _Agg, rest: _Agg) -> tuple[Comparison, float] | None:
+    """The segment against the rest: its hit rate (or, for a channel switch, its goal-rate
+    gap), and a p-value the segment must also pass on its own (0 when there is none)."""
+    if key.startswith("channel_switch:"):
+        return _gap_comparison(agg, rest)
+    test = two_proportions(agg.hits, agg.n, rest.hits, rest.n)
+    return (test, 0.0) if test.p_value is not None else None
+
+
+def _segment_evidence(key: str, test: Comparison, qv: float, own_p: float) -> dict[str, Any]:
+    lift = test.a / test.b if test.b > 0 else float("inf")
+    common = {"lift": lift, "p_value": test.p_value, "q_value": qv, "ci_low": test.low,
+              "ci_high": test.high, "severity": test.a}  # fmt: skip
+    if key.startswith("channel_switch:"):
+        return common | {
+            "rest_gap": test.b,
+            "p_value_in_segment": own_p,
+            "test": "z-test of the goal-rate gap vs the rest's gap (Benjamini-Hochberg)",
+        }
+    return common | {
+        "rest_rate": test.b,
+        "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",
+    }
+
+
 def _segment_tests(
     totals: dict[str, _Agg], segments: list[Any], options: PainPointOptions
-) -> list[tuple[str, str, _Agg, dict[str, Any]]]:
+) -> list[tuple[str, str, _Agg, Comparison, float]]:
+    """Every check in every segment with enough journeys on both sides, against the rest."""
     tested = []
     for key, segment, agg in segments:
-        if key.startswith("channel_switch:"):  # switching is not a problem in itself
-            continue
         rest = totals[key].minus(agg)
         if min(agg.n, rest.n) < options.min_segment_journeys or agg.hits < options.min_customers:
             continue
-        test = two_proportions(agg.hits, agg.n, rest.hits, rest.n)
-        if test.p_value is not None:
-            tested.append((key, segment, agg, test))
-    qvalues = adjust_pvalues([t.p_value or 1.0 for *_, t in tested])
+        if (compared := _segment_comparison(key, agg, rest)) is not None:
+            tested.append((key, segment, agg, *compared))
+    return tested
+
+
+def _segment_points(
+    tested: list[tuple[str, str, _Agg, Comparison, float]],
+    qvalues: list[float],
+    options: PainPointOptions,
+) -> list[tuple[str, str, _Agg, dict[str, Any]]]:
+    """Segments where a check's problem is concentrated: significantly above the rest (after
+    Benjamini-Hochberg over every segment test) and at least ``min_lift`` times it."""
     found = []
-    for (key, segment, agg, test), qv in zip(tested, qvalues, strict=True):
-        lift = test.a / test.b if test.b else float("inf")
-        if qv < options.alpha and test.a > test.b and lift >= options.min_lift:
-            found.append(
-                (
-                    key,
-                    segment,
-                    agg,
-                    {
-                        "severity": test.a,
-                        "rest_rate": test.b,
-                        "lift": lift,
-                        "p_value": test.p_value,
-                        "q_value": qv,
-                        "ci_low": test.low,
-                        "ci_high": test.high,
-                        "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",
-                    },
-                )
-            )
+    for (key, segment, agg, test, own_p), qv in zip(tested, qvalues, strict=True):
+        evidence = _segment_evidence(key, test, qv, own_p)
+        if (
+            qv < options.alpha
+            and own_p < options.alpha
+            and test.a > max(test.b, 0.0)
+            and evidence["lift"] >= options.min_lift
+        ):
+            found.append((key, segment, agg, evidence))
     return found
 
 
@@ -219,32 +299,17 @@ def _pain_point(
     )
 
 
-EXAMPLES = 5  # journeys listed behind each pain point
-
-
 def _examples(context: Context, key: str, segment: str) -> list[dict[str, Any]]:
-    """Up to ``EXAMPLES`` journeys where the check hit (in the segment): the drill-down that
-    makes each number traceable."""
-    engine = context.prepared.engine
+    """Journeys where the check hit (in the segment): the drill-down that makes each number
+    traceable."""
     where = f"c.key = {q(key)} AND c.hit = 1"
     join = ""
     if segment != "all":
         dim, _, value = segment.partition("=")
         join = "JOIN _ins_seg s ON s.jid = c.jid"
         where += f" AND s.dim = {q(dim)} AND CAST(s.value AS VARCHAR) = {q(value)}"
-    rows = context.query(  # the first customers by id, so the list is stable
-        "WITH picked AS (SELECT DISTINCT c.jid, u.customer_id FROM _ins_checks c "
-        "JOIN (SELECT DISTINCT jid, cid FROM path) j ON j.jid = c.jid "
-        f"JOIN _cust u ON u.cid = j.cid {join} WHERE {where} "
-        f"ORDER BY u.customer_id, c.jid LIMIT {EXAMPLES}) "
-        f"SELECT p.jid, min(k.customer_id) AS customer, "
-        f"{engine.ordered_list('p.sid', ['p.pos'])} AS steps FROM path p "
-        "JOIN picked k ON k.jid = p.jid GROUP BY p.jid ORDER BY customer, p.jid"
-    )
-    names = {i + 1: info.id for i, info in enumerate(context.prepared.binding.steps)}
-    return [
-        {"customer": str(r["customer"]), "steps": [names[int(s)] for s in r["steps"]]} for r in rows
-    ]
+    members = f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
+    return example_journeys(context, members, EXAMPLES).get("1", [])
 
 
 def _finish(context: Context, point: PainPoint, decision: Decision | None) -> PainPoint:
@@ -280,17 +345,21 @@ def detect_pain_points(
         options.repeat_window_days * 86400,
         options.loop_times,
     )
-    found = survey_pain_points(context, curve or [], options)
+    found, survey_tests = survey_pain_points(context, curve or [], options)
+    by_key, tested = {c.key: c for c in checks}, []
     if checks:
         totals, segments = _aggregate(context, checks)
-        by_key = {c.key: c for c in checks}
-        for key, agg in totals.items():
-            if (evidence := _overall_test(by_key[key], agg, options)) is not None:
-                found.append(_pain_point(context, by_key[key], "all", agg, evidence))
-                found[-1].examples = _examples(context, key, "all")
-        for key, segment, agg, evidence in _segment_tests(totals, segments, options):
-            found.append(_pain_point(context, by_key[key], segment, agg, evidence))
-            found[-1].examples = _examples(context, key, segment)
+        for key, agg, evidence in _overall_points(totals, by_key, options):
+            found.append(_pain_point(context, by_key[key], "all", agg, evidence))
+            found[-1].examples = _examples(context, key, "all")
+        tested = _segment_tests(totals, segments, options)
+    # one Benjamini-Hochberg family for every segment test, of events and of surveys alike
+    pvalues = [t[3].p_value or 1.0 for t in tested] + [t[5].p_value or 1.0 for t in survey_tests]
+    qvalues = adjust_pvalues(pvalues)
+    for key, segment, agg, evidence in _segment_points(tested, qvalues[: len(tested)], options):
+        found.append(_pain_point(context, by_key[key], segment, agg, evidence))
+        found[-1].examples = _examples(context, key, segment)
+    found += survey_segment_points(context, survey_tests, qvalues[len(tested) :], options)
     known = decisions.all() if decisions is not None else {}
     found = [_finish(context, p, known.get(p.key)) for p in found]
     found.sort(key=lambda p: (p.status == "dismissed", -p.priority, p.key))

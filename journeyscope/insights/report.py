@@ -1,7 +1,9 @@
 """``compute_insights``: every insight for a map and an event log (and surveys), in one call.
 
 The result's JSON form is versioned ``journeyscope.insights/1``: keys may be added in a minor
-change; renaming or removing one means ``journeyscope.insights/2``.
+change; renaming or removing one means ``journeyscope.insights/2``. The drill-down behind the
+numbers (``examples`` on rows, and ``drilldown`` for reach, funnel and flows) is described in
+``drilldown.py`` and ``docs/insights.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..events import EventLog, SurveyLog
 from ..model import InsightSettings, JourneyMap
 from ._context import Context, build_context, clean, rows
 from .decisions import DecisionStore
+from .drilldown import Drilldown, DrilldownOptions, add_survey_examples, compute_drilldown
 from .evidence import (
     ElementBacking,
     EmotionPoint,
@@ -55,6 +58,7 @@ class InsightOptions:
     kpis: KpiOptions = field(default_factory=KpiOptions)
     improvements: ImprovementOptions = field(default_factory=ImprovementOptions)
     staleness: StalenessOptions = field(default_factory=StalenessOptions)
+    drilldown: DrilldownOptions = field(default_factory=DrilldownOptions)
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Insights:
     staleness: Staleness
     load: dict[str, Any] | None = None
     surveys: dict[str, Any] | None = None
+    drilldown: Drilldown | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +96,7 @@ class Insights:
             "kpis": rows(self.kpis),
             "improvements": rows(self.improvements),
             "staleness": self.staleness.to_dict(),
+            "drilldown": self.drilldown.to_dict() if self.drilldown is not None else None,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -143,6 +149,8 @@ def compute_insights(
     curve = compute_emotion_curve(context, options.evidence)
     backing = compute_backing(context, options.evidence)
     kpis = compute_kpi_status(context, options.kpis)
+    points = detect_pain_points(context, curve, options.pain_points, decisions)
+    add_survey_examples(context, points, options.drilldown.examples)
     return Insights(
         map_id=journey.id,
         goal=context.goal,
@@ -159,10 +167,11 @@ def compute_insights(
         validation=compute_validation(context, options.validation),
         emotion_curve=curve,
         backing=backing,
-        pain_points=detect_pain_points(context, curve, options.pain_points, decisions),
+        pain_points=points,
         kpis=kpis,
         improvements=compute_improvements(context, options.improvements),
         staleness=compute_staleness(context, backing, options.staleness, kpis, curve),
         load=log.report.as_dict(),
         surveys=surveys.report.as_dict() if isinstance(surveys, SurveyLog) else None,
+        drilldown=compute_drilldown(context, options.drilldown),
     )

@@ -9,6 +9,10 @@ matter most for reaching the goal.
 * **Moments that matter**: per step, the goal rate of journeys that took the step before the
   goal (or never reached the goal) against all other journeys, with a two-proportion z-test
   and a 95% interval for the difference; ranked by the size of the difference.
+
+The drill-down (``drilldown.py``): each deviation, stage and unmapped event lists ``examples``,
+journeys behind its number; each stage also ``dropped_examples``, journeys that entered it but
+did not reach the next stage.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from ..analytics import compute_unmapped
 from ._context import Context, clean, rows
 from ._stats import two_proportions
+from .drilldown import EXAMPLES, edge_examples, example_journeys, unmapped_examples
 
 __all__ = ["Validation", "ValidationOptions", "compute_validation"]
 
@@ -27,6 +32,7 @@ __all__ = ["Validation", "ValidationOptions", "compute_validation"]
 class ValidationOptions:
     top_deviations: int = 10
     top_unmapped: int = 20
+    examples: int = EXAMPLES  # journeys listed behind each number
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Deviation:
     target: str
     transitions: int
     journeys: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +58,8 @@ class StageSuccess:
     next_rate: float | None
     reached_goal: int
     goal_rate: float
+    examples: list[dict[str, Any]] = field(default_factory=list)  # journeys entering the stage
+    dropped_examples: list[dict[str, Any]] = field(default_factory=list)  # not to the next
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,21 +129,45 @@ def _order(context: Context, options: ValidationOptions) -> tuple[int, int, list
     deviations = [
         Deviation(step(r["a"]), step(r["b"]), r["transitions"], r["journeys"]) for r in found
     ]
+    examples = edge_examples(context, [(d.source, d.target) for d in deviations], options.examples)
+    for deviation in deviations:
+        deviation.examples = examples[(deviation.source, deviation.target)]
     return int(counts["n"] or 0), int(counts["ok"] or 0), deviations
 
 
-def _stage_success(context: Context) -> list[StageSuccess]:
+def _stage_spans(context: Context) -> tuple[list[tuple[str, str]], str]:
+    """The stages in map order, and the CTE ``f``: per journey and stage number ``st`` (0, 1...
+    in map order), the first and the last position of the journey's events in the stage."""
     infos = context.prepared.binding.steps
     stages = list(dict.fromkeys((i.stage, i.stage_name) for i in infos))
     number = {pair: k for k, pair in enumerate(stages)}
     case = " ".join(f"WHEN {i.index + 1} THEN {number[(i.stage, i.stage_name)]}" for i in infos)
+    return stages, (
+        f"f AS (SELECT jid, CASE sid {case} END AS st, min(pos) AS first, max(pos) AS last "
+        f"FROM path GROUP BY jid, CASE sid {case} END)"
+    )
+
+
+# a stage reaches the next one when the next stage's last event comes after its first one
+_NEXT = "FROM f a LEFT JOIN f b ON b.jid = a.jid AND b.st = a.st + 1"
+_REACHED = "b.last > a.first"
+
+
+def _stage_success(context: Context, options: ValidationOptions) -> list[StageSuccess]:
+    stages, spans = _stage_spans(context)
     found = context.query(
-        f"WITH f AS (SELECT jid, CASE sid {case} END AS st, min(pos) AS first, max(pos) AS last "
-        f"FROM path GROUP BY jid, CASE sid {case} END) SELECT a.st, count(*) AS n, "
-        "CAST(sum(CASE WHEN b.last > a.first THEN 1 ELSE 0 END) AS BIGINT) AS nxt, "
-        "CAST(sum(g.goal) AS BIGINT) AS goal "
-        "FROM f a LEFT JOIN f b ON b.jid = a.jid AND b.st = a.st + 1 "
+        f"WITH {spans} SELECT a.st, count(*) AS n, "
+        f"CAST(sum(CASE WHEN {_REACHED} THEN 1 ELSE 0 END) AS BIGINT) AS nxt, "
+        f"CAST(sum(g.goal) AS BIGINT) AS goal {_NEXT} "
         "JOIN _ins_goal g ON g.jid = a.jid GROUP BY a.st ORDER BY a.st"
+    )
+    # keys: st for journeys entering stage st, -1 - st for those not reaching the next stage
+    examples = example_journeys(
+        context,
+        f"SELECT st AS key, jid FROM f UNION ALL SELECT -1 - a.st AS key, a.jid {_NEXT} "
+        f"WHERE a.st < {len(stages) - 1} AND NOT coalesce({_REACHED}, FALSE)",
+        options.examples,
+        ctes=[spans],
     )
     out = []
     for row in found:
@@ -150,6 +183,8 @@ def _stage_success(context: Context) -> list[StageSuccess]:
                 None if last else nxt / row["n"],
                 int(row["goal"] or 0),
                 (row["goal"] or 0) / row["n"],
+                examples.get(str(row["st"]), []),
+                examples.get(str(-1 - row["st"]), []),
             )
         )
     return out
@@ -201,6 +236,9 @@ def compute_validation(context: Context, options: ValidationOptions | None = Non
     reached = {r["sid"] for r in context.query("SELECT DISTINCT sid FROM path")}
     untaken = [i.id for i in context.prepared.binding.steps if i.index + 1 not in reached]
     unmapped = compute_unmapped(context.prepared).to_pylist()[: options.top_unmapped]
+    found = unmapped_examples(context, [u["event"] for u in unmapped], options.examples)
+    for row in unmapped:
+        row["examples"] = found.get(str(row["event"]), [])
     return Validation(
         context.goal,
         journeys,
@@ -208,6 +246,6 @@ def compute_validation(context: Context, options: ValidationOptions | None = Non
         unmapped,
         untaken,
         deviations,
-        _stage_success(context),
+        _stage_success(context, options),
         _moments(context),
     )
