@@ -1,6 +1,7 @@
 """Journeyscope's side of the comparison, through its public API only.
 
-``load_events`` reads the Parquet file into the canonical event table; ``prepare`` (no journey
+``load_events`` checks the Parquet file's rows (quarantine) and leaves them in the file (the
+``events`` view reads only the columns a query names); ``prepare`` (no journey
 map, so the raw event names are the steps; one journey per customer) builds the ordered ``path``
 table once; then ``compute_variants``, ``compute_flows`` (the DFG with counts *and* the median
 seconds per edge: the DFG and the performance DFG in one query) and ``compute_funnel`` (the

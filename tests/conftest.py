@@ -87,3 +87,21 @@ def postgres_schema() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def shop() -> Any:
+    """The small shop map of the insights tests (tests/data/insights/shop.yaml)."""
+    from journeyscope.formats import load_map
+
+    from .test_insights import SHOP
+
+    return load_map(SHOP)
+
+
+@pytest.fixture
+def tiny(shop: Any) -> Any:
+    """An insights context over the hand-computed tiny log of tests/test_insights.py."""
+    from .test_insights import TINY, context_for, frame
+
+    return context_for(frame(TINY), shop)

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from journeyscope.cli.main import app
 from journeyscope.events import load_events, load_surveys
-from journeyscope.formats import load_map
 from journeyscope.insights import (
     PainPointOptions,
     build_context,
@@ -44,16 +43,6 @@ from .test_insights import SHOP, TINY, context_for, frame, segmented_log
 MAPPED = {"visit", "search", "call", "cart", "pay"}
 STAGES = {"visit": 0, "search": 0, "call": 0, "cart": 1, "pay": 1}
 FUNNEL = ["visit", "search", "cart", "pay"]  # the map's required steps, in map order
-
-
-@pytest.fixture
-def shop() -> JourneyMap:
-    return load_map(SHOP)
-
-
-@pytest.fixture
-def tiny(shop: JourneyMap):
-    return context_for(frame(TINY), shop)
 
 
 def customers(examples: list[dict[str, Any]]) -> list[str]:

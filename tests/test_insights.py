@@ -69,16 +69,6 @@ def context_for(data: pd.DataFrame, journey: JourneyMap, settings: InsightSettin
     return context
 
 
-@pytest.fixture
-def shop() -> JourneyMap:
-    return load_map(SHOP)
-
-
-@pytest.fixture
-def tiny(shop: JourneyMap):
-    return context_for(frame(TINY), shop)
-
-
 def test_validation_by_hand(tiny) -> None:
     v = compute_validation(tiny)
     assert v.goal == "pay"  # the map's last required step

@@ -99,10 +99,12 @@ def _rank(counted: pa.Table, top: int | None) -> pa.Table:
         counted, [("segment", "ascending"), ("journeys", "descending"), ("first", "ascending")]
     )
     table = counted.take(order).drop_columns(["first"])
-    segments = table.column("segment").to_numpy(zero_copy_only=False)
-    journeys = table.column("journeys").to_numpy().astype(np.int64)
+    journeys = table.column("journeys").combine_chunks().to_numpy().astype(np.int64)
     n = len(journeys)
-    starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]]) if n else np.zeros(0, int)
+    segments = table.column("segment").combine_chunks()  # compared in Arrow: no Python strings
+    changes = pc.not_equal(segments.slice(1), segments.slice(0, max(n - 1, 0)))
+    flags = changes.to_numpy(zero_copy_only=False).astype(bool)
+    starts = np.flatnonzero(np.r_[True, flags]) if n else np.zeros(0, int)
     sizes = np.diff(np.r_[starts, n]).astype(np.int64)
     first_row = np.repeat(starts, sizes)  # each row's segment start
     rank = np.arange(n, dtype=np.int64) - first_row + 1
