@@ -9,10 +9,10 @@ log as *unmapped*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ..engine import Engine
-from ..model import Condition, EvidenceRule, JourneyMap, Stage
+from ..model import Condition, EvidenceRule, JourneyMap, MapState
 
 __all__ = [
     "Binding",
@@ -23,8 +23,6 @@ __all__ = [
     "glob_to_like",
     "rule_sql",
 ]
-
-State = Literal["current", "future"]
 
 
 @dataclass(frozen=True)
@@ -124,16 +122,8 @@ def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str
     return "(" + " AND ".join(parts) + ")", missing
 
 
-def _stages(journey: JourneyMap, state: State) -> list[Stage]:
-    if state == "future":
-        if journey.future is None:
-            raise ValueError(f"map {journey.id!r} has no future state")
-        return journey.future.stages
-    return journey.stages
-
-
 def bind_map(
-    journey: JourneyMap, engine: Engine, columns: set[str], state: State = "current"
+    journey: JourneyMap, engine: Engine, columns: set[str], state: MapState = "current"
 ) -> Binding:
     """Compile the evidence rules of ``journey`` (``state``) against the available columns."""
     step_cases: list[str] = []
@@ -150,7 +140,7 @@ def bind_map(
             ]
         return " OR ".join(sqls) if sqls else None
 
-    for stage in _stages(journey, state):
+    for stage in journey.stages_of(state):
         for step in stage.steps:
             binding.steps.append(
                 StepInfo(step.id, step.name, stage.id, stage.name, len(binding.steps), step.kind,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..engine import Engine
-from ..model import JourneyMap
+from ..model import JourneyMap, MapState
 from .binding import Binding, bind_map, bind_raw, by_stage, rule_sql
 
 __all__ = ["JourneyOptions", "Prepared", "prepare"]
@@ -54,7 +54,7 @@ class JourneyOptions:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     segment_by: str | None = None
-    state: Literal["current", "future"] = "current"
+    state: MapState = "current"
     collapse_repeats: bool = False
     level: Literal["step", "stage"] = "step"
     split_at: dt.datetime | None = None

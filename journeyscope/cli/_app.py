@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
@@ -18,3 +20,14 @@ app = typer.Typer(
 console = Console(soft_wrap=True)
 #: Problems and progress, kept off stdout so JSON output stays clean.
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def write_output(text: str, output: Path | None, message: str | None = None) -> None:
+    """``text`` to stdout, or atomically to ``output`` with a line on stderr saying so."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from ..formats import atomic_write_text
+
+    atomic_write_text(output, text)
+    err_console.print(message or f"Wrote {output}", highlight=False)

@@ -13,8 +13,7 @@ from rich.table import Table
 from ..analytics import Analysis, FunnelOptions, JourneyOptions, analyze
 from ..engine import ENGINES
 from ..events import ColumnMapping, load_events
-from ..formats import atomic_write_text
-from ._app import app, console, err_console
+from ._app import app, console, err_console, write_output
 from .maps_cmd import read_map
 
 
@@ -156,11 +155,7 @@ def _emit(result: Analysis, journey: Any, fmt: str, output: Path | None) -> None
         from ..render.report import render_report
 
         text = render_report(result, journey)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    atomic_write_text(output, text)
-    err_console.print(f"Wrote {output}", highlight=False)
+    write_output(text, output)
 
 
 def _print_tables(result: Analysis) -> None:

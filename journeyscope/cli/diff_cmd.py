@@ -9,10 +9,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from ..formats import atomic_write_text
 from ..formats.export import EXPORT_FORMATS, export_map
 from ..model.diff import Change, diff_maps, diff_states, summarize
-from ._app import app, console, err_console
+from ._app import app, console, err_console, write_output
 from .maps_cmd import read_map
 
 _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
@@ -100,9 +99,6 @@ def export(
     except ValueError as error:
         err_console.print(str(error))
         raise typer.Exit(2) from None
-    if output is None:
-        typer.echo(text, nl=False)
-        return
     # a byte-order mark lets spreadsheet programs read non-Latin text in CSV files correctly
-    atomic_write_text(output, ("\ufeff" + text) if fmt == "csv" else text)
-    err_console.print(f"Exported {map_file} -> {output}", highlight=False)
+    bom = "\ufeff" if fmt == "csv" and output is not None else ""
+    write_output(bom + text, output, f"Exported {map_file} -> {output}")

@@ -12,7 +12,6 @@ from rich.table import Column, Table
 
 from ..analytics import JourneyOptions
 from ..events import ColumnMapping, EventLog, SurveyLog, SurveyMapping, load_events, load_surveys
-from ..formats import atomic_write_text
 from ..insights import (
     Decision,
     EvidenceOptions,
@@ -29,7 +28,7 @@ from ..insights import (
     decisions_path,
     insight_context,
 )
-from ._app import app, console, err_console
+from ._app import app, console, err_console, write_output
 from .analyze_cmd import _when
 from .maps_cmd import read_map
 
@@ -148,15 +147,7 @@ def insights_command(
         from ..render.insights import render_insights
 
         text = render_insights(result, journey)
-    _write(text, output)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    atomic_write_text(output, text)
-    err_console.print(f"Wrote {output}", highlight=False)
+    write_output(text, output)
 
 
 def _pct(value: Any) -> str:

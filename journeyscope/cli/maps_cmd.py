@@ -19,7 +19,7 @@ from ..formats import (
     save_map,
 )
 from ..model import JourneyMap
-from ._app import app, console, err_console
+from ._app import app, console, err_console, write_output
 
 
 def fail_on_map_error(error: MapFileError) -> NoReturn:
@@ -54,13 +54,7 @@ def schema(
     else:
         data = map_json_schema()
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        from ..formats import atomic_write_text
-
-        atomic_write_text(output, text)
-        err_console.print(f"Schema written to {output}")
+    write_output(text, output, f"Schema written to {output}")
 
 
 @app.command()

@@ -221,9 +221,16 @@ def _quarantine_events(
             f"{_REASONS}, to_json(e)::VARCHAR FROM {table} e WHERE _r IS NOT NULL"
         )
     _insert_rejects(con, "events", opened.rejects)
+    _tally(con, report, "events")
+
+
+def _tally(con: duckdb.DuckDBPyConnection, report: LoadReport, source: str) -> None:
+    """Reasons, quarantined and loaded counts of one source from the quarantine table (``read``
+    already set)."""
     reasons = con.execute(
-        "SELECT reason, count(*) FROM quarantine WHERE source = 'events' GROUP BY reason "
-        "ORDER BY count(*) DESC, reason"
+        "SELECT reason, count(*) FROM quarantine WHERE source = ? GROUP BY reason "
+        "ORDER BY count(*) DESC, reason",
+        [source],
     ).fetchall()
     report.reasons = {_short(reason): count for reason, count in reasons}
     report.quarantined = sum(count for _, count in reasons)

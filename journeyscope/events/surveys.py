@@ -30,7 +30,7 @@ from .load import (
     _columns,
     _insert_rejects,
     _require,
-    _short,
+    _tally,
     _ts_expression,
     _write_quarantine,
 )
@@ -199,10 +199,4 @@ def _quarantine_answers(con: duckdb.DuckDBPyConnection, report: LoadReport, reje
         if column == "_r":
             con.execute("DELETE FROM answers WHERE _r IS NOT NULL")
         con.execute(f"ALTER TABLE answers DROP COLUMN {column}")
-    reasons = con.execute(
-        "SELECT reason, count(*) FROM quarantine WHERE source = 'surveys' GROUP BY reason "
-        "ORDER BY count(*) DESC, reason"
-    ).fetchall()
-    report.reasons = {_short(reason): count for reason, count in reasons}
-    report.quarantined = sum(count for _, count in reasons)
-    report.loaded = report.read - report.quarantined
+    _tally(con, report, "surveys")

@@ -17,38 +17,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import Literal
 
-from ..model import JourneyMap, Stage, Step
+from ..model import BACKSTAGE_LISTS, LIST_LANES, JourneyMap, MapState, Stage, Step
 from .files import map_to_data
 
 __all__ = ["EXPORT_FORMATS", "export_map", "to_csv", "to_json", "to_mermaid"]
 
-State = Literal["current", "future"]
 EXPORT_FORMATS = ("mermaid", "csv", "json")
 
-_LIST_LANES = (
-    "actions",
-    "thoughts",
-    "needs",
-    "expectations",
-    "experience",
-    "pain_points",
-    "delights",
-)
-_BACKSTAGE = ("teams", "systems", "processes", "policies", "stakeholders")
 
-
-def _stages(journey: JourneyMap, state: State) -> list[Stage]:
-    if state == "future":
-        if journey.future is None:
-            raise ValueError(f"map {journey.id!r} has no future state")
-        return journey.future.stages
-    return journey.stages
-
-
-def _steps(journey: JourneyMap, state: State) -> Iterator[tuple[Stage, Step]]:
-    for stage in _stages(journey, state):
+def _steps(journey: JourneyMap, state: MapState) -> Iterator[tuple[Stage, Step]]:
+    for stage in journey.stages_of(state):
         for step in stage.steps:
             yield stage, step
 
@@ -66,7 +45,7 @@ def _five_point(journey: JourneyMap, score: float | None) -> int:
     return max(1, min(5, round(1 + 4 * (score - low) / (high - low))))
 
 
-def to_mermaid(journey: JourneyMap, state: State = "current", persona: str | None = None) -> str:
+def to_mermaid(journey: JourneyMap, state: MapState = "current", persona: str | None = None) -> str:
     """A Mermaid ``journey`` diagram: sections are stages, tasks are steps, actors are personas.
 
     Personas that feel a step differently get one task line each, since Mermaid gives a task a
@@ -74,7 +53,7 @@ def to_mermaid(journey: JourneyMap, state: State = "current", persona: str | Non
     """
     names = {p.id: p.name for p in journey.personas if persona in (None, p.id)}
     lines = ["journey", f"    title {_mermaid_text(journey.title)}"]
-    for stage in _stages(journey, state):
+    for stage in journey.stages_of(state):
         lines.append(f"    section {_mermaid_text(stage.name)}")
         for step in stage.steps:
             for score, actors in _scores_by_actor(journey, step, names):
@@ -117,14 +96,14 @@ def _lines(items: list[str]) -> str:
     return "\n".join(items)
 
 
-def to_csv(journey: JourneyMap, state: State = "current") -> str:
+def to_csv(journey: JourneyMap, state: MapState = "current") -> str:
     """One row per step; lanes as columns; several items in a cell are on separate lines."""
     personas = [p.id for p in journey.personas]
     header = [
         "stage_id", "stage", "step_id", "step", "kind", "personas", "description",
-        "touchpoints", "channels", *_LIST_LANES[:2], "emotion",
-        *(f"emotion:{pid}" for pid in personas), "feeling_words", *_LIST_LANES[2:],
-        "moment_of_truth", "opportunities", *(f"backstage_{name}" for name in _BACKSTAGE),
+        "touchpoints", "channels", *LIST_LANES[:2], "emotion",
+        *(f"emotion:{pid}" for pid in personas), "feeling_words", *LIST_LANES[2:],
+        "moment_of_truth", "opportunities", *(f"backstage_{name}" for name in BACKSTAGE_LISTS),
         "owner", "evidence",
     ]  # fmt: skip
     out = io.StringIO()
@@ -152,10 +131,10 @@ def _csv_row(stage: Stage, step: Step, personas: list[str]) -> list[str]:
         _lines(step.actions), _lines(step.thoughts), score(None),
         *(score(pid) for pid in personas),
         _lines([word for f in step.feelings for word in f.words]),
-        *(_lines(getattr(step, lane)) for lane in _LIST_LANES[2:]),
+        *(_lines(getattr(step, lane)) for lane in LIST_LANES[2:]),
         "yes" if step.moment_of_truth else "",
         _lines([op.title for op in step.opportunities]),
-        *(_lines(getattr(backstage, name)) if backstage else "" for name in _BACKSTAGE),
+        *(_lines(getattr(backstage, name)) if backstage else "" for name in BACKSTAGE_LISTS),
         (backstage.owner or "") if backstage else "",
         _lines([rule.model_dump_json(exclude_defaults=True) for rule in evidence]),
     ]  # fmt: skip
@@ -167,7 +146,7 @@ def to_json(journey: JourneyMap) -> str:
 
 
 def export_map(
-    journey: JourneyMap, fmt: str, state: State = "current", persona: str | None = None
+    journey: JourneyMap, fmt: str, state: MapState = "current", persona: str | None = None
 ) -> str:
     """Dispatch on ``fmt`` (one of :data:`EXPORT_FORMATS`)."""
     if fmt == "mermaid":

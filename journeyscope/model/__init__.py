@@ -3,8 +3,10 @@
 from .evidence import Condition, EvidenceRule
 from .integrity import Problem, find_problems, format_path
 from .journey import (
+    BACKSTAGE_LISTS,
     KNOWN_CHANNELS,
     KPI,
+    LIST_LANES,
     Backstage,
     ContactPreferences,
     EmotionScale,
@@ -12,6 +14,7 @@ from .journey import (
     FutureState,
     JourneyMap,
     JourneyPath,
+    MapState,
     MediaShare,
     Opportunity,
     Persona,
@@ -22,8 +25,10 @@ from .journey import (
 from .research import InsightSettings, ResearchEvidence
 
 __all__ = [
+    "BACKSTAGE_LISTS",
     "KNOWN_CHANNELS",
     "KPI",
+    "LIST_LANES",
     "Backstage",
     "Condition",
     "ContactPreferences",
@@ -34,6 +39,7 @@ __all__ = [
     "InsightSettings",
     "JourneyMap",
     "JourneyPath",
+    "MapState",
     "MediaShare",
     "Opportunity",
     "Persona",

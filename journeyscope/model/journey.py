@@ -18,6 +18,20 @@ StepKind = Literal["required", "optional", "alternative"]
 Cadence = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 OpportunityStatus = Literal["idea", "planned", "in_progress", "launched", "dropped"]
 Level = Literal["low", "medium", "high"]
+MapState = Literal["current", "future"]
+
+#: The list lanes of a step, in the order a map shows them.
+LIST_LANES = (
+    "actions",
+    "thoughts",
+    "needs",
+    "expectations",
+    "experience",
+    "pain_points",
+    "delights",
+)
+#: The lists of a step's backstage.
+BACKSTAGE_LISTS = ("teams", "systems", "processes", "policies", "stakeholders")
 
 #: Channels the brief names; any other lowercase word is accepted too.
 KNOWN_CHANNELS = (
@@ -277,6 +291,14 @@ class JourneyMap(Element):
     def is_rtl(self) -> bool:
         """True for right-to-left languages (Hebrew, Arabic, Persian, Urdu, Yiddish)."""
         return self.language.split("-")[0] in {"he", "ar", "fa", "ur", "yi", "iw"}
+
+    def stages_of(self, state: MapState = "current") -> list[Stage]:
+        """The stages of the current or the future state (ValueError: no future state)."""
+        if state == "future":
+            if self.future is None:
+                raise ValueError(f"map {self.id!r} has no future state")
+            return self.future.stages
+        return self.stages
 
     def steps(self) -> Iterator[tuple[Stage, Step]]:
         """Every current-state step in map order, with its stage."""

@@ -8,11 +8,9 @@ from __future__ import annotations
 import itertools
 import textwrap
 from dataclasses import dataclass, field
-from typing import Literal
 
-from ..model import JourneyMap, Opportunity, Stage, Step
+from ..model import JourneyMap, MapState, Opportunity, Stage, Step
 
-State = Literal["current", "future"]
 COLUMN_WIDTH = 200
 CURVE_HEIGHT = 170
 PALETTE = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2")
@@ -72,7 +70,7 @@ class Curve:
 @dataclass
 class MapLayout:
     journey: JourneyMap
-    state: State
+    state: MapState
     columns: list[Column]
     lanes: list[Lane]
     curves: list[Curve]
@@ -94,17 +92,9 @@ class MapLayout:
         return spans
 
 
-def stages_of(journey: JourneyMap, state: State) -> list[Stage]:
-    if state == "future":
-        if journey.future is None:
-            raise ValueError(f"map {journey.id!r} has no future state")
-        return journey.future.stages
-    return journey.stages
-
-
 def build_layout(
     journey: JourneyMap,
-    state: State = "current",
+    state: MapState = "current",
     persona: str | None = None,
     step_metrics: dict[str, dict[str, str | float]] | None = None,
 ) -> MapLayout:
@@ -113,7 +103,7 @@ def build_layout(
     ``step_metrics`` (step id -> figures) adds an evidence lane.
     """
     columns: list[Column] = []
-    for stage in stages_of(journey, state):
+    for stage in journey.stages_of(state):
         for step in stage.steps:
             columns.append(Column(len(columns), stage, step, _cells(step, step_metrics)))
     lanes = [

@@ -12,7 +12,7 @@ from ..formats import MapFileError, load_template, parse_map
 from ..formats.templates import template_names
 from ..model import JourneyMap
 from ..model.diff import Change
-from ..store import AnalysisInfo, MapInfo, StaleVersion, Store, UserInfo
+from ..store import AnalysisInfo, MapInfo, NotFound, StaleVersion, Store, UserInfo
 from .auth import MapAccess, check_csrf, settings_of, store_of
 from .editor import EditError, apply_edit
 from .evidence import AnalysisRunner, metrics_for
@@ -139,3 +139,14 @@ def latest_metrics(store: Store, map_id: int) -> tuple[AnalysisInfo | None, Any]
     return latest, metrics_for(
         latest.result if latest else None, latest.insights if latest else None
     )
+
+
+def delete_comment(store: Store, access: MapAccess, user: UserInfo, comment_id: int) -> None:
+    """Delete a comment: its author or an owner of the map may (404 / 403 otherwise)."""
+    try:
+        author = store.comment_author(access.map.id, comment_id)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    if author != user.id and not access.can("owner"):
+        raise HTTPException(403, "only the author or an owner can delete a comment")
+    store.delete_comment(access.map.id, comment_id)

@@ -238,14 +238,7 @@ def delete_comment(
     request: Request, map_id: Id, comment_id: Id, user: UserInfo = Depends(api_user)
 ) -> None:
     store = store_of(request)
-    access = map_access(store, user, map_id)
-    try:
-        author = store.comment_author(map_id, comment_id)
-    except NotFound as error:
-        raise HTTPException(404, str(error)) from None
-    if author != user.id and not access.can("owner"):
-        raise HTTPException(403, "only the author or an owner can delete a comment")
-    store.delete_comment(map_id, comment_id)
+    actions.delete_comment(store, map_access(store, user, map_id), user, comment_id)
 
 
 @router.post(

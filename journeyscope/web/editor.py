@@ -10,23 +10,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..formats import map_to_data
-from ..model import JourneyMap, Step
+from ..model import BACKSTAGE_LISTS, LIST_LANES, JourneyMap, Step
 
 __all__ = ["EditError", "apply_edit", "lines", "step_form"]
 
 Data = dict[str, Any]
 Form = Mapping[str, str]
 
-LIST_LANES = (
-    "actions",
-    "thoughts",
-    "needs",
-    "expectations",
-    "experience",
-    "pain_points",
-    "delights",
-)
-BACKSTAGE_LISTS = ("teams", "systems", "processes", "policies", "stakeholders")
 PERSONA_LISTS = ("goals", "needs", "behaviours", "frustrations")
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from ..formats import TEMPLATE_LANGUAGES, list_templates
 from ..model import JourneyMap
+from ..model import MapState as EditState
 from ..render.html import map_css, render_fragment
 from ..store import NotFound, StoreError, UserInfo
 from . import actions
@@ -31,7 +32,6 @@ from .uploads import receive_upload
 
 router = APIRouter(include_in_schema=False)
 State = Literal["current", "future", "both"]
-EditState = Literal["current", "future"]
 
 
 @router.get("/maps")
@@ -301,15 +301,7 @@ async def comment_delete(
     request: Request, map_id: DbId, comment_id: DbId, user: UserInfo = Depends(page_user)
 ):
     await read_form(request)
-    access = _access(request, user, map_id)
-    store = store_of(request)
-    try:
-        author = store.comment_author(map_id, comment_id)
-    except NotFound as error:
-        raise HTTPException(404, str(error)) from None
-    if author != user.id and not access.can("owner"):
-        raise HTTPException(403, "only the author or an owner can delete a comment")
-    store.delete_comment(map_id, comment_id)
+    actions.delete_comment(store_of(request), _access(request, user, map_id), user, comment_id)
     return redirect(f"/maps/{map_id}#comments")
 
 
