@@ -133,6 +133,9 @@ class SparkEngine(Engine):
         # exact, interpolating like DuckDB's quantile_cont (percentile_approx is not)
         return f"percentile({expr}, {float(q)})"
 
+    def quantiles(self, expr: str, qs: list[float]) -> str:
+        return f"percentile({expr}, array({', '.join(str(float(q)) for q in qs)}))"
+
     def ordered_concat(self, expr: str, order: list[str], sep: str = ",") -> str:
         fields = ", ".join([*order, f"{expr} AS v"])
         return (

@@ -71,6 +71,10 @@ class Engine:
     def quantile(self, expr: str, q: float) -> str:
         return f"quantile_cont({expr}, {q})"
 
+    def quantiles(self, expr: str, qs: list[float]) -> str:
+        """Several quantiles of ``expr`` in one aggregate (one sort per group): a list."""
+        return f"quantile_cont({expr}, [{', '.join(str(float(q)) for q in qs)}])"
+
     def ordered_concat(self, expr: str, order: list[str], sep: str = ",") -> str:
         """Concatenate ``expr`` (text) over a group in the given order."""
         return f"string_agg({expr}, '{sep}' ORDER BY {', '.join(order)})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 import warnings
 from collections import Counter
@@ -23,6 +24,7 @@ from journeyscope.analytics import (
     compute_channel_switches,
     compute_flows,
     compute_funnel,
+    compute_paths,
     compute_repeats,
     compute_time_between,
     compute_variants,
@@ -94,8 +96,6 @@ def test_flows_count_edges_with_times() -> None:
 
 
 def test_paths_by_position() -> None:
-    from journeyscope.analytics import compute_paths
-
     # a: visit search search buy; b: visit search call; c: visit buy; d: search visit search buy
     rows = compute_paths(prepared(), depth=3).to_pylist()
     moves = {(r["depth"], r["source"], r["target"]): r["count"] for r in rows}
@@ -424,3 +424,33 @@ def test_ordered_funnel_matches_brute_force(raw: dict[str, list[tuple[int, str]]
         for row, (n, median) in zip(got[1:], want[1:], strict=True):
             if n:
                 assert row["median_seconds_from_start"] == pytest.approx(median * 60), window
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from("pqrstuvw"),
+        st.lists(st.tuples(st.integers(0, 50), st.sampled_from("abcd")), min_size=1, max_size=9),
+        min_size=1,
+    )
+)
+def test_flows_and_paths_match_brute_force(raw: dict[str, list[tuple[int, str]]]) -> None:
+    """Where journeys start and end is derived (a step's occurrences minus its moves out): it
+    agrees with counting every journey's first and last step, edge by edge and by position."""
+    ordered = {c: sorted(events) for c, events in raw.items()}  # ties: in the order written
+    journeys = {c: [e for _, e in events] for c, events in ordered.items()}
+    rows = [(c, m, e, "web") for c, events in ordered.items() for m, e in events]
+    p = prepare(connect(tiny_log(rows)), None, JourneyOptions())
+    edges: Counter[tuple[str, str]] = Counter()
+    by_position: Counter[tuple[int, str, str]] = Counter()
+    depth = 4
+    for steps in journeys.values():
+        full = ["[start]", *steps, "[end]"]
+        edges.update(itertools.pairwise(full))
+        for k, (a, b) in enumerate(itertools.pairwise([*steps, "[end]"]), start=1):
+            if k < depth:
+                by_position[(k, a, b)] += 1
+    flows = compute_flows(p).to_pylist()
+    assert {(r["source"], r["target"]): r["count"] for r in flows} == dict(edges)
+    paths = compute_paths(p, depth=depth).to_pylist()
+    assert {(r["depth"], r["source"], r["target"]): r["count"] for r in paths} == dict(by_position)

@@ -237,6 +237,28 @@ def test_parquet_is_read_in_place_and_its_bad_rows_quarantined(tmp_path: Path) -
     assert pq.read_table(copy).num_rows == 2
 
 
+def test_typed_parquet_bad_rows_are_counted_from_the_file(tmp_path: Path) -> None:
+    """With typed columns the bad rows are counted by a filter the scan answers from each row
+    group's statistics; row groups with and without bad rows give the same counts as a read."""
+    at = dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
+    rows = [
+        {"customer_id": "a", "ts": at, "event": "visit"},
+        {"customer_id": "b", "ts": at, "event": "visit"},  # first row group: clean
+        {"customer_id": "", "ts": at, "event": "visit"},
+        {"customer_id": "c", "ts": None, "event": "buy"},
+        {"customer_id": "c", "ts": at, "event": ""},
+        {"customer_id": "c", "ts": at, "event": "buy"},
+    ]
+    source = tmp_path / "typed.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=2)
+    log = load_events(source)
+    assert (log.report.read, log.report.loaded, log.report.quarantined) == (6, 3, 3)
+    assert log.report.reasons == {
+        "missing customer id": 1, "missing timestamp": 1, "missing event name": 1,
+    }  # fmt: skip
+    assert [(c, s) for c, _, s, _, _ in _events(log)] == [("a", 1), ("b", 2), ("c", 6)]
+
+
 def test_a_parquet_folder_is_one_log_in_file_name_order(tmp_path: Path) -> None:
     """Rows of several files keep file order (files by name): equal times are never shuffled."""
     folder = tmp_path / "log"

@@ -107,13 +107,9 @@ def _sequential(ctes: list[str], options: FunnelOptions) -> str:
     # an earlier or the same position), and it wins ties: it is the only attempt to follow
     earliest = options.mode == "ordered" and options.window_seconds is None
     earliest = earliest and not options.exclusions
-    if earliest:  # path is in time order, so the first position has the first time too
-        ctes.append(
-            f"a1 AS (SELECT jid, segment, min(pos) AS p1, min(t) AS t1 FROM e "
-            f"WHERE unit = {first} GROUP BY jid, segment)"
-        )
-    else:
-        ctes.append(f"a1 AS (SELECT jid, segment, pos AS p1, t AS t1 FROM e WHERE unit = {first})")
+    if earliest:
+        return _earliest(ctes, options)
+    ctes.append(f"a1 AS (SELECT jid, segment, pos AS p1, t AS t1 FROM e WHERE unit = {first})")
     base = 1  # the last required step: the next step is looked for after it
     for k, unit in enumerate(options.steps[1:], start=2):
         keep = ", ".join(f"a.p{i}, a.t{i}" for i in range(1, k))
@@ -128,13 +124,44 @@ def _sequential(ctes: list[str], options: FunnelOptions) -> str:
             base = k
     last = len(options.steps)
     _exclude(ctes, options, last)
-    depth = " + ".join(
+    depth = _depth(options)
+    pick = f"row_number() OVER (PARTITION BY jid ORDER BY {depth} DESC, p1)"
+    ctes.append(f"scored AS (SELECT *, {depth} AS depth, {pick} AS pick FROM kept)")
+    return "scored"
+
+
+def _depth(options: FunnelOptions) -> str:
+    """How many required steps an attempt reached."""
+    return " + ".join(
         f"CASE WHEN p{k} IS NOT NULL THEN 1 ELSE 0 END"
         for k, unit in enumerate(options.steps, start=1)
         if unit not in options.optional
     )
-    pick = "1" if earliest else f"row_number() OVER (PARTITION BY jid ORDER BY {depth} DESC, p1)"
-    ctes.append(f"scored AS (SELECT *, {depth} AS depth, {pick} AS pick FROM kept)")
+
+
+def _earliest(ctes: list[str], options: FunnelOptions) -> str:
+    """One attempt per journey, from its first occurrence of the first step: ``s{k}`` holds
+    the journeys reaching step k (position ``p`` and time ``t`` of their first occurrence after
+    the last required step before it), so each join reads only the journeys still in the
+    funnel; ``kept`` puts the steps side by side. Path is in time order, so the first position
+    has the first time too."""
+    ctes.append(
+        f"s1 AS (SELECT jid, segment, min(pos) AS p, min(t) AS t FROM e "
+        f"WHERE unit = {options.steps[0]} GROUP BY jid, segment)"
+    )
+    base = 1
+    for k, unit in enumerate(options.steps[1:], start=2):
+        ctes.append(
+            f"s{k} AS (SELECT e.jid, min(e.pos) AS p, min(e.t) AS t FROM e JOIN s{base} b "
+            f"ON b.jid = e.jid AND e.pos > b.p WHERE e.unit = {unit} GROUP BY e.jid)"
+        )
+        if unit not in options.optional:
+            base = k
+    n = len(options.steps)
+    columns = ", ".join(f"s{k}.p AS p{k}, s{k}.t AS t{k}" for k in range(1, n + 1))
+    joins = " ".join(f"LEFT JOIN s{k} ON s{k}.jid = s1.jid" for k in range(2, n + 1))
+    ctes.append(f"kept AS (SELECT s1.jid, s1.segment, {columns} FROM s1 {joins})")
+    ctes.append(f"scored AS (SELECT *, {_depth(options)} AS depth, 1 AS pick FROM kept)")
     return "scored"
 
 

@@ -10,9 +10,10 @@
 * ``_jseg`` — each journey's segment (only when segmenting);
 * ``path`` — the mapped events in journey order (timestamp, then ingestion order), narrow and
   integer-coded: ``jid``, ``cid``, ``segment``, ``t``, ``sid``, ``touchpoint``, the position
-  ``pos``, the previous step ``prev_sid`` and the seconds since it (``gap``), ``is_last``.
+  ``pos``, the previous step ``prev_sid`` and the seconds since it (``gap``).
   This is the one ordered pass the other numbers share (a view over the table ``_path``, which
-  stores only the columns that vary).
+  stores only the columns that vary). Where journeys end needs no column of its own: a step's
+  occurrences minus the moves out of it are the journeys ending there (see ``compute_flows``).
 
 Integer codes instead of text keep the sort and the hash tables small: on 10M events this
 is what makes the pass fast (see ``benchmarks/RESULTS.md``).
@@ -321,8 +322,7 @@ def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> No
     engine.materialize(
         "_path",
         f"SELECT {', '.join(names)}, CAST(row_number() {window} AS INTEGER) AS pos, "
-        f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap, "
-        f"lead(sid) {window} IS NULL AS is_last FROM _path_in r",
+        f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap FROM _path_in r",
     )
     engine.drop("_path_in")
     cid = "cid" if split else "jid AS cid"
@@ -330,6 +330,5 @@ def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> No
     touchpoint = "touchpoint" if touchpoints else "CAST(NULL AS VARCHAR) AS touchpoint"
     engine.create_view(
         "path",
-        f"SELECT jid, {cid}, {segment}, t, sid, {touchpoint}, pos, prev_sid, gap, is_last "
-        "FROM _path",
+        f"SELECT jid, {cid}, {segment}, t, sid, {touchpoint}, pos, prev_sid, gap FROM _path",
     )

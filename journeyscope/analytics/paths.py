@@ -6,6 +6,7 @@ results in Python.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,14 +78,17 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     customers, ``coverage`` (share of the segment's journeys), most common first (ties: the
     variant whose first journey belongs to the customer first by id). ``top`` keeps the first
     N per segment; ``segment_variants`` is how many distinct variants the segment has in all."""
-    customers = "count(DISTINCT cid)" if prepared.options.splits_journeys else "count(*)"
+    split = prepared.options.splits_journeys  # else a journey is a customer
     counted = prepared.engine.query(
-        f"WITH v AS (SELECT segment, jid, min(cid) AS cid, "
+        f"WITH v AS (SELECT segment, jid, {'min(cid) AS cid, ' if split else ''}"
         f"{prepared.engine.ordered_list('sid', ['pos'])} AS variant FROM path "
         "GROUP BY segment, jid) "
-        f"SELECT segment, variant, count(*) AS journeys, {customers} AS customers, "
+        f"SELECT segment, variant, count(*) AS journeys, "
+        f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
         "min(jid) AS first FROM v GROUP BY segment, variant"
     )
+    if not split:
+        counted = counted.append_column("customers", counted.column("journeys"))
     table = _rank(counted, top)
     return table.set_column(
         table.schema.get_field_index("variant"), "variant", _decode_lists(prepared, table)
@@ -167,13 +171,27 @@ def compute_paths(prepared: Prepared, depth: int = 6) -> pa.Table:
     left-to-right Sankey."""
     if depth < 2:
         raise ValueError("paths need a depth of at least 2 steps")
-    rows = prepared.engine.query(
-        "SELECT segment, pos - 1 AS depth, prev_sid AS source, sid AS target, count(*) AS count "
-        f"FROM path WHERE pos BETWEEN 2 AND {int(depth)} GROUP BY segment, pos, prev_sid, sid "
-        "UNION ALL SELECT segment, pos AS depth, sid AS source, NULL AS target, count(*) AS count "
-        f"FROM path WHERE is_last AND pos < {int(depth)} GROUP BY segment, pos, sid "
-        "ORDER BY segment, depth, count DESC, source, target"
+    counted = prepared.engine.query(
+        "SELECT segment, pos, prev_sid, sid, count(*) AS count FROM path "
+        f"WHERE pos <= {int(depth)} GROUP BY segment, pos, prev_sid, sid"
     ).to_pylist()
+    rows: list[dict[str, Any]] = []
+    ending: Counter[tuple[str, int, int]] = Counter()  # (segment, position, step) -> journeys
+    for r in counted:
+        segment, pos, count = r["segment"], r["pos"], r["count"]
+        if pos >= 2:  # a move from position pos - 1: that journey did not end there
+            rows.append({"segment": segment, "depth": pos - 1, "source": r["prev_sid"],
+                         "target": r["sid"], "count": count})  # fmt: skip
+            ending[(segment, pos - 1, r["prev_sid"])] -= count
+        if pos < depth:
+            ending[(segment, pos, r["sid"])] += count
+    rows += [
+        {"segment": segment, "depth": pos, "source": sid, "target": None, "count": n}
+        for (segment, pos, sid), n in ending.items()
+        if n > 0
+    ]
+    rows.sort(key=lambda r: (r["segment"], r["depth"], -r["count"], r["source"],
+                             r["target"] is None, r["target"] or 0))  # fmt: skip
     for row in _decode(prepared, rows, "source", "target"):
         row["target"] = row["target"] or END
     return _table(rows, ["segment", "depth", "source", "target", "count"])
@@ -191,16 +209,13 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
     )
     nulls = "NULL AS median_seconds, NULL AS p90_seconds, NULL AS mean_seconds"
     plain = not (options.start or options.end or options.top_steps or options.groups)
-    if plain:  # the fast path: one grouping over the integer codes
+    if plain:  # the fast path: one grouping over the integer codes, one scan
         rows = engine.query(
-            f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, {times} "
-            "FROM path WHERE prev_sid IS NOT NULL GROUP BY segment, prev_sid, sid "
-            f"UNION ALL SELECT segment, NULL, sid, count(*), {nulls} FROM path "
-            "WHERE pos = 1 GROUP BY segment, sid "
-            f"UNION ALL SELECT segment, sid, NULL, count(*), {nulls} FROM path "
-            "WHERE is_last GROUP BY segment, sid"
+            f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
+            f"{engine.quantiles('gap', [0.5, 0.9])} AS q, avg(gap) AS mean_seconds "
+            "FROM path GROUP BY segment, prev_sid, sid"
         ).to_pylist()
-        rows = _decode(prepared, rows, "source", "target")
+        rows = _decode(prepared, _with_ends(rows), "source", "target")
         for row in rows:
             row["source"] = row["source"] or START
             row["target"] = row["target"] or END
@@ -218,6 +233,24 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
          ("p90_seconds", pa.float64()), ("mean_seconds", pa.float64())]
     )  # fmt: skip
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _with_ends(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Edges counted by (segment, previous step, step) — a NULL previous step opens a journey —
+    plus the edges that close journeys: every occurrence of a step is followed by a move out of
+    it or ends its journey, so the ends at a step are its occurrences minus its moves out."""
+    ending: Counter[tuple[str, int]] = Counter()
+    for row in rows:
+        row["median_seconds"], row["p90_seconds"] = row.pop("q") or (None, None)
+        ending[(row["segment"], row["target"])] += row["count"]
+        if row["source"] is not None:
+            ending[(row["segment"], row["source"])] -= row["count"]
+    return rows + [
+        {"segment": segment, "source": sid, "target": None, "count": n, "median_seconds": None,
+         "p90_seconds": None, "mean_seconds": None}
+        for (segment, sid), n in ending.items()
+        if n > 0
+    ]  # fmt: skip
 
 
 def _flows_with_options(

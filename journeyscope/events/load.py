@@ -189,7 +189,15 @@ def _build_events(
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
-        _quarantine_events(con, opened, report, "_staged")
+        missing = [  # the same conditions as _r, written so the scan can skip on statistics
+            _missing(col, columns[col], opened.all_text)
+            for col in (mapping.customer_id, mapping.event)
+        ]
+        missing.append(
+            f"{quote(mapping.ts)} IS NULL" if columns[mapping.ts].startswith(_TYPED_TIME)
+            else f"({ts}) IS NULL"
+        )  # fmt: skip
+        _quarantine_events(con, opened, report, "_staged", " OR ".join(missing))
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
         con.execute(f"CREATE VIEW events AS SELECT {canonical} FROM _staged{where}")
@@ -209,11 +217,34 @@ _REASONS = (
 )
 
 
+_TYPED_TIME = ("TIMESTAMP", "DATE")
+
+
+def _missing(column: str, kind: str, all_text: bool) -> str:
+    """``text(column) IS NULL`` in a form a Parquet scan answers from its statistics (no row
+    read when no row group can hold a NULL or an empty value)."""
+    value = quote(column)
+    if kind == "VARCHAR" and not all_text:
+        return f"({value} IS NULL OR {value} = '')"
+    cast = value if kind == "VARCHAR" else f"CAST({value} AS VARCHAR)"
+    return f"NULLIF(trim({cast}), '') IS NULL" if all_text else f"NULLIF({cast}, '') IS NULL"
+
+
 def _quarantine_events(
-    con: duckdb.DuckDBPyConnection, opened: Source, report: LoadReport, table: str
+    con: duckdb.DuckDBPyConnection,
+    opened: Source,
+    report: LoadReport,
+    table: str,
+    bad_sql: str | None = None,
 ) -> None:
-    """Count the rows of ``table`` (the staged events), put the bad ones in quarantine."""
-    rows, bad = con.execute(f"SELECT count(*), count(_r) FROM {table}").fetchall()[0]
+    """Count the rows of ``table`` (the staged events), put the bad ones in quarantine.
+    ``bad_sql``: the bad rows' condition on the source's own columns (``raw``), which a file
+    scan can often answer from its statistics without reading the rows."""
+    if bad_sql is None:
+        rows, bad = con.execute(f"SELECT count(*), count(_r) FROM {table}").fetchall()[0]
+    else:
+        rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+        bad = con.execute(f"SELECT count(*) FROM raw WHERE {bad_sql}").fetchall()[0][0]
     report.read = rows + len(opened.rejects)
     if bad:
         con.execute(

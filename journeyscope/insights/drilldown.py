@@ -174,8 +174,9 @@ def edge_examples(
         return {}
     members = (
         "SELECT key, jid FROM (SELECT CAST(coalesce(prev_sid, 0) AS INTEGER) * "
-        f"{base} + sid AS key, jid FROM path UNION ALL SELECT CAST(sid AS INTEGER) * {base} "
-        "AS key, jid FROM path WHERE is_last) e "
+        f"{base} + sid AS key, jid FROM path UNION ALL SELECT CAST(p.sid AS INTEGER) * {base} "
+        "AS key, p.jid FROM path p JOIN (SELECT jid, max(pos) AS last FROM path GROUP BY jid) l "
+        "ON l.jid = p.jid AND p.pos = l.last) e "
         f"WHERE key IN ({', '.join(map(str, keys))})"
     )
     found = example_journeys(context, members, limit)
