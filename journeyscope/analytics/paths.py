@@ -85,7 +85,8 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
         "GROUP BY segment, jid) "
         f"SELECT segment, variant, count(*) AS journeys, "
         f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
-        "min(jid) AS first FROM v GROUP BY segment, variant"
+        "min(jid) AS first FROM v GROUP BY segment, variant "
+        "ORDER BY segment, journeys DESC, first"  # the engine sorts in parallel; Arrow would not
     )
     if not split:
         counted = counted.append_column("customers", counted.column("journeys"))
@@ -96,13 +97,10 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
 
 
 def _rank(counted: pa.Table, top: int | None) -> pa.Table:
-    """Rank, coverage and running coverage per segment, in Arrow: sorting the few hundred
-    thousand counted variants by integers here is cheaper than a window that carries every
-    step list through its sort."""
-    order = pc.sort_indices(
-        counted, [("segment", "ascending"), ("journeys", "descending"), ("first", "ascending")]
-    )
-    table = counted.take(order).drop_columns(["first"])
+    """Rank, coverage and running coverage per segment of the counted variants, which arrive
+    sorted (segment, most journeys first, ties by first journey), in NumPy: cheaper than a
+    window that carries every step list through another sort."""
+    table = counted.drop_columns(["first"])
     journeys = table.column("journeys").combine_chunks().to_numpy().astype(np.int64)
     n = len(journeys)
     segments = table.column("segment").combine_chunks()  # compared in Arrow: no Python strings
