@@ -82,8 +82,12 @@ def compute_funnel(prepared: Prepared, options: FunnelOptions) -> pa.Table:
         exclusions=[Exclusion(str(codes[e.step]), e.after, e.before) for e in options.exclusions],
     )  # fmt: skip
     units = ", ".join(sorted({*coded.steps, *(e.step for e in coded.exclusions)}))
-    e = f"SELECT jid, segment, pos, t, {_unit_sql(prepared, options.by)} AS unit FROM path"
-    ctes = [f"e AS (SELECT * FROM ({e}) x WHERE unit IN ({units}))"]
+    unit = _unit_sql(prepared, options.by)
+    # the filter on the expression itself, not on its alias: the scan then applies it (an
+    # alias' IN list became a join and a second filter over every event)
+    ctes = [
+        f"e AS (SELECT jid, segment, pos, t, {unit} AS unit FROM path WHERE {unit} IN ({units}))"
+    ]
     best = _any_order(ctes, coded) if options.mode == "any" else _sequential(ctes, coded)
     table = _aggregate(prepared, ctes, best, coded)
     names = dict(zip(coded.steps, options.steps, strict=True))
