@@ -2,8 +2,10 @@
 
 The log's DuckDB tables are exported once to Parquet in a temporary directory and registered as
 Spark temporary views with the same names (``events``, ``customers``); ``materialize`` caches
-a query's result as a temporary view. The dialect methods below spell the functions whose
-meaning or syntax differs between the engines, so both give the same numbers.
+a query's result as a temporary view. On a cluster the executors must read that directory:
+``staging`` puts it under a path every node sees (a shared filesystem mount). The dialect
+methods below spell the functions whose meaning or syntax differs between the engines, so both
+give the same numbers.
 """
 
 from __future__ import annotations
@@ -58,10 +60,16 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(
-        self, log: EventLog, master: str = "local[2]", config: dict[str, str] | None = None
+        self,
+        log: EventLog,
+        master: str = "local[2]",
+        config: dict[str, str] | None = None,
+        staging: str | os.PathLike[str] | None = None,
     ) -> None:
         from pyspark.sql import SparkSession
 
+        if staging is not None and not os.path.isdir(staging):
+            raise ValueError(f"Spark staging directory {os.fspath(staging)!r} does not exist")
         settings = {**_DEFAULTS, **(config or {})}
         builder = SparkSession.builder.master(master).appName("journeyscope")
         for key, value in settings.items():
@@ -76,7 +84,7 @@ class SparkEngine(Engine):
                 self.spark.conf.set(key, value)
         self._views: set[str] = set()
         self._cached: dict[str, Any] = {}
-        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-")
+        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-", dir=staging)
         tables = ["events", "customers"] if log.has_customers else ["events"]
         for table in tables:
             path = os.path.join(self._dir, f"{table}.parquet")

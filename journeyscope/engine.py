@@ -135,7 +135,9 @@ def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:
     """An engine over the events (and customers) of ``log``.
 
     ``engine="spark"`` starts (or joins) a Spark session; ``options`` go to it, e.g.
-    ``master="local[2]"`` or a cluster URL, and ``config={"spark.executor.memory": "8g"}``.
+    ``master="local[2]"`` or a cluster URL, ``config={"spark.executor.memory": "8g"}`` and
+    ``staging="/mnt/shared/tmp"`` (where the events are handed over as Parquet: on a cluster, a
+    directory every node can read).
     """
     if engine == "duckdb":
         return DuckDBEngine(log, **options)

@@ -399,14 +399,16 @@ def _oracle_funnel(journeys: dict[str, list[tuple[int, str]]], steps: list[str])
     return [(len(r), statistics.median(r) if r else None) for r in reached]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.dictionaries(
-        st.sampled_from("pqrstuvw"),
-        st.lists(st.tuples(st.integers(0, 50), st.sampled_from("abcd")), min_size=1, max_size=9),
-        min_size=1,
-    )
+#: small logs: customer -> [(minute, event)], events a-d, ties likely
+SMALL_LOGS = st.dictionaries(
+    st.sampled_from("pqrstuvw"),
+    st.lists(st.tuples(st.integers(0, 50), st.sampled_from("abcd")), min_size=1, max_size=9),
+    min_size=1,
 )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SMALL_LOGS)
 def test_ordered_funnel_matches_brute_force(raw: dict[str, list[tuple[int, str]]]) -> None:
     """The earliest-attempt shortcut (ordered, no window) and the general query (a window too
     wide to bind) both agree with a brute-force reading of the funnel's definition."""
@@ -427,13 +429,7 @@ def test_ordered_funnel_matches_brute_force(raw: dict[str, list[tuple[int, str]]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.dictionaries(
-        st.sampled_from("pqrstuvw"),
-        st.lists(st.tuples(st.integers(0, 50), st.sampled_from("abcd")), min_size=1, max_size=9),
-        min_size=1,
-    )
-)
+@given(SMALL_LOGS)
 def test_flows_and_paths_match_brute_force(raw: dict[str, list[tuple[int, str]]]) -> None:
     """Where journeys start and end is derived (a step's occurrences minus its moves out): it
     agrees with counting every journey's first and last step, edge by edge and by position."""

@@ -134,7 +134,15 @@ def analyze(
     funnels (the given one, else every required step in map order), stage funnel, channel
     switches, repeated contacts and the map's KPIs."""
     options = options or JourneyOptions()
-    runner = engine if isinstance(engine, Engine) else connect(log, engine)
+    if not isinstance(engine, Engine):
+        runner = connect(log, engine)
+        try:
+            return analyze(log, journey, engine=runner, options=options, funnel=funnel,
+                           flows=flows, top_variants=top_variants, repeat_times=repeat_times,
+                           repeat_window_days=repeat_window_days)  # fmt: skip
+        finally:
+            runner.close()  # its views and files; the results are Arrow tables already
+    runner = engine
     prepared = prepare(runner, journey, options, has_customers=log.has_customers)
     tables = {
         "reach": compute_reach(prepared),

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..analytics import Analysis, FunnelOptions, JourneyOptions, analyze
-from ..engine import ENGINES
+from ..engine import ENGINES, connect
 from ..events import ColumnMapping, load_events
 from ._app import app, console, err_console, write_output
 from .maps_cmd import read_map
@@ -55,6 +55,23 @@ def analyze_command(
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark."),
+    spark_master: str = typer.Option(
+        "local[2]",
+        "--spark-master",
+        help="With --engine spark: local[N], or a cluster (spark://HOST:7077, yarn, k8s://...).",
+    ),
+    spark_conf: list[str] = typer.Option(
+        [],
+        "--spark-conf",
+        help="With --engine spark, repeatable: KEY=VALUE (spark.executor.memory=8g).",
+    ),
+    spark_staging: Path | None = typer.Option(
+        None,
+        "--spark-staging",
+        help="With --engine spark: where the checked events are handed "
+        "to Spark as Parquet [default: a temporary folder]; on a cluster, a folder every node "
+        "reads (a shared mount).",
+    ),
     segment_by: str | None = typer.Option(
         None, "--segment-by", help="An event/customer attribute, or 'persona'."
     ),
@@ -97,6 +114,14 @@ def analyze_command(
     except ValueError as error:
         err_console.print(f"--map: {error}")
         raise typer.Exit(2) from None
+    engine_options: dict[str, Any] = {}
+    if engine == "spark":
+        bad = [pair for pair in spark_conf if "=" not in pair or not pair.split("=", 1)[0]]
+        if bad:
+            err_console.print(f"--spark-conf takes KEY=VALUE, not {bad[0]!r}.", highlight=False)
+            raise typer.Exit(2)
+        config = dict(pair.split("=", 1) for pair in spark_conf)
+        engine_options = {"master": spark_master, "config": config, "staging": spark_staging}
     options = JourneyOptions(
         journey_gap_days=journey_gap_days, start=_when(since, "--since"),
         end=_when(until, "--until"), segment_by=segment_by, state=state,  # type: ignore[arg-type]
@@ -108,14 +133,14 @@ def analyze_command(
         steps = [s.strip() for s in funnel.split(",") if s.strip()]
         funnel_options = FunnelOptions(steps, mode=funnel_mode, window_seconds=window)  # type: ignore[arg-type]
     quarantine = quarantine or Path(f"{Path(events.split('::')[0]).name}.quarantine.csv")
-    result = _run(events, customers, columns, quarantine, journey, engine, options,
-                  funnel_options, top)  # fmt: skip
+    result = _run(events, customers, columns, quarantine, journey, (engine, engine_options),
+                  options, funnel_options, top)  # fmt: skip
     _emit(result, journey, fmt, output)
 
 
 def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path,
-         journey: Any, engine: str, options: JourneyOptions, funnel: FunnelOptions | None,
-         top: int) -> Analysis:  # fmt: skip
+         journey: Any, engine: tuple[str, dict[str, Any]], options: JourneyOptions,
+         funnel: FunnelOptions | None, top: int) -> Analysis:  # fmt: skip
     columns_text = TextColumn("{task.description}")
     with Progress(SpinnerColumn(), columns_text, TimeElapsedColumn(), console=err_console,
                   transient=True) as progress:  # fmt: skip
@@ -123,8 +148,12 @@ def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine:
         try:
             log = load_events(events, columns, customers=customers, quarantine=quarantine)
             progress.update(task, advance=1, description="Binding and computing")
-            result = analyze(log, journey, engine=engine, options=options, funnel=funnel,
-                             top_variants=top)  # fmt: skip
+            runner = connect(log, engine[0], **engine[1])
+            try:
+                result = analyze(log, journey, engine=runner, options=options, funnel=funnel,
+                                 top_variants=top)  # fmt: skip
+            finally:
+                runner.close()
         except (ValueError, FileNotFoundError) as error:
             progress.stop()
             err_console.print(f"[red]{error}[/red]", highlight=False)
