@@ -237,9 +237,11 @@ def test_parquet_is_read_in_place_and_its_bad_rows_quarantined(tmp_path: Path) -
     assert pq.read_table(copy).num_rows == 2
 
 
-def test_typed_parquet_bad_rows_are_counted_from_the_file(tmp_path: Path) -> None:
-    """With typed columns the bad rows are counted by a filter the scan answers from each row
-    group's statistics; row groups with and without bad rows give the same counts as a read."""
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+def test_typed_bad_rows_are_counted_in_place(tmp_path: Path, kind: str) -> None:
+    """With typed columns the bad rows are counted by a filter a Parquet scan answers from each
+    row group's statistics; row groups with and without bad rows, and a DuckDB table read in
+    place, give the same counts as a read of every row."""
     at = dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
     rows = [
         {"customer_id": "a", "ts": at, "event": "visit"},
@@ -249,8 +251,13 @@ def test_typed_parquet_bad_rows_are_counted_from_the_file(tmp_path: Path) -> Non
         {"customer_id": "c", "ts": at, "event": ""},
         {"customer_id": "c", "ts": at, "event": "buy"},
     ]
-    source = tmp_path / "typed.parquet"
-    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=2)
+    table = pa.Table.from_pylist(rows)
+    source = str(tmp_path / "typed.parquet")
+    pq.write_table(table, source, row_group_size=2)
+    if kind == "duckdb":
+        with duckdb.connect(str(tmp_path / "typed.duckdb")) as con:
+            con.execute(f"CREATE TABLE clicks AS SELECT * FROM read_parquet('{source}')")
+        source = f"duckdb:{tmp_path / 'typed.duckdb'}::clicks"
     log = load_events(source)
     assert (log.report.read, log.report.loaded, log.report.quarantined) == (6, 3, 3)
     assert log.report.reasons == {
