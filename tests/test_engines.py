@@ -19,7 +19,6 @@ from journeyscope.analytics import (
     FunnelOptions,
     JourneyOptions,
     Prepared,
-    analyze,
     compute_channel_switches,
     compute_flows,
     compute_funnel,
@@ -32,7 +31,6 @@ from journeyscope.analytics import (
 )
 from journeyscope.engine import Engine, connect
 from journeyscope.events import load_events
-from journeyscope.formats import load_template
 
 from .test_analytics import T0, tiny_log
 
@@ -214,25 +212,6 @@ def test_journey_windows_and_time_range(spark: Any) -> None:
         assert_same(compute_flows(duck), compute_flows(sparky), "flows")
 
 
-def test_tour_de_farce_analysis(spark: Any, tmp_path: Path) -> None:
-    from journeyscope.synth.tour_de_farce import generate_tour_de_farce
-
-    paths = generate_tour_de_farce(tmp_path, customers=300)
-    log = load_events(paths["events"], customers=paths["customers"])
-    journey = load_template("tour-de-farce")
-    options = JourneyOptions(segment_by="persona")
-    duck, sparky = _engines(log, spark)
-    try:
-        expected = analyze(log, journey, engine=duck, options=options).to_dict()
-        got = analyze(log, journey, engine=sparky, options=options).to_dict()
-    finally:
-        sparky.close()
-    assert (expected.pop("engine"), got.pop("engine")) == ("duckdb", "spark")
-    assert expected["kpis"] and expected["funnel"] and expected["stage_funnel"]
-    for key in expected:
-        assert_same(expected[key], got[key], key)
-
-
 def test_engine_seam(spark: Any) -> None:
     frame = pd.DataFrame({"customer_id": ["a"], "ts": ["2024-01-01"], "event": ["x"]})
     engine = connect(load_events(frame), "spark", master=MASTER, config=CONFIG)
@@ -256,20 +235,23 @@ def test_engine_seam(spark: Any) -> None:
         engine.close()
 
 
-def test_cli_runs_on_a_configured_spark(spark: Any, tmp_path: Path) -> None:
-    """`analyze --engine spark` takes the master, Spark settings and a staging folder from the
-    command line (what a cluster needs) and prints the same numbers as DuckDB; the staged
-    Parquet copy is removed afterwards."""
+def test_tour_de_farce_analysis_from_the_cli(spark: Any, tmp_path: Path) -> None:
+    """The Tour De Farce map by persona: `analyze --engine spark` with what a cluster needs on
+    the command line (master, Spark settings, a staging folder) prints the same numbers as
+    DuckDB — KPIs, funnels, stage funnel included; the staged Parquet copy is removed
+    afterwards; bad Spark options exit 2 with a clear message."""
     from typer.testing import CliRunner
 
     from journeyscope.cli.main import app
     from journeyscope.synth.tour_de_farce import generate_tour_de_farce
 
-    paths = generate_tour_de_farce(tmp_path, customers=120)
+    paths = generate_tour_de_farce(tmp_path, customers=300)
     stage = tmp_path / "stage"
     stage.mkdir()
-    common = ["analyze", "-e", str(paths["events"]), "--customers", str(paths["customers"]),
-              "--quarantine", str(tmp_path / "q.csv"), "-f", "json"]  # fmt: skip
+    template = Path(__file__).parents[1] / "journeyscope/templates/tour-de-farce/en.yaml"
+    common = ["analyze", str(template), "-e", str(paths["events"]), "--customers",
+              str(paths["customers"]), "--segment-by", "persona", "--quarantine",
+              str(tmp_path / "q.csv"), "-f", "json"]  # fmt: skip
     conf = [arg for key, value in CONFIG.items() for arg in ("--spark-conf", f"{key}={value}")]
     runner = CliRunner()
     duck = runner.invoke(app, [*common, "-o", str(tmp_path / "duck.json")])
@@ -282,6 +264,7 @@ def test_cli_runs_on_a_configured_spark(spark: Any, tmp_path: Path) -> None:
     expected = json.loads((tmp_path / "duck.json").read_text())
     got = json.loads((tmp_path / "spark.json").read_text())
     assert (expected.pop("engine"), got.pop("engine")) == ("duckdb", "spark")
+    assert expected["kpis"] and expected["funnel"] and expected["stage_funnel"]
     for key in expected:
         assert_same(expected[key], got[key], key)
     assert list(stage.iterdir()) == []  # the handed-over Parquet is gone
