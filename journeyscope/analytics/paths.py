@@ -7,6 +7,7 @@ results in Python.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,20 +174,20 @@ def compute_paths(prepared: Prepared, depth: int = 6) -> pa.Table:
         "SELECT segment, pos, prev_sid, sid, count(*) AS count FROM path "
         f"WHERE pos <= {int(depth)} GROUP BY segment, pos, prev_sid, sid"
     ).to_pylist()
-    rows: list[dict[str, Any]] = []
-    ending: Counter[tuple[str, int, int]] = Counter()  # (segment, position, step) -> journeys
-    for r in counted:
-        segment, pos, count = r["segment"], r["pos"], r["count"]
-        if pos >= 2:  # a move from position pos - 1: that journey did not end there
-            rows.append({"segment": segment, "depth": pos - 1, "source": r["prev_sid"],
-                         "target": r["sid"], "count": count})  # fmt: skip
-            ending[(segment, pos - 1, r["prev_sid"])] -= count
-        if pos < depth:
-            ending[(segment, pos, r["sid"])] += count
+    rows = [  # the moves from position pos - 1 to pos
+        {"segment": r["segment"], "depth": r["pos"] - 1, "source": r["prev_sid"],
+         "target": r["sid"], "count": r["count"]}
+        for r in counted
+        if r["pos"] >= 2
+    ]  # fmt: skip
+    ends = _ends(
+        ((r["segment"], r["pos"], r["sid"]) if r["pos"] < depth else None,
+         (r["segment"], r["pos"] - 1, r["prev_sid"]) if r["pos"] >= 2 else None, r["count"])
+        for r in counted
+    )  # fmt: skip
     rows += [
         {"segment": segment, "depth": pos, "source": sid, "target": None, "count": n}
-        for (segment, pos, sid), n in ending.items()
-        if n > 0
+        for (segment, pos, sid), n in ends.items()
     ]
     rows.sort(key=lambda r: (r["segment"], r["depth"], -r["count"], r["source"],
                              r["target"] is None, r["target"] or 0))  # fmt: skip
@@ -233,21 +234,37 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+Key = tuple[Any, ...]
+
+
+def _ends(moves: Iterable[tuple[Key | None, Key | None, int]]) -> dict[Key, int]:
+    """Journeys ending at each place, from counted rows ``(place of the row, place it moved
+    from, count)`` (None: not counted there): every occurrence of a step is followed by a move
+    out of it or ends its journey, so the ends at a place are its occurrences minus the moves
+    out of it."""
+    balance: Counter[Key] = Counter()
+    for into, out_of, count in moves:
+        if into is not None:
+            balance[into] += count
+        if out_of is not None:
+            balance[out_of] -= count
+    return {place: n for place, n in balance.items() if n > 0}
+
+
 def _with_ends(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Edges counted by (segment, previous step, step) — a NULL previous step opens a journey —
-    plus the edges that close journeys: every occurrence of a step is followed by a move out of
-    it or ends its journey, so the ends at a step are its occurrences minus its moves out."""
-    ending: Counter[tuple[str, int]] = Counter()
+    plus the edges that close journeys (``_ends``)."""
     for row in rows:
         row["median_seconds"], row["p90_seconds"] = row.pop("q") or (None, None)
-        ending[(row["segment"], row["target"])] += row["count"]
-        if row["source"] is not None:
-            ending[(row["segment"], row["source"])] -= row["count"]
+    ends = _ends(
+        ((r["segment"], r["target"]),
+         (r["segment"], r["source"]) if r["source"] is not None else None, r["count"])
+        for r in rows
+    )  # fmt: skip
     return rows + [
         {"segment": segment, "source": sid, "target": None, "count": n, "median_seconds": None,
          "p90_seconds": None, "mean_seconds": None}
-        for (segment, sid), n in ending.items()
-        if n > 0
+        for (segment, sid), n in ends.items()
     ]  # fmt: skip
 
 

@@ -167,6 +167,13 @@ def _build_events(
             value = f"CAST({value} AS VARCHAR)"
         return f"NULLIF(trim({value}), '')" if opened.all_text else f"NULLIF({value}, '')"
 
+    def missing_text(column: str) -> str:
+        """``text(column) IS NULL``; for a typed string column in a form a Parquet scan answers
+        from its row groups' statistics (no row read when none can be NULL or empty)."""
+        if columns[column] == "VARCHAR" and not opened.all_text:
+            return f"({quote(column)} IS NULL OR {quote(column)} = '')"
+        return f"{text(column)} IS NULL"
+
     ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
     raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
@@ -189,10 +196,7 @@ def _build_events(
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
-        missing = [  # the same conditions as _r, written so the scan can skip on statistics
-            _missing(col, columns[col], opened.all_text)
-            for col in (mapping.customer_id, mapping.event)
-        ]
+        missing = [missing_text(mapping.customer_id), missing_text(mapping.event)]
         missing.append(
             f"{quote(mapping.ts)} IS NULL" if columns[mapping.ts].startswith(_TYPED_TIME)
             else f"({ts}) IS NULL"
@@ -218,16 +222,6 @@ _REASONS = (
 
 
 _TYPED_TIME = ("TIMESTAMP", "DATE")
-
-
-def _missing(column: str, kind: str, all_text: bool) -> str:
-    """``text(column) IS NULL`` in a form a Parquet scan answers from its statistics (no row
-    read when no row group can hold a NULL or an empty value)."""
-    value = quote(column)
-    if kind == "VARCHAR" and not all_text:
-        return f"({value} IS NULL OR {value} = '')"
-    cast = value if kind == "VARCHAR" else f"CAST({value} AS VARCHAR)"
-    return f"NULLIF(trim({cast}), '') IS NULL" if all_text else f"NULLIF({cast}, '') IS NULL"
 
 
 def _quarantine_events(
