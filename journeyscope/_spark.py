@@ -19,7 +19,8 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import expressions as exp
 
-from .engine import Engine, _escape
+from .engine import Engine, query_failed
+from .sql import literal
 
 if TYPE_CHECKING:
     from .events import EventLog
@@ -31,6 +32,8 @@ _DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.showConsoleProgress": "false",
+    # no query may name a file (``SELECT * FROM parquet.`/etc` ``): views are all it reads
+    "spark.sql.runSQLOnFiles": "false",
 }
 
 
@@ -50,8 +53,10 @@ def to_spark_sql(sql: str) -> str:
     >>> to_spark_sql("SELECT count(*) * 1.0 / 2 AS x, CAST(a AS VARCHAR) FROM t")
     'SELECT COUNT(*) * CAST(1.0 AS DOUBLE) / 2 AS x, CAST(a AS STRING) FROM t'
     """
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return tree.transform(_double_literals).sql(dialect="spark")
+    trees = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
+    if len(trees) != 1:
+        raise ValueError(f"{len(trees)} statements in one call: one is allowed")
+    return trees[0].transform(_double_literals).sql(dialect="spark")
 
 
 class SparkEngine(Engine):
@@ -88,28 +93,40 @@ class SparkEngine(Engine):
         tables = ["events", "customers"] if log.has_customers else ["events"]
         for table in tables:
             path = os.path.join(self._dir, f"{table}.parquet")
-            log.con.execute(f"COPY {table} TO '{_escape(path)}' (FORMAT parquet)")
+            log.write_parquet(table, path)
             self.spark.read.parquet(path).createOrReplaceTempView(table)
             self._views.add(table)
 
     # -- running ------------------------------------------------------------------------------
+    def _guard(self, sql: str, action: Any) -> Any:
+        try:
+            return action()
+        except Exception as error:  # sqlglot's, Spark's and Py4J's errors carry plan and paths
+            raise query_failed(self.name, sql, error) from None
+
     def _frame(self, sql: str) -> Any:
-        return self.spark.sql(to_spark_sql(sql))
+        return self._guard(sql, lambda: self.spark.sql(to_spark_sql(sql)))
 
     def query(self, sql: str) -> pa.Table:
         frame = self._frame(sql)
-        if hasattr(frame, "toArrow"):
-            table: pa.Table = frame.toArrow()
-        else:  # pragma: no cover - pyspark < 4
-            table = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
-        return table
+
+        def collect() -> pa.Table:
+            if hasattr(frame, "toArrow"):
+                table: pa.Table = frame.toArrow()
+            else:  # pragma: no cover - pyspark < 4
+                table = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+            return table
+
+        result: pa.Table = self._guard(sql, collect)
+        return result
 
     def execute(self, sql: str) -> None:
-        self._frame(sql).collect()
+        frame = self._frame(sql)
+        self._guard(sql, frame.collect)
 
     def materialize(self, name: str, sql: str) -> None:
         frame = self._frame(sql).cache()
-        frame.count()  # compute now, as DuckDB's CREATE TABLE does
+        self._guard(sql, frame.count)  # compute now, as DuckDB's CREATE TABLE does
         self.drop(name)
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
@@ -148,7 +165,7 @@ class SparkEngine(Engine):
         fields = ", ".join([*order, f"{expr} AS v"])
         return (
             f"array_join(transform(array_sort(collect_list(struct({fields}))), x -> x.v), "
-            f"'{_escape(sep)}')"
+            f"{literal(sep)})"
         )
 
     def ordered_list(self, expr: str, order: list[str]) -> str:
@@ -157,7 +174,7 @@ class SparkEngine(Engine):
 
     def regex_full(self, expr: str, pattern: str) -> str:
         # written as a DuckDB literal: the translation doubles backslashes for Spark
-        return f"({expr} RLIKE '^(?:{_escape(pattern)})$')"
+        return f"({expr} RLIKE {literal(f'^(?:{pattern})$')})"
 
     def to_text(self, expr: str) -> str:
         return f"CAST({expr} AS STRING)"

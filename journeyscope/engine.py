@@ -16,9 +16,13 @@ translates them with sqlglot and overrides the special cases.
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
+
+from .sql import QueryError, literal
 
 if TYPE_CHECKING:
     from .events import EventLog
@@ -26,6 +30,31 @@ if TYPE_CHECKING:
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect"]
 
 ENGINES = ("duckdb", "spark")
+
+log = logging.getLogger(__name__)
+
+
+def query_failed(engine: str, sql: str, error: BaseException) -> QueryError:
+    """A plain error for users; the SQL and the engine's own message go to the server log
+    only (they can carry paths, data and the shape of the query)."""
+    detail = f"{type(error).__name__}: {error}"
+    log.warning("%s query failed: %s\n%s", engine, detail, sql)
+    return QueryError(_plain(error), detail=f"{detail}\n{sql}")
+
+
+def _plain(error: BaseException) -> str:
+    name = type(error).__name__
+    if isinstance(error, MemoryError) or "OutOfMemory" in name:
+        return "the analysis ran out of memory on this data"
+    if "Permission" in name:
+        return (
+            "the analysis was stopped: it tried to reach something other than the data given to it"
+        )
+    if "Conversion" in name or "NumberFormat" in name or "Cast" in name:
+        return "the analysis met a value in the data that it could not convert"
+    if "Interrupt" in name:
+        return "the analysis was interrupted"
+    return "the analysis could not run one of its queries on this data"
 
 
 class Engine:
@@ -77,14 +106,14 @@ class Engine:
 
     def ordered_concat(self, expr: str, order: list[str], sep: str = ",") -> str:
         """Concatenate ``expr`` (text) over a group in the given order."""
-        return f"string_agg({expr}, '{sep}' ORDER BY {', '.join(order)})"
+        return f"string_agg({expr}, {literal(sep)} ORDER BY {', '.join(order)})"
 
     def ordered_list(self, expr: str, order: list[str]) -> str:
         """The values of ``expr`` over a group as a list, in the given order."""
         return f"list({expr} ORDER BY {', '.join(order)})"
 
     def regex_full(self, expr: str, pattern: str) -> str:
-        return f"regexp_full_match({expr}, '{_escape(pattern)}')"
+        return f"regexp_full_match({expr}, {literal(pattern)})"
 
     def to_text(self, expr: str) -> str:
         return f"CAST({expr} AS VARCHAR)"
@@ -101,10 +130,6 @@ class Engine:
         """Release what the engine holds (sessions, temporary files)."""
 
 
-def _escape(text: str) -> str:
-    return text.replace("'", "''")
-
-
 class DuckDBEngine(Engine):
     """The default: embedded DuckDB, spilling to disk when a log is larger than memory."""
 
@@ -112,14 +137,23 @@ class DuckDBEngine(Engine):
 
     def __init__(self, log: EventLog, threads: int | None = None) -> None:
         self.con = log.con
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+        # from here on the connection reads only the log's own files: no other file, no
+        # extension, no setting can be reached from a query (see EventLog.seal)
+        log.seal(threads=threads)
 
     def query(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
+        statement = _one_statement(sql)
+        try:
+            return self.con.sql(statement).to_arrow_table()
+        except duckdb.Error as error:
+            raise query_failed(self.name, sql, error) from None
 
     def execute(self, sql: str) -> None:
-        self.con.execute(sql)
+        statement = _one_statement(sql)
+        try:
+            self.con.execute(statement)
+        except duckdb.Error as error:
+            raise query_failed(self.name, sql, error) from None
 
     def drop(self, name: str) -> None:
         kinds = self.con.execute(
@@ -129,6 +163,18 @@ class DuckDBEngine(Engine):
         ).fetchall()
         for (kind,) in kinds:
             self.con.execute(f"DROP {kind} {name}")
+
+
+def _one_statement(sql: str) -> Any:
+    """The one statement ``sql`` holds (refused when it holds several or none): text made from
+    data can never add a statement of its own."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise query_failed("duckdb", sql, error) from None
+    if len(statements) != 1:
+        raise query_failed("duckdb", sql, ValueError(f"{len(statements)} statements in one call"))
+    return statements[0]
 
 
 def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:

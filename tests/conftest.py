@@ -54,6 +54,28 @@ def tiny_map() -> JourneyMap:
     return JourneyMap.model_validate(tiny_map_data())
 
 
+SPARK_MASTER = "local[2]"
+# small logs: one task per shuffle and no adaptive re-planning are fastest
+SPARK_CONFIG = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false"}
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark application for the whole run; every engine gets a session of its own."""
+    pytest.importorskip("pyspark")
+    import pandas as pd
+    from pyspark.sql import SparkSession
+
+    from journeyscope._spark import SparkEngine
+    from journeyscope.events import load_events
+
+    log = load_events(pd.DataFrame({"customer_id": ["a"], "ts": ["2024-01-01"], "event": ["x"]}))
+    SparkEngine(log, master=SPARK_MASTER, config=SPARK_CONFIG).close()  # starts the application
+    session = SparkSession.builder.getOrCreate()
+    yield session
+    session.stop()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """A headless Debian chromium driven by Playwright (installed by `make test`)."""

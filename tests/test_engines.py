@@ -32,33 +32,14 @@ from journeyscope.analytics import (
 from journeyscope.engine import Engine, connect
 from journeyscope.events import load_events
 
+from .conftest import SPARK_CONFIG as CONFIG
+from .conftest import SPARK_MASTER as MASTER
 from .test_analytics import T0, tiny_log
 
 pytestmark = [
     pytest.mark.spark,
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
-
-MASTER = "local[2]"
-# small logs: one task per shuffle and no adaptive re-planning are fastest
-CONFIG = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false"}
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """One Spark application for the whole run; every engine gets a session of its own."""
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    from journeyscope._spark import SparkEngine
-
-    engine = SparkEngine(
-        tiny_log(), master=MASTER, config=CONFIG
-    )  # starts (or joins) the application
-    engine.close()
-    session = SparkSession.builder.getOrCreate()
-    yield session
-    session.stop()
 
 
 def _engines(log: Any, spark: Any) -> tuple[Engine, Engine]:

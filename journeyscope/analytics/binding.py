@@ -9,10 +9,10 @@ log as *unmapped*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..engine import Engine
 from ..model import Condition, EvidenceRule, JourneyMap, MapState
+from ..sql import ident, literal
 
 __all__ = [
     "Binding",
@@ -57,10 +57,6 @@ class Binding:
         raise KeyError(f"no step {step_id!r}; steps are: {', '.join(s.id for s in self.steps)}")
 
 
-def _text(value: Any) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def glob_to_like(pattern: str) -> str:
     r"""A shell pattern as a SQL LIKE pattern with ``\`` as the escape character.
 
@@ -84,32 +80,32 @@ def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> s
     name, op, value = condition.attribute, condition.op, condition.value
     if name not in columns:
         return None
-    col = f'"{name}"'
+    col = ident(name)
     if op == "exists":
         return f"{col} IS NOT NULL"
     if op in ("in", "not_in"):
-        items = ", ".join(_text(item) for item in value)
+        items = ", ".join(literal(item) for item in value)
         return f"{engine.to_text(col)} {'NOT ' if op == 'not_in' else ''}IN ({items})"
     if op == "glob":
-        return f"{engine.to_text(col)} LIKE {_text(glob_to_like(str(value)))} ESCAPE '\\'"
+        return f"{engine.to_text(col)} LIKE {literal(glob_to_like(str(value)))} ESCAPE '\\'"
     if op == "regex":
         return engine.regex_full(engine.to_text(col), str(value))
     sql_op = "=" if op == "==" else op
     if isinstance(value, bool):
-        return f"lower({engine.to_text(col)}) {sql_op} {_text(str(value).lower())}"
+        return f"lower({engine.to_text(col)}) {sql_op} {literal(str(value).lower())}"
     if isinstance(value, int | float):
-        return f"{engine.to_number(col)} {sql_op} {value}"
-    return f"{engine.to_text(col)} {sql_op} {_text(value)}"
+        return f"{engine.to_number(col)} {sql_op} {literal(value)}"
+    return f"{engine.to_text(col)} {sql_op} {literal(value)}"
 
 
 def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str, list[str]]:
     """One rule as a SQL condition, and the attributes it names that the data lacks."""
     if rule.event is not None:
-        parts = [f"event = {_text(rule.event)}"]
+        parts = [f"event = {literal(rule.event)}"]
     elif rule.event_in is not None:
-        parts = [f"event IN ({', '.join(_text(e) for e in rule.event_in)})"]
+        parts = [f"event IN ({', '.join(literal(e) for e in rule.event_in)})"]
     elif rule.event_glob is not None:
-        parts = [f"event LIKE {_text(glob_to_like(rule.event_glob))} ESCAPE '\\'"]
+        parts = [f"event LIKE {literal(glob_to_like(rule.event_glob))} ESCAPE '\\'"]
     else:
         parts = [engine.regex_full("event", str(rule.event_regex))]
     missing = []
@@ -151,11 +147,11 @@ def bind_map(
                 binding.touchpoint_channels[tp.id] = tp.channel
                 sql = compile_rules(tp.evidence, f"touchpoint {tp.id}")
                 if sql:
-                    step_cases.append(f"WHEN {sql} THEN {_text(step.id)}")
-                    touchpoint_cases.append(f"WHEN {sql} THEN {_text(tp.id)}")
+                    step_cases.append(f"WHEN {sql} THEN {literal(step.id)}")
+                    touchpoint_cases.append(f"WHEN {sql} THEN {literal(tp.id)}")
             sql = compile_rules(step.evidence, f"step {step.id}")
             if sql:
-                step_cases.append(f"WHEN {sql} THEN {_text(step.id)}")
+                step_cases.append(f"WHEN {sql} THEN {literal(step.id)}")
                 touchpoint_cases.append(f"WHEN {sql} THEN NULL")
     if not step_cases:
         binding.problems.append("the map has no evidence rules: no event can be bound to it")
@@ -181,7 +177,7 @@ def by_stage(binding: Binding) -> Binding:
             stages[info.stage] = StepInfo(
                 info.stage, info.stage_name, info.stage, info.stage_name, len(stages)
             )
-    cases = " ".join(f"WHEN {_text(i.id)} THEN {_text(i.stage)}" for i in binding.steps)
+    cases = " ".join(f"WHEN {literal(i.id)} THEN {literal(i.stage)}" for i in binding.steps)
     step_sql = f"CASE ({binding.step_sql}) {cases} END" if cases else "NULL"
     return Binding(step_sql, binding.touchpoint_sql, list(stages.values()),
                    binding.touchpoint_names, binding.touchpoint_channels,

@@ -15,6 +15,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from ..sql import literal
 from .journeys import Prepared
 
 __all__ = ["Exclusion", "FunnelOptions", "compute_funnel"]
@@ -38,10 +39,6 @@ class FunnelOptions:
     by: Literal["step", "stage"] = "step"
     optional: list[str] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _codes(prepared: Prepared, by: str) -> dict[str, int]:
@@ -222,7 +219,7 @@ def _aggregate(prepared: Prepared, ctes: list[str], best: str, options: FunnelOp
             since_prev = f"t{k} - t{prev}" if k > 1 else "CAST(NULL AS DOUBLE)"
             since_first = f"t{k} - t1" if k > 1 else "CAST(NULL AS DOUBLE)"
         parts.append(
-            f"SELECT segment, {k} AS idx, '{unit}' AS step, count(*) AS journeys, "
+            f"SELECT segment, {k} AS idx, {literal(unit)} AS step, count(*) AS journeys, "
             f"{engine.median(since_prev)} AS median_seconds_from_previous, "
             f"{engine.quantile(since_prev, 0.9)} AS p90_seconds_from_previous, "
             f"{engine.median(since_first)} AS median_seconds_from_start "

@@ -27,6 +27,7 @@ from typing import Literal
 
 from ..engine import Engine
 from ..model import JourneyMap, MapState
+from ..sql import ident, literal, qualified
 from .binding import Binding, bind_map, bind_raw, by_stage, rule_sql
 
 __all__ = ["JourneyOptions", "Prepared", "prepare"]
@@ -91,8 +92,7 @@ class Prepared:
     def journey_id(self, journey: str) -> str:
         """SQL selecting the ``jid`` of a customer id (or ``customer#k`` with windows)."""
         customer, _, k = journey.rpartition("#") if "#" in journey else (journey, "", "1")
-        safe = customer.replace("'", "''")
-        cid = f"(SELECT cid FROM _cust WHERE customer_id = '{safe}')"
+        cid = f"(SELECT cid FROM _cust WHERE customer_id = {literal(customer)})"
         if not self.options.splits_journeys:
             return cid
         return f"{cid} * {JOURNEYS_PER_CUSTOMER} + {int(k)}"
@@ -100,12 +100,6 @@ class Prepared:
 
 def _epoch(value: dt.datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).timestamp()
-
-
-def _literal_ts(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return f"TIMESTAMPTZ '{value.astimezone(dt.UTC).isoformat()}'"
 
 
 def prepare(
@@ -170,13 +164,9 @@ def _mapped_events(engine: Engine, options: JourneyOptions) -> int:
     return int(engine.query(f"SELECT count(*) AS n FROM {table}").column(0)[0].as_py())
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _build_dictionaries(engine: Engine, binding: Binding) -> None:
     rows = ", ".join(
-        f"({info.index + 1}, {_q(info.id)}, {_q(info.stage)})" for info in binding.steps
+        f"({info.index + 1}, {literal(info.id)}, {literal(info.stage)})" for info in binding.steps
     )
     values = (  # SMALLINT: the codes travel through every sort and hash table of the analyses
         f"SELECT CAST(sid AS SMALLINT) AS sid, step, stage FROM (VALUES {rows}) v(sid, step, stage)"
@@ -196,9 +186,9 @@ def _build_dictionaries(engine: Engine, binding: Binding) -> None:
 def _filters(options: JourneyOptions) -> str:
     where = []
     if options.start:
-        where.append(f"e.ts >= {_literal_ts(options.start)}")
+        where.append(f"e.ts >= {literal(options.start)}")
     if options.end:
-        where.append(f"e.ts < {_literal_ts(options.end)}")
+        where.append(f"e.ts < {literal(options.end)}")
     return ("WHERE " + " AND ".join(where)) if where else ""
 
 
@@ -213,8 +203,8 @@ def _build_bound(
 ) -> None:
     """Events with binding, ids and attributes: a view (nothing copied) unless journeys are
     split by inactivity, which needs a window and so a table."""
-    attrs = "".join(f', e."{c}"' for c in event_columns if c not in _CORE)
-    attrs += "".join(f', cu."{name}"' for name in extra)
+    attrs = "".join(", " + qualified("e", c) for c in event_columns if c not in _CORE)
+    attrs += "".join(", " + qualified("cu", name) for name in extra)
     join = "LEFT JOIN customers cu ON cu.customer_id = e.customer_id" if has_customers else ""
     base = (
         f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
@@ -264,7 +254,7 @@ def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: set[str]) 
         rule = EvidenceRule(event_glob="*", where=persona.segment)
         sql, missing = rule_sql(rule, engine, columns)
         if not missing:
-            cases.append(f"WHEN {sql} THEN '{persona.id}'")
+            cases.append(f"WHEN {sql} THEN {literal(persona.id)}")
     return f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
 
 
@@ -287,14 +277,10 @@ def _build_segments(engine: Engine, options: JourneyOptions) -> None:
         raise ValueError(f"no attribute {by!r} to segment by")
     engine.materialize(
         "_jseg",
-        f"SELECT jid, coalesce({engine.to_text(f'{_quote(by)}')}, '(none)') AS segment FROM ("
-        f"SELECT jid, {_quote(by)}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
+        f"SELECT jid, coalesce({engine.to_text(ident(by))}, '(none)') AS segment FROM ("
+        f"SELECT jid, {ident(by)}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
         "AS _rn FROM bound) f WHERE _rn = 1",
     )
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> None:

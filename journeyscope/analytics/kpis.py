@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from ..engine import Engine
 from ..model import KPI
+from ..sql import ident, literal
 from .journeys import Prepared
 
 __all__ = ["KpiFormula", "compute_kpi", "kpi_sql"]
@@ -38,13 +39,10 @@ _NAME = re.compile(r"\(\s*([^()]*?)\s*\)")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _match(name: str, alias: str = "") -> str:
     a = f"{alias}." if alias else ""
-    return f"({a}event = {_q(name)} OR {a}step = {_q(name)} OR {a}touchpoint = {_q(name)})"
+    value = literal(name)
+    return f"({a}event = {value} OR {a}step = {value} OR {a}touchpoint = {value})"
 
 
 @dataclass
@@ -137,7 +135,7 @@ class _Compiler:
             event, attribute = "", arg
         if self.columns is not None and attribute not in self.columns:
             raise ValueError(f"KPI formula {self.formula!r}: no attribute {attribute!r}")
-        value = self.engine.to_number(f'"{attribute}"')
+        value = self.engine.to_number(ident(attribute))
         if event:
             value = f"CASE WHEN {_match(event)} THEN {value} END"
         if function == "median":

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..sql import literal
 from .journeys import Prepared
 
 __all__ = [
@@ -284,7 +285,7 @@ def _flows_with_options(
             )
             cut.append(f"p.pos {op} {name}.at")
     rows += (" WHERE " + " AND ".join(cut)) if cut else ""
-    label = _rename_sql(prepared, options).format(c="step")
+    label = _rename_sql(prepared, options, "step")
     window = "OVER (PARTITION BY jid ORDER BY pos)"
     ordered = (
         f"SELECT jid, segment, pos, gap, {label} AS step, lag({label}) {window} AS prev_step, "
@@ -302,13 +303,13 @@ def _flows_with_options(
     ).to_pylist()
 
 
-def _rename_sql(prepared: Prepared, options: FlowOptions) -> str:
-    """SQL template (``{c}`` = column) applying groups and the top-N ``other`` bucket."""
+def _rename_sql(prepared: Prepared, options: FlowOptions, column: str) -> str:
+    """SQL of ``column`` with the groups and the top-N ``other`` bucket applied."""
     cases = []
-    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    quote = literal
     for group, members in (options.groups or {}).items():
         names = ", ".join(quote(m) for m in members)
-        cases.append(f"WHEN {{c}} IN ({names}) THEN {quote(group)}")
+        cases.append(f"WHEN {column} IN ({names}) THEN {quote(group)}")
     if options.top_steps:
         busiest = prepared.engine.query(
             "SELECT sid FROM path GROUP BY sid ORDER BY count(*) DESC, sid "
@@ -317,5 +318,5 @@ def _rename_sql(prepared: Prepared, options: FlowOptions) -> str:
         keep = [prepared.step_id(code) for code in busiest.to_pylist()]
         grouped = [m for ms in (options.groups or {}).values() for m in ms]
         kept = ", ".join(quote(s) for s in [*keep, *grouped]) or "''"
-        cases.append(f"WHEN {{c}} IS NOT NULL AND {{c}} NOT IN ({kept}) THEN 'other'")
-    return f"CASE {' '.join(cases)} ELSE {{c}} END" if cases else "{c}"
+        cases.append(f"WHEN {column} IS NOT NULL AND {column} NOT IN ({kept}) THEN 'other'")
+    return f"CASE {' '.join(cases)} ELSE {column} END" if cases else column

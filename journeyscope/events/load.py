@@ -21,15 +21,49 @@ import duckdb
 import pyarrow as pa
 
 from ..formats import atomic_write_text
+from ..sql import ident as quote
+from ..sql import literal
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
-from .sources import SEQ, Reject, Source, open_source, quote
+from .sources import SEQ, Reject, Source, open_source
 
 __all__ = ["EventLog", "LoadReport", "load_events"]
 
 _NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
 _OFFSET = r"([zZ]|[+-]\d\d(:?\d\d)?)\s*$"
 _UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000}
+_TEMP_DIR = os.path.join(tempfile.gettempdir(), "journeyscope-duckdb")
+_BATCH = 1 << 20
+
+
+def connect_duckdb(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as loading wants it: UTC, no progress bar, spilling to a folder of
+    ours, an empty ``quarantine`` table."""
+    con = duckdb.connect(database)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET temp_directory = {literal(_TEMP_DIR)}")
+    con.execute(
+        "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
+        "reason VARCHAR, record VARCHAR)"
+    )
+    return con
+
+
+def _reads(source: Any, opened: Source) -> list[str]:
+    """Where a lazily read source keeps reading from: the file, or the folder (with a trailing
+    separator) of a Parquet folder or glob, or the DuckDB file."""
+    if not opened.lazy or not isinstance(source, str | os.PathLike):
+        return []
+    text = os.fspath(source)
+    if text.startswith("duckdb:"):
+        return [os.path.abspath(text[len("duckdb:") :].rpartition("::")[0])]
+    if os.path.isdir(text):
+        return [os.path.join(os.path.abspath(text), "")]
+    if any(ch in text for ch in "*?["):
+        head = text[: min(text.index(ch) for ch in "*?[" if ch in text)]
+        return [os.path.join(os.path.abspath(os.path.dirname(head) or "."), "")]
+    return [os.path.abspath(text)]
 
 
 @dataclass
@@ -60,6 +94,27 @@ class EventLog:
     report: LoadReport
     attributes: list[str]
     customer_attributes: list[str]
+    #: files and folders the tables are still read from (Parquet read in place): the only
+    #: places a sealed connection may read
+    reads: list[str] = field(default_factory=list)
+    sealed: bool = False
+
+    def seal(self, threads: int | None = None) -> None:
+        """Shut the connection off from everything but the log's own files, for good: no other
+        file can be read or written, no extension loaded, no setting changed (so no query, and
+        no name or value inside one, can reach the machine). ``threads`` is set first. Called
+        when an engine starts; loading surveys afterwards still works (they arrive as Arrow)."""
+        if self.sealed:
+            return
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        files = [path for path in self.reads if not path.endswith(os.sep)]
+        folders = [_TEMP_DIR + os.sep, *(path for path in self.reads if path.endswith(os.sep))]
+        self.con.execute(f"SET allowed_paths = [{', '.join(literal(f) for f in files)}]")
+        self.con.execute(f"SET allowed_directories = [{', '.join(literal(f) for f in folders)}]")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
+        self.sealed = True
 
     @property
     def has_customers(self) -> bool:
@@ -69,7 +124,19 @@ class EventLog:
         return self.con.sql("SELECT * FROM quarantine ORDER BY source, n").to_arrow_table()
 
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
-        self.con.execute(f"COPY events TO '{os.fspath(path)}' (FORMAT parquet)")
+        self.write_parquet("events", path)
+
+    def write_parquet(self, table: str, path: str | os.PathLike[str]) -> None:
+        """Table ``events`` or ``customers`` as a Parquet file, streamed in batches through
+        Arrow (a sealed connection cannot write files itself)."""
+        import pyarrow.parquet as pq
+
+        if table not in ("events", "customers"):
+            raise ValueError(f"no table {table!r} to write")
+        reader = self.con.sql(f"SELECT * FROM {table}").to_arrow_reader(_BATCH)
+        with pq.ParquetWriter(os.fspath(path), reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
 
 
 def load_events(
@@ -86,14 +153,7 @@ def load_events(
     readable time are quarantined with the reason; the rest load. ``customers`` optionally adds
     a table of customer attributes (segment, region, ...) keyed by ``customer_id``."""
     mapping = mapping or ColumnMapping()
-    con = duckdb.connect(database)
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/journeyscope-duckdb'")
-    con.execute(
-        "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
-        "reason VARCHAR, record VARCHAR)"
-    )
+    con = connect_duckdb(database)
     opened = open_source(con, source, "raw", ordered=True)
     report = LoadReport(source=opened.label)
     attributes = _build_events(con, opened, mapping, report)
@@ -103,7 +163,7 @@ def load_events(
     if quarantine is not None and report.quarantined + report.customer_rows_quarantined:
         report.quarantine_file = Path(quarantine)
         _write_quarantine(con, report.quarantine_file)
-    return EventLog(con, report, attributes, customer_attributes)
+    return EventLog(con, report, attributes, customer_attributes, reads=_reads(source, opened))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -120,26 +180,25 @@ def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
 
 def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
     """SQL turning the source time column into TIMESTAMPTZ (NULL when it cannot be read)."""
-    col, tz = quote(column), mapping.timezone.replace("'", "''")
+    col, tz = quote(column), literal(mapping.timezone)
     divisor = _UNIT_DIVISOR[mapping.ts_unit]
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):
         return col
     if kind.startswith(("TIMESTAMP", "DATE")):
-        return f"timezone('{tz}', CAST({col} AS TIMESTAMP))"
+        return f"timezone({tz}, CAST({col} AS TIMESTAMP))"
     if kind in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "UBIGINT", "DECIMAL"):
         return f"to_timestamp(CAST({col} AS DOUBLE) / {divisor})"
     text = f"trim(CAST({col} AS VARCHAR))"
     if mapping.ts_format:
-        fmt = mapping.ts_format.replace("'", "''")
-        parsed = f"try_strptime({text}, '{fmt}')"
+        parsed = f"try_strptime({text}, {literal(mapping.ts_format)})"
         if "%z" in mapping.ts_format or "%Z" in mapping.ts_format:
             return f"CAST({parsed} AS TIMESTAMPTZ)"
-        return f"timezone('{tz}', CAST({parsed} AS TIMESTAMP))"
+        return f"timezone({tz}, CAST({parsed} AS TIMESTAMP))"
     return (
         f"CASE WHEN regexp_matches({text}, '{_NUMBER}') "
         f"THEN to_timestamp(TRY_CAST({text} AS DOUBLE) / {divisor}) "
         f"WHEN regexp_matches({text}, '{_OFFSET}') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
-        f"ELSE timezone('{tz}', TRY_CAST({text} AS TIMESTAMP)) END"
+        f"ELSE timezone({tz}, TRY_CAST({text} AS TIMESTAMP)) END"
     )
 
 
@@ -318,7 +377,7 @@ def _write_quarantine(
 ) -> None:
     """One CSV: which source, where, why, and the row as it was read (JSON); ``source`` keeps
     one source's rows only (a survey load shares the event log's quarantine table)."""
-    where = f"WHERE source = '{source}'" if source else ""
+    where = f"WHERE source = {literal(source)}" if source else ""
     rows = con.execute(
         f"SELECT source, location, reason, record FROM quarantine {where} ORDER BY source, n"
     ).fetchall()

@@ -15,7 +15,6 @@ JSON Lines, tables and DataFrames; a bad row goes to the quarantine with its rea
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ import duckdb
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..sql import ident as quote
+from ..sql import literal
 from .load import (
     EventLog,
     LoadReport,
@@ -33,9 +34,10 @@ from .load import (
     _tally,
     _ts_expression,
     _write_quarantine,
+    connect_duckdb,
 )
 from .mapping import ColumnMapping
-from .sources import open_source, quote
+from .sources import open_source
 
 __all__ = ["SCALES", "SurveyLog", "SurveyMapping", "load_surveys"]
 
@@ -109,9 +111,10 @@ def load_surveys(
     quarantine: str | os.PathLike[str] | None = None,
 ) -> SurveyLog:
     """Read survey answers from ``source`` (the formats ``load_events`` reads). ``into`` puts
-    table ``answers`` in an event log's connection, next to its events."""
+    table ``answers`` in an event log's connection, next to its events (read in a connection of
+    their own and handed over as Arrow, so a sealed log takes them too)."""
     mapping = mapping or SurveyMapping()
-    con = into.con if into is not None else _connect()
+    con = connect_duckdb()
     opened = open_source(con, source, "raw_surveys")
     report = LoadReport(source=opened.label)
     columns = _columns(con, "raw_surveys")
@@ -129,18 +132,27 @@ def load_surveys(
     if quarantine is not None and report.quarantined:
         report.quarantine_file = Path(quarantine)
         _write_quarantine(con, report.quarantine_file, "surveys")
-    return SurveyLog(con, report)
+    if into is None:
+        return SurveyLog(con, report)
+    _hand_over(con, into.con)
+    con.close()
+    return SurveyLog(into.con, report)
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/journeyscope-duckdb'")
-    con.execute(
-        "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
-        "reason VARCHAR, record VARCHAR)"
-    )
-    return con
+def _hand_over(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection) -> None:
+    """Table ``answers`` and the survey rows of ``quarantine`` from ``source`` into ``target``
+    (replacing any answers loaded there before)."""
+    for table, arrow in (
+        ("answers", source.sql("SELECT * FROM answers").to_arrow_table()),
+        ("quarantine", source.sql("SELECT * FROM quarantine").to_arrow_table()),
+    ):
+        target.register("_js_hand_over", arrow)
+        if table == "answers":
+            target.execute("CREATE OR REPLACE TABLE answers AS SELECT * FROM _js_hand_over")
+        else:
+            target.execute("DELETE FROM quarantine WHERE source = 'surveys'")
+            target.execute("INSERT INTO quarantine SELECT * FROM _js_hand_over")
+        target.unregister("_js_hand_over")
 
 
 def _text(columns: dict[str, str], column: str | None) -> str:
@@ -157,10 +169,10 @@ def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
     ts = _ts_expression(mapping.ts, columns[mapping.ts], times)
     kind = _text(columns, mapping.kind)
     if mapping.default_kind:
-        default = mapping.default_kind.replace("'", "''")
-        kind = f"coalesce({kind}, '{default}')"
+        kind = f"coalesce({kind}, {literal(mapping.default_kind)})"
     scales = " ".join(
-        f"WHEN '{k}' THEN score NOT BETWEEN {lo} AND {hi}" for k, (lo, hi, _) in SCALES.items()
+        f"WHEN {literal(k)} THEN score NOT BETWEEN {lo} AND {hi}"
+        for k, (lo, hi, _) in SCALES.items()
     )
     raw = (
         f"SELECT {_text(columns, mapping.customer_id)} AS customer_id, {ts} AS ts, "
@@ -177,7 +189,7 @@ def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
         "WHEN ts IS NULL THEN 'unparseable timestamp' "
         "WHEN score_text IS NULL THEN 'missing score' "
         "WHEN score IS NULL THEN 'unparseable score' "
-        f"WHEN kind IS NULL OR kind NOT IN ({', '.join(repr(k) for k in SCALES)}) "
+        f"WHEN kind IS NULL OR kind NOT IN ({', '.join(literal(k) for k in SCALES)}) "
         "THEN 'unknown survey kind' "
         f"WHEN CASE kind {scales} END THEN 'score outside the scale' "
         "WHEN touchpoint IS NULL AND event IS NULL AND step IS NULL "

@@ -49,7 +49,7 @@ def _reached(context: Context) -> list[str]:
 def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
     """SQL of one event's handling cost at the touchpoints of ``steps``."""
     cases = [
-        f"WHEN {q(tp)} THEN {cost}"
+        f"WHEN {q(tp)} THEN {q(float(cost))}"
         for step in steps
         for tp in (t.id for t in context.steps[step].touchpoints)
         if (cost := context.contact_cost(tp)) is not None

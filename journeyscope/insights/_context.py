@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ..analytics import Prepared
 from ..model import InsightSettings, JourneyMap, Step, Touchpoint
+from ..sql import ident, literal
 
 __all__ = ["Context", "build_context", "clean", "rows"]
 
@@ -88,7 +89,7 @@ def _build_goal(context: Context) -> None:
         # on every event, so it is taken once
         total = "sum" if attribute in engine.columns("events") else "max"
         values = (
-            f"SELECT cid, {total}({engine.to_number(_quote(attribute))}) AS value FROM bound "
+            f"SELECT cid, {total}({engine.to_number(ident(attribute))}) AS value FROM bound "
             "GROUP BY cid"
         )
     else:
@@ -104,13 +105,7 @@ def _build_goal(context: Context) -> None:
     context.mean_value = float(mean) if mean is not None else settings.value_per_customer
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+q = literal  #: a SQL literal (journeyscope.sql); kept short for the query builders
 
 
 def clean(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analytics import Prepared
+from ..sql import ident
 from ._context import q
 
 __all__ = ["SegmentOptions", "build_segments"]
@@ -31,7 +32,7 @@ class SegmentOptions:
 
 def _first_value_sql(prepared: Prepared, attribute: str) -> str:
     engine = prepared.engine
-    column = '"' + attribute.replace('"', '""') + '"'
+    column = ident(attribute)
     return (
         f"SELECT jid, {q(attribute)} AS dim, {engine.to_text(column)} AS value FROM ("
         f"SELECT jid, {column}, row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn "

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from ..analytics import Analysis, analyze
@@ -28,7 +29,14 @@ from ..render.report import (
 from ..store import Store
 from .painpoints import compute_insights_dict
 
-__all__ = ["AnalysisRunner", "analysis_from_dict", "charts", "metrics_for", "plotly_js"]
+__all__ = [
+    "AnalysisRunner",
+    "analysis_from_dict",
+    "charts",
+    "metrics_for",
+    "plotly_js",
+    "user_message",
+]
 
 log = logging.getLogger(__name__)
 QUARANTINE_ROWS = 200
@@ -71,14 +79,30 @@ class AnalysisRunner:
                 quarantine=_jsonable({"report": report, "rows": rows}),
                 insights=_jsonable(insights) if insights is not None else None,
             )
-        except Exception as error:  # the user sees why their file failed
-            log.info("analysis %s failed: %s", analysis_id, error)
-            update(analysis_id, "failed", 1.0, error=str(error)[:2000] or type(error).__name__)
+        except Exception as error:  # the user sees why their file failed, in plain words
+            log.warning("analysis %s failed", analysis_id, exc_info=True)
+            message = user_message(error, {str(events): "the uploaded file"})
+            update(analysis_id, "failed", 1.0, error=message[:2000])
         finally:
             events.unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def user_message(error: BaseException, names: dict[str, str]) -> str:
+    """What a user may read of a failed analysis: our own sentences (a missing column, a bad
+    map, a query the data could not run) with server paths replaced by ``names``; anything
+    else — an engine's own message can carry SQL, paths and data — becomes one plain sentence
+    (the details are in the server log)."""
+    if isinstance(error, ValueError | FileNotFoundError):  # QueryError is one
+        text = str(error) or type(error).__name__
+        for path, name in names.items():
+            text = text.replace(path, name)
+        return text
+    if isinstance(error, duckdb.Error):
+        return "the file could not be read as this kind of data (the server log has the details)"
+    return "the analysis failed unexpectedly (the server log has the details)"
 
 
 def analysis_from_dict(data: dict[str, Any]) -> Analysis:
