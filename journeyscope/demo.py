@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .formats import load_template, save_map
 from .model import JourneyMap
@@ -33,43 +32,45 @@ def build_demo(
 
 
 def _evidence(directory: Path, journey: JourneyMap, log: Callable[[str], None]) -> dict[str, Path]:
-    """Sample events (with a few bad rows) bound to the map, analysed, and reported."""
-    from .analytics import JourneyOptions, analyze
-    from .events import load_events
+    """Sample events (with a few bad rows), customers and survey answers, evaluated against the
+    map in one pass, and reported."""
+    from .analytics import JourneyOptions
+    from .evaluation import AnalysisOptions, EvaluationSettings, Sources, evaluate
     from .formats import atomic_write_text
+    from .insights import JsonDecisionStore
+    from .model import InsightSettings
     from .render.report import render_report
     from .synth.tour_de_farce import generate_tour_de_farce
 
     data = generate_tour_de_farce(directory / "data", customers=3000, with_surveys=True)
-    quarantine = directory / "data" / "quarantine.csv"
-    events = load_events(data["events"], customers=data["customers"], quarantine=quarantine)
-    report = events.report
+    sources = Sources(
+        data["events"], customers=data["customers"], surveys=data["surveys"],
+        quarantine=directory / "data" / "quarantine.csv",
+        survey_quarantine=directory / "data" / "surveys.quarantine.csv",
+    )  # fmt: skip
+    settings = EvaluationSettings(
+        analysis=AnalysisOptions(journeys=JourneyOptions(segment_by="persona")),
+        # the demo's assumptions (the saved map stays the template, untouched)
+        insight_settings=journey.insights or InsightSettings.model_validate(DEMO_SETTINGS),
+        decisions=JsonDecisionStore(directory / "tour-de-farce.decisions.json"),
+    )
+    result = evaluate(journey, sources, settings)
+    report = result.load
     log(f"events loaded: {report.loaded:,} of {report.read:,}; {report.quarantined} quarantined")
-    result = analyze(events, journey, options=JourneyOptions(segment_by="persona"))
-    out = {"events": data["events"], "customers": data["customers"], "quarantine": quarantine}
+    analysis, insights = result.analysis, result.insights
+    assert analysis is not None and insights is not None
+    out = {"events": data["events"], "customers": data["customers"]}
+    out["quarantine"] = Path(sources.quarantine or "")
     out["surveys"] = data["surveys"]
-    insights = _insights(events, journey, data["surveys"], directory / "data")
     log(f"pain points found: {len(insights.pain_points)}; map status: {insights.staleness.status}")
     out["analysis (JSON)"] = directory / "analysis.json"
-    atomic_write_text(out["analysis (JSON)"], result.to_json() + "\n")
+    atomic_write_text(out["analysis (JSON)"], analysis.to_json() + "\n")
     out["insights (JSON)"] = directory / "insights.json"
     atomic_write_text(out["insights (JSON)"], insights.to_json() + "\n")
     out["report (HTML)"] = directory / "report.html"
-    atomic_write_text(out["report (HTML)"], render_report(result, journey, insights))
+    atomic_write_text(out["report (HTML)"], render_report(analysis, journey, insights))
     return out
 
 
 #: What the demo's insights assume: a tour's price, and that reviews come weeks after departure.
 DEMO_SETTINGS = {"value_per_customer": 1150.0, "wait_targets_hours": {"review": 21 * 24}}
-
-
-def _insights(events: Any, journey: JourneyMap, surveys: Path, data: Path) -> Any:
-    """Insights with the demo's settings (the saved map stays the template, untouched)."""
-    from .events import load_surveys
-    from .insights import JsonDecisionStore, compute_insights
-    from .model import InsightSettings
-
-    answers = load_surveys(surveys, into=events, quarantine=data / "surveys.quarantine.csv")
-    settings = journey.insights or InsightSettings.model_validate(DEMO_SETTINGS)
-    store = JsonDecisionStore(data.parent / "tour-de-farce.decisions.json")
-    return compute_insights(events, journey, surveys=answers, settings=settings, decisions=store)

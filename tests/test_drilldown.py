@@ -35,7 +35,8 @@ from journeyscope.insights.kpi_status import numerator_elements
 from journeyscope.insights.schema import insights_json_schema
 from journeyscope.model import JourneyMap
 
-from .test_engines import CONFIG, MASTER, spark  # noqa: F401 (spark: the session fixture)
+from .conftest import SPARK_CONFIG as CONFIG
+from .conftest import SPARK_MASTER as MASTER
 from .test_insights import SHOP, TINY, context_for, frame, segmented_log
 
 # the shop map binds each of these events to the step of the same name ("visit" via the home

@@ -16,7 +16,7 @@ from .paths import (
     journey_variant,
 )
 from .repeats import compute_repeats
-from .report import SCHEMA_VERSION, Analysis, analyze
+from .report import SCHEMA_VERSION, Analysis, analyze, analyze_prepared
 from .timing import compute_time_between
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Prepared",
     "StepInfo",
     "analyze",
+    "analyze_prepared",
     "bind_map",
     "bind_raw",
     "compute_channel_switches",

@@ -32,7 +32,7 @@ from .paths import (
 )
 from .repeats import compute_repeats
 
-__all__ = ["SCHEMA_VERSION", "Analysis", "analyze", "default_funnel"]
+__all__ = ["SCHEMA_VERSION", "Analysis", "analyze", "analyze_prepared", "default_funnel"]
 
 SCHEMA_VERSION = "journeyscope.analysis/1"
 TABLES = (
@@ -132,18 +132,34 @@ def analyze(
 ) -> Analysis:
     """Bind ``log`` to ``journey`` (or use raw event names) and compute reach, variants, flows,
     funnels (the given one, else every required step in map order), stage funnel, channel
-    switches, repeated contacts and the map's KPIs."""
+    switches, repeated contacts and the map's KPIs. (``journeyscope.evaluate`` does this and
+    the insights in one pass; this is the analytics half on its own.)"""
     options = options or JourneyOptions()
-    if not isinstance(engine, Engine):
-        runner = connect(log, engine)
-        try:
-            return analyze(log, journey, engine=runner, options=options, funnel=funnel,
-                           flows=flows, top_variants=top_variants, repeat_times=repeat_times,
-                           repeat_window_days=repeat_window_days)  # fmt: skip
-        finally:
+    runner = engine if isinstance(engine, Engine) else connect(log, engine)
+    try:
+        prepared = prepare(runner, journey, options, has_customers=log.has_customers)
+        return analyze_prepared(
+            prepared, journey, funnel=funnel, flows=flows, top_variants=top_variants,
+            repeat_times=repeat_times, repeat_window_days=repeat_window_days,
+            load=log.report.as_dict(),
+        )  # fmt: skip
+    finally:
+        if runner is not engine:
             runner.close()  # its views and files; the results are Arrow tables already
-    runner = engine
-    prepared = prepare(runner, journey, options, has_customers=log.has_customers)
+
+
+def analyze_prepared(
+    prepared: Prepared,
+    journey: JourneyMap | None,
+    *,
+    funnel: FunnelOptions | None = None,
+    flows: FlowOptions | None = None,
+    top_variants: int | None = 20,
+    repeat_times: int = 2,
+    repeat_window_days: float = 7,
+    load: dict[str, Any] | None = None,
+) -> Analysis:
+    """The analysis of journeys already bound and ordered by :func:`prepare`."""
     tables = {
         "reach": compute_reach(prepared),
         "touchpoint_reach": compute_touchpoint_reach(prepared),
@@ -171,7 +187,7 @@ def analyze(
                 problems.append(str(error))
     return Analysis(
         map_id=journey.id if journey else None,
-        engine=runner.name,
+        engine=prepared.engine.name,
         summary=_summary(prepared),
         steps=[
             info.__dict__ | {"touchpoints": list(info.touchpoints)}
@@ -180,7 +196,7 @@ def analyze(
         tables=tables,
         kpis=kpis,
         problems=problems,
-        load=log.report.as_dict(),
+        load=load,
     )
 
 

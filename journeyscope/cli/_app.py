@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from ..evaluation import Evaluation, EvaluationSettings, Sources
+    from ..model import JourneyMap
 
 app = typer.Typer(
     name="journeyscope",
@@ -31,3 +36,42 @@ def write_output(text: str, output: Path | None, message: str | None = None) -> 
 
     atomic_write_text(output, text)
     err_console.print(message or f"Wrote {output}", highlight=False)
+
+
+def run_evaluation(
+    journey: JourneyMap | None, sources: Sources, settings: EvaluationSettings
+) -> Evaluation:
+    """``evaluate`` with a spinner; bad input exits 2 with its plain message, and what was
+    loaded and quarantined is said on stderr."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..evaluation import evaluate
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:  # fmt: skip
+        task = bar.add_task("Loading", total=1.0)
+
+        def tell(stage: str, fraction: float) -> None:
+            bar.update(task, completed=fraction, description=stage.capitalize())
+
+        try:
+            result = evaluate(journey, sources, settings, progress=tell)
+        except (ValueError, FileNotFoundError) as error:
+            bar.stop()
+            err_console.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(2) from None
+    for report in [result.load, *([result.surveys] if result.surveys else [])]:
+        print_load(report)
+    return result
+
+
+def print_load(report: Any) -> None:
+    """One load report on stderr: rows loaded of read, where the bad ones went and why."""
+    note = f"; {report.quarantined:,} quarantined to {report.quarantine_file}"
+    err_console.print(
+        f"Loaded {report.loaded:,} of {report.read:,} rows from "
+        f"{report.source}{note if report.quarantined else ''}",
+        highlight=False,
+    )
+    for reason, count in report.reasons.items():
+        err_console.print(f"  {count:,} × {reason}", highlight=False)

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..analytics import Analysis, FunnelOptions, JourneyOptions, analyze
-from ..engine import ENGINES, connect
-from ..events import ColumnMapping, load_events
-from ._app import app, console, err_console, write_output
+from ..analytics import Analysis, FunnelOptions, JourneyOptions
+from ..engine import ENGINES
+from ..evaluation import AnalysisOptions, EvaluationSettings, Sources, quarantine_path
+from ..events import ColumnMapping
+from ._app import app, console, err_console, run_evaluation, write_output
 from .maps_cmd import read_map
 
 
@@ -132,45 +132,22 @@ def analyze_command(
         window = window_hours * 3600 if window_hours is not None else None
         steps = [s.strip() for s in funnel.split(",") if s.strip()]
         funnel_options = FunnelOptions(steps, mode=funnel_mode, window_seconds=window)  # type: ignore[arg-type]
-    quarantine = quarantine or Path(f"{Path(events.split('::')[0]).name}.quarantine.csv")
+    quarantine = quarantine or quarantine_path(events)
     result = _run(events, customers, columns, quarantine, journey, (engine, engine_options),
                   options, funnel_options, top)  # fmt: skip
     _emit(result, journey, fmt, output)
 
 
-def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path,
+def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path | None,
          journey: Any, engine: tuple[str, dict[str, Any]], options: JourneyOptions,
          funnel: FunnelOptions | None, top: int) -> Analysis:  # fmt: skip
-    columns_text = TextColumn("{task.description}")
-    with Progress(SpinnerColumn(), columns_text, TimeElapsedColumn(), console=err_console,
-                  transient=True) as progress:  # fmt: skip
-        task = progress.add_task(f"Loading {events}", total=2)
-        try:
-            log = load_events(events, columns, customers=customers, quarantine=quarantine)
-            progress.update(task, advance=1, description="Binding and computing")
-            runner = connect(log, engine[0], **engine[1])
-            try:
-                result = analyze(log, journey, engine=runner, options=options, funnel=funnel,
-                                 top_variants=top)  # fmt: skip
-            finally:
-                runner.close()
-        except (ValueError, FileNotFoundError) as error:
-            progress.stop()
-            err_console.print(f"[red]{error}[/red]", highlight=False)
-            raise typer.Exit(2) from None
-        progress.update(task, advance=1)
-    report = log.report
-    err_console.print(
-        f"Loaded {report.loaded:,} of {report.read:,} rows from {report.source}"
-        + (
-            f"; {report.quarantined:,} quarantined to {report.quarantine_file}"
-            if report.quarantined
-            else ""
-        ),
-        highlight=False,
-    )
-    for reason, count in report.reasons.items():
-        err_console.print(f"  {count:,} × {reason}", highlight=False)
+    sources = Sources(events, columns, customers=customers, quarantine=quarantine)
+    settings = EvaluationSettings(
+        engine=engine[0], engine_options=engine[1], insights=None,
+        analysis=AnalysisOptions(journeys=options, funnel=funnel, top_variants=top),
+    )  # fmt: skip
+    result = run_evaluation(journey, sources, settings).analysis
+    assert result is not None
     return result
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,9 @@ import typer
 from rich.table import Column, Table
 
 from ..analytics import JourneyOptions
-from ..events import ColumnMapping, EventLog, SurveyLog, SurveyMapping, load_events, load_surveys
+from ..evaluation import EvaluationSettings, Sources, quarantine_path
+from ..evaluation import same_customers as with_same_customers
+from ..events import ColumnMapping, SurveyMapping
 from ..insights import (
     Decision,
     EvidenceOptions,
@@ -20,56 +21,36 @@ from ..insights import (
     JsonDecisionStore,
     SegmentOptions,
     StalenessOptions,
-    compute_backing,
-    compute_emotion_curve,
-    compute_insights,
-    compute_kpi_status,
-    compute_staleness,
     decisions_path,
-    insight_context,
 )
-from ._app import app, console, err_console, write_output
+from ._app import app, console, err_console, run_evaluation, write_output
 from .analyze_cmd import _when
 from .maps_cmd import read_map
 
 _EVENTS_HELP = "Events: .csv, .tsv, .parquet, .jsonl, .xes, duckdb:FILE::TABLE or sqlite:..."
 
 
-def _load(
+def _sources(
     events: str,
     customers: str | None,
     mapping: list[str],
     surveys: str | None,
     survey_mapping: list[str],
-) -> tuple[EventLog, SurveyLog | None]:
+) -> Sources:
+    """The command line's sources: bad rows to ``NAME.quarantine.csv`` in the working folder."""
     try:
-        log = load_events(
+        return Sources(
             events,
             ColumnMapping.parse_pairs(mapping),
             customers=customers,
-            quarantine=Path(f"{Path(events.split('::')[0]).name}.quarantine.csv"),
+            surveys=surveys,
+            survey_mapping=SurveyMapping.parse_pairs(survey_mapping),
+            quarantine=quarantine_path(events),
+            survey_quarantine=quarantine_path(surveys),
         )
-        answers = None
-        if surveys:
-            answers = load_surveys(
-                surveys,
-                SurveyMapping.parse_pairs(survey_mapping),
-                into=log,
-                quarantine=Path(f"{Path(surveys).name}.quarantine.csv"),
-            )
-    except (ValueError, FileNotFoundError) as error:
+    except ValueError as error:
         err_console.print(f"[red]{error}[/red]", highlight=False)
         raise typer.Exit(2) from None
-    for report in [log.report, *([answers.report] if answers else [])]:
-        note = f"; {report.quarantined:,} quarantined to {report.quarantine_file}"
-        err_console.print(
-            f"Loaded {report.loaded:,} of {report.read:,} rows from "
-            f"{report.source}{note if report.quarantined else ''}",
-            highlight=False,
-        )
-        for reason, count in report.reasons.items():
-            err_console.print(f"  {count:,} × {reason}", highlight=False)
-    return log, answers
 
 
 def _options(
@@ -125,19 +106,14 @@ def insights_command(
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
     journey = read_map(map_file)
-    log, answers = _load(events, customers, mapping, surveys, survey_mapping)
-    store = JsonDecisionStore(decisions or decisions_path(map_file))
-    try:
-        result = compute_insights(
-            log,
-            journey,
-            surveys=answers,
-            decisions=store,
-            options=_options(since, until, segment_by, split, as_of),
-        )
-    except ValueError as error:
-        err_console.print(f"[red]{error}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+    settings = EvaluationSettings(
+        analysis=None,
+        insights=_options(since, until, segment_by, split, as_of),
+        decisions=JsonDecisionStore(decisions or decisions_path(map_file)),
+    )
+    sources = _sources(events, customers, mapping, surveys, survey_mapping)
+    result = run_evaluation(journey, sources, settings).insights
+    assert result is not None
     if fmt == "table":
         _print(result, top)
         return
@@ -309,31 +285,18 @@ def stale_command(
     if same_customers and split is None:
         err_console.print("--same-customers needs --split.")
         raise typer.Exit(2)
-    log, answers = _load(events, customers, mapping, surveys, [])
     options = _options(None, None, [], split, as_of)
     if same_customers:
-        cut = dataclasses.replace(options.journeys, split_at=options.staleness.split)
-        options = dataclasses.replace(options, journeys=cut)
-    context = insight_context(log, journey, surveys=answers, options=options)
-    backing = compute_backing(context, options.evidence)
-    kpis = compute_kpi_status(context, options.kpis)
-    curve = compute_emotion_curve(context, options.evidence) if answers is not None else None
-    result = compute_staleness(context, backing, options.staleness, kpis, curve)
+        options = with_same_customers(options)
+    settings = EvaluationSettings(analysis=None, insights=options, scope="staleness")
+    evaluation = run_evaluation(journey, _sources(events, customers, mapping, surveys, []),
+                                settings)  # fmt: skip
+    report = evaluation.check_report()
     if fmt == "json":
-        typer.echo(
-            json.dumps(
-                {
-                    "schema": "journeyscope.insights/1",
-                    "map": journey.id,
-                    "staleness": result.to_dict(),
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_staleness(result.to_dict())
-    if result.status == "stale":
+        _print_staleness(report["staleness"])
+    if report["staleness"]["status"] == "stale":
         raise typer.Exit(1)
 
 

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import typer
 
+from ..evaluation import EvaluationSettings
 from ..formats import atomic_write_text
-from ..insights import Insights, compute_insights
+from ..insights import Insights
 from ..model import JourneyMap
 from ..render import BrowserMissing
 from ..render.site import publish_site
 from ..render.story import render_story
 from ..render.video import VIDEO_FORMATS, FfmpegMissing, render_story_video
-from ._app import app, console, err_console
+from ._app import app, console, err_console, run_evaluation
 from .maps_cmd import read_map
 
 STORY_FORMATS = (".html", *VIDEO_FORMATS)
@@ -28,14 +29,10 @@ def _insights(
             err_console.print("--customers and --surveys need --events.")
             raise typer.Exit(2)
         return None
-    from .insights_cmd import _load
+    from .insights_cmd import _sources
 
-    log, answers = _load(events, customers, [], surveys, [])
-    try:
-        return compute_insights(log, journey, surveys=answers)
-    except ValueError as error:
-        err_console.print(f"[red]{error}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+    settings = EvaluationSettings(analysis=None)
+    return run_evaluation(journey, _sources(events, customers, [], surveys, []), settings).insights
 
 
 @app.command()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..analytics import JourneyOptions, prepare
+from ..analytics import JourneyOptions, Prepared, prepare
 from ..engine import Engine, connect
 from ..events import EventLog, SurveyLog
 from ..model import InsightSettings, JourneyMap
@@ -41,6 +41,7 @@ __all__ = [
     "Insights",
     "compute_insights",
     "insight_context",
+    "insight_journeys",
 ]
 
 INSIGHTS_SCHEMA = "journeyscope.insights/1"
@@ -103,6 +104,13 @@ class Insights:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
+def insight_journeys(options: InsightOptions) -> JourneyOptions:
+    """How insights wants the events made into journeys: never segmented (insights finds
+    segments itself), with the options' time range, gap and split."""
+    j = options.journeys
+    return JourneyOptions(j.journey_gap_days, j.start, j.end, split_at=j.split_at)
+
+
 def insight_context(
     log: EventLog,
     journey: JourneyMap,
@@ -111,18 +119,14 @@ def insight_context(
     options: InsightOptions | None = None,
     settings: InsightSettings | None = None,
     engine: str | Engine = "duckdb",
+    prepared: Prepared | None = None,
 ) -> Context:
-    """Prepare the journeys (never segmented: insights finds segments itself) and the context
-    every family computes from."""
+    """Prepare the journeys (unless ``prepared`` already holds them, bound as
+    :func:`insight_journeys` says) and the context every family computes from."""
     options = options or InsightOptions()
-    runner = engine if isinstance(engine, Engine) else connect(log, engine)
-    j = options.journeys
-    prepared = prepare(
-        runner,
-        journey,
-        JourneyOptions(j.journey_gap_days, j.start, j.end, split_at=j.split_at),
-        has_customers=log.has_customers,
-    )
+    if prepared is None:
+        runner = engine if isinstance(engine, Engine) else connect(log, engine)
+        prepared = prepare(runner, journey, insight_journeys(options), log.has_customers)
     answers = surveys.answers() if isinstance(surveys, SurveyLog) else surveys
     return build_context(prepared, journey, settings, answers)
 
@@ -136,14 +140,24 @@ def compute_insights(
     settings: InsightSettings | None = None,
     decisions: DecisionStore | None = None,
     engine: str | Engine = "duckdb",
+    prepared: Prepared | None = None,
 ) -> Insights:
     """Validation, evidence, pain points, KPIs, improvements and staleness for ``journey``.
     ``settings`` replace the map's own ``insights`` settings; ``decisions`` marks pain points
-    accepted or dismissed and links them to opportunities."""
+    accepted or dismissed and links them to opportunities. An engine opened here is closed
+    before returning (``journeyscope.evaluate`` runs this with the analysis on one engine)."""
     options = options or InsightOptions()
-    context = insight_context(
-        log, journey, surveys=surveys, options=options, settings=settings, engine=engine
-    )
+    if prepared is None and not isinstance(engine, Engine):
+        runner = connect(log, engine)
+        try:
+            return compute_insights(
+                log, journey, surveys=surveys, options=options, settings=settings,
+                decisions=decisions, engine=runner,
+            )  # fmt: skip
+        finally:
+            runner.close()
+    context = insight_context(log, journey, surveys=surveys, options=options,
+                              settings=settings, engine=engine, prepared=prepared)  # fmt: skip
     prepared, answers = context.prepared, context.answers
     segments = context.segments = build_segments(prepared, options.segments)
     curve = compute_emotion_curve(context, options.evidence)

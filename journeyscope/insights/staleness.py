@@ -175,7 +175,8 @@ def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, li
         total = sum(window.values()) or 1
         for key in list(window):
             window[key] /= total
-        top |= set(sorted(window, key=lambda k: -window[k])[: options.top_variants])
+        # ties broken by the variant itself: the same top set whatever order rows arrive in
+        top |= set(sorted(window, key=lambda k: (-window[k], k))[: options.top_variants])
     pooled = [
         {k: v for k, v in w.items() if k in top}
         | {"other": sum(v for k, v in w.items() if k not in top)}
@@ -188,7 +189,7 @@ def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, li
             "share_before": pooled[0].get(key, 0.0),
             "share_after": pooled[1].get(key, 0.0),
         }
-        for key in sorted(top | {"other"}, key=lambda k: -pooled[1].get(k, 0.0))
+        for key in sorted(top | {"other"}, key=lambda k: (-pooled[1].get(k, 0.0), k))
     ]
     return js_distance(pooled[0], pooled[1]), table
 

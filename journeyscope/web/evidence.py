@@ -1,4 +1,4 @@
-"""Evidence for a map: run load_events + analyze in a worker thread; read stored results back.
+"""Evidence for a map: run the one evaluation in a worker thread; read stored results back.
 
 The stored result is ``Analysis.to_dict()``; it is turned back into an :class:`Analysis` (Arrow
 tables from the rows) so the same renderer functions draw the evidence lane and the charts.
@@ -15,9 +15,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..analytics import Analysis, analyze
+from ..analytics import Analysis
 from ..analytics.report import TABLES
-from ..events import load_events
+from ..evaluation import EvaluationSettings, Sources, evaluate
 from ..render.report import (
     add_feelings_and_kpis,
     add_pain_points,
@@ -27,7 +27,7 @@ from ..render.report import (
     step_metrics,
 )
 from ..store import Store
-from .painpoints import compute_insights_dict
+from .painpoints import DbDecisionStore
 
 __all__ = [
     "AnalysisRunner",
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-QUARANTINE_ROWS = 200
 
 
 def _jsonable(value: Any) -> Any:
@@ -60,24 +59,25 @@ class AnalysisRunner:
     def run(self, analysis_id: int, map_id: int, version: int, events: Path) -> None:
         update = self.store.update_analysis
         try:
-            update(analysis_id, "running", 0.1)
+            update(analysis_id, "running", 0.05)
             journey, _ = self.store.load_journey(map_id, version)
             quarantine = self.data_dir / "quarantine" / f"analysis-{analysis_id}.csv"
-            events_log = load_events(events, quarantine=quarantine)
-            update(analysis_id, "running", 0.4)
-            rows = events_log.quarantined().slice(0, QUARANTINE_ROWS).to_pylist()
-            report = events_log.report.as_dict()
-            analysis = analyze(events_log, journey)
-            update(analysis_id, "running", 0.7)
-            insights = compute_insights_dict(events_log, journey, self.store, map_id)
-            update(analysis_id, "running", 0.95)
+            sources = Sources(events, quarantine=quarantine)
+            settings = EvaluationSettings(decisions=DbDecisionStore(self.store, map_id))
+
+            def progress(stage: str, fraction: float) -> None:
+                if fraction < 1.0:
+                    update(analysis_id, "running", round(fraction * 0.95, 2))
+
+            result = evaluate(journey, sources, settings, progress=progress)
+            assert result.analysis is not None and result.insights is not None
             update(
                 analysis_id,
                 "done",
                 1.0,
-                result=_jsonable(analysis.to_dict()),
-                quarantine=_jsonable({"report": report, "rows": rows}),
-                insights=_jsonable(insights) if insights is not None else None,
+                result=_jsonable(result.analysis.to_dict()),
+                quarantine=_jsonable({"report": result.load.as_dict(), "rows": result.quarantine}),
+                insights=_jsonable(result.insights.to_dict()),
             )
         except Exception as error:  # the user sees why their file failed, in plain words
             log.warning("analysis %s failed", analysis_id, exc_info=True)

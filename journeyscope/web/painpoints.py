@@ -7,26 +7,18 @@ engine through its ``DecisionStore`` seam, so a new analysis already knows what 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Any
 
+from ..insights import Decision
 from ..model import JourneyMap
 from ..store import DecisionInfo, Store
 
-__all__ = ["DbDecisionStore", "board", "compute_insights_dict", "insights_available"]
-
-
-def _insights_module() -> Any:
-    try:
-        return importlib.import_module("journeyscope.insights")
-    except ImportError:  # the module is optional: the board then lists the map's own points
-        return None
+__all__ = ["DbDecisionStore", "board", "insights_available"]
 
 
 def insights_available() -> bool:
-    module = _insights_module()
-    return module is not None and callable(getattr(module, "compute_insights", None))
+    """Always: insights are part of the package (the board's template still asks)."""
+    return True
 
 
 class DbDecisionStore:
@@ -34,10 +26,9 @@ class DbDecisionStore:
 
     def __init__(self, store: Store, map_id: int, user_id: int | None = None):
         self.store, self.map_id, self.user_id = store, map_id, user_id
-        self._decision: Callable[..., Any] = _insights_module().Decision
 
-    def _convert(self, info: DecisionInfo) -> Any:
-        return self._decision(
+    def _convert(self, info: DecisionInfo) -> Decision:
+        return Decision(
             info.pain_point,
             info.status,
             opportunity=info.opportunity_id,
@@ -46,14 +37,14 @@ class DbDecisionStore:
             updated=info.updated_at.isoformat(" ", "seconds"),
         )
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> Decision | None:
         info = self.store.decisions(self.map_id).get(key)
         return self._convert(info) if info else None
 
-    def all(self) -> dict[str, Any]:
+    def all(self) -> dict[str, Decision]:
         return {key: self._convert(info) for key, info in self.store.decisions(self.map_id).items()}
 
-    def put(self, decision: Any) -> Any:
+    def put(self, decision: Decision) -> Decision:
         info = self.store.set_decision(
             self.map_id,
             decision.key,
@@ -64,24 +55,6 @@ class DbDecisionStore:
             user_id=self.user_id,
         )
         return self._convert(info)
-
-
-def compute_insights_dict(
-    events_log: Any, journey: JourneyMap, store: Store, map_id: int
-) -> dict[str, Any] | None:
-    """``compute_insights(...).to_dict()``, or None without the insights module; an error in
-    it is reported, not raised, so the analysis itself still succeeds."""
-    if not insights_available():
-        return None
-    module = _insights_module()
-    try:
-        decisions = DbDecisionStore(store, map_id)
-        result: dict[str, Any] = module.compute_insights(
-            events_log, journey, decisions=decisions
-        ).to_dict()
-        return result
-    except Exception as error:
-        return {"error": f"{type(error).__name__}: {error}", "pain_points": []}
 
 
 def _lowest_score(journey: JourneyMap, step_id: str) -> float | None:

@@ -1,0 +1,267 @@
+"""One evaluation behind every surface: :func:`evaluate` loads the sources once, binds and orders
+the journeys once, computes the analysis and the insights on one engine, and closes it.
+
+The command line (``analyze``, ``insights``, ``check``, ``story --events``), the workspace's
+background runner, the demo and notebooks all call it; nothing else computes evidence, so the
+same map and data give the same numbers everywhere.
+
+>>> import pandas as pd
+>>> from journeyscope.formats import parse_map
+>>> journey = parse_map('''
+... id: shop
+... title: Shop
+... stages:
+...   - id: buy
+...     name: Buy
+...     steps:
+...       - {id: visit, name: Visit, evidence: [{event: visit}]}
+...       - {id: pay, name: Pay, evidence: [{event: pay}]}
+... ''')
+>>> events = pd.DataFrame({"customer_id": ["a", "a", "b"], "event": ["visit", "pay", "visit"],
+...     "ts": ["2024-05-01 10:00", "2024-05-01 10:05", "2024-05-01 11:00"]})
+>>> result = evaluate(journey, Sources(events))
+>>> result.analysis.summary["customers"], result.insights.validation.goal
+(2, 'pay')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .analytics import Analysis, FlowOptions, FunnelOptions, JourneyOptions, Prepared, prepare
+from .analytics.report import analyze_prepared
+from .engine import Engine, connect
+from .events import (
+    ColumnMapping,
+    EventLog,
+    LoadReport,
+    SurveyLog,
+    SurveyMapping,
+    load_events,
+    load_surveys,
+)
+from .insights import (
+    DecisionStore,
+    InsightOptions,
+    Insights,
+    Staleness,
+    compute_backing,
+    compute_emotion_curve,
+    compute_insights,
+    compute_kpi_status,
+    compute_staleness,
+    insight_context,
+)
+from .insights.report import INSIGHTS_SCHEMA, insight_journeys
+from .model import InsightSettings, JourneyMap
+
+__all__ = [
+    "AnalysisOptions",
+    "Evaluation",
+    "EvaluationSettings",
+    "Sources",
+    "evaluate",
+    "load_sources",
+]
+
+#: quarantined rows kept on the result for a user to look at (all of them go to the file)
+QUARANTINE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the evidence is read from: events (a file, ``duckdb:``/``sqlite:`` table or a
+    DataFrame) with their column mapping, optionally customers and survey answers, and where
+    bad rows go."""
+
+    events: Any
+    mapping: ColumnMapping | None = None
+    customers: Any = None
+    customer_id: str = "customer_id"
+    surveys: Any = None
+    survey_mapping: SurveyMapping | None = None
+    #: quarantine CSV of the events and customers (None: kept in memory only)
+    quarantine: str | os.PathLike[str] | None = None
+    survey_quarantine: str | os.PathLike[str] | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """The analytics half: how events become journeys and what to compute beyond the defaults."""
+
+    journeys: JourneyOptions = field(default_factory=JourneyOptions)
+    funnel: FunnelOptions | None = None
+    flows: FlowOptions | None = None
+    top_variants: int | None = 20
+    repeat_times: int = 2
+    repeat_window_days: float = 7
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """What to compute and where. ``analysis``/``insights`` None leave that half out;
+    ``scope="staleness"`` computes only what the staleness check needs (for ``check``)."""
+
+    engine: str = "duckdb"
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    analysis: AnalysisOptions | None = field(default_factory=AnalysisOptions)
+    insights: InsightOptions | None = field(default_factory=InsightOptions)
+    scope: Literal["all", "staleness"] = "all"
+    #: replaces the map's own ``insights`` settings (value per customer, costs, targets...)
+    insight_settings: InsightSettings | None = None
+    decisions: DecisionStore | None = None
+
+
+@dataclass
+class Evaluation:
+    """Everything one evaluation found: the load reports, the analysis, the insights."""
+
+    map_id: str | None
+    load: LoadReport
+    surveys: LoadReport | None = None
+    #: the first quarantined rows (source, n, location, reason, record)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    analysis: Analysis | None = None
+    insights: Insights | None = None
+    #: with ``scope="staleness"``: the staleness check alone
+    staleness: Staleness | None = None
+
+    def check_report(self) -> dict[str, Any]:
+        """The ``check --format json`` document."""
+        staleness = self.staleness or (self.insights.staleness if self.insights else None)
+        if staleness is None:
+            raise ValueError("this evaluation has no staleness check")
+        return {"schema": INSIGHTS_SCHEMA, "map": self.map_id, "staleness": staleness.to_dict()}
+
+
+def load_sources(sources: Sources) -> tuple[EventLog, SurveyLog | None]:
+    """Events (and customers) into one log, survey answers next to them."""
+    log = load_events(
+        sources.events,
+        sources.mapping,
+        customers=sources.customers,
+        customer_id=sources.customer_id,
+        quarantine=sources.quarantine,
+    )
+    answers = None
+    if sources.surveys is not None:
+        answers = load_surveys(
+            sources.surveys,
+            sources.survey_mapping,
+            into=log,
+            quarantine=sources.survey_quarantine,
+        )
+    return log, answers
+
+
+def evaluate(
+    journey: JourneyMap | None,
+    sources: Sources | EventLog,
+    settings: EvaluationSettings | None = None,
+    *,
+    surveys: SurveyLog | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> Evaluation:
+    """Load ``sources`` (or take an already loaded log and its ``surveys``), then compute the
+    analysis and the insights of ``journey`` on one engine, closed before returning.
+    ``progress(stage, fraction)`` hears how far it got. Without a map there are no insights."""
+    settings = settings or EvaluationSettings()
+    tell = progress or (lambda stage, fraction: None)
+    if isinstance(sources, EventLog):
+        log, answers = sources, surveys
+    else:
+        tell("loading", 0.1)
+        log, answers = load_sources(sources)
+    result = Evaluation(
+        map_id=journey.id if journey else None,
+        load=log.report,
+        surveys=answers.report if answers is not None else None,
+        quarantine=log.quarantined().slice(0, QUARANTINE_ROWS).to_pylist(),
+    )
+    runner = connect(log, settings.engine, **dict(settings.engine_options))
+    try:
+        _compute(result, journey, log, answers, settings, runner, tell)
+    finally:
+        runner.close()
+    tell("done", 1.0)
+    return result
+
+
+def _compute(
+    result: Evaluation,
+    journey: JourneyMap | None,
+    log: EventLog,
+    answers: SurveyLog | None,
+    settings: EvaluationSettings,
+    runner: Engine,
+    tell: Callable[[str, float], None],
+) -> None:
+    insight_options = settings.insights if journey is not None else None
+    prepared = None
+    if settings.analysis is not None and settings.scope == "all":
+        tell("binding the events to the map", 0.3)
+        prepared = prepare(runner, journey, settings.analysis.journeys, log.has_customers)
+        tell("computing the analysis", 0.5)
+        a = settings.analysis
+        result.analysis = analyze_prepared(
+            prepared, journey, funnel=a.funnel, flows=a.flows, top_variants=a.top_variants,
+            repeat_times=a.repeat_times, repeat_window_days=a.repeat_window_days,
+            load=log.report.as_dict(),
+        )  # fmt: skip
+    if insight_options is None or journey is None:
+        return
+    # the insights read the same bound journeys when they were made the way they need them
+    if (
+        prepared is None
+        or settings.analysis is None
+        or (settings.analysis.journeys != insight_journeys(insight_options))
+    ):
+        tell("binding the events to the map", 0.6)
+        prepared = prepare(runner, journey, insight_journeys(insight_options), log.has_customers)
+    tell("finding pain points", 0.75)
+    if settings.scope == "staleness":
+        result.staleness = _staleness(log, journey, answers, insight_options, prepared)
+        return
+    result.insights = compute_insights(
+        log, journey, surveys=answers, options=insight_options,
+        settings=settings.insight_settings, decisions=settings.decisions, prepared=prepared,
+    )  # fmt: skip
+
+
+def _staleness(
+    log: EventLog,
+    journey: JourneyMap,
+    answers: SurveyLog | None,
+    options: InsightOptions,
+    prepared: Prepared,
+) -> Staleness:
+    """What ``check`` needs: the evidence behind each element, the KPIs, the feelings measured
+    in surveys (when there are any) and the staleness verdict built from them."""
+    context = insight_context(log, journey, surveys=answers, options=options, prepared=prepared)
+    backing = compute_backing(context, options.evidence)
+    kpis = compute_kpi_status(context, options.kpis)
+    curve = compute_emotion_curve(context, options.evidence) if answers is not None else None
+    return compute_staleness(context, backing, options.staleness, kpis, curve)
+
+
+def same_customers(options: InsightOptions) -> InsightOptions:
+    """Options that cut every journey at the staleness split, so the same customers are
+    compared before and after (lifecycle maps, where one journey spans the whole period)."""
+    if options.staleness.split is None:
+        raise ValueError("comparing the same customers needs a split date")
+    cut = dataclasses.replace(options.journeys, split_at=options.staleness.split)
+    return dataclasses.replace(options, journeys=cut)
+
+
+def quarantine_path(source: Any, folder: Path | None = None) -> Path | None:
+    """Where the CLI puts the bad rows of a file: ``NAME.quarantine.csv`` in ``folder``
+    (the working directory by default); None for in-memory sources."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    name = Path(os.fspath(source).split("::")[0]).name
+    return (folder or Path()) / f"{name}.quarantine.csv"
