@@ -214,11 +214,13 @@ def test_evidence_on_the_slides() -> None:
                                   dt.date(2024, 1, 1), [effect])],
         summary={"customers": 3000},
     )  # fmt: skip
+    insights.to_dict = lambda: {"pain_points": [p.to_dict() for p in insights.pain_points]}
     stages = story_stages(journey, insights)  # type: ignore[arg-type]
     search = next(v for s in stages for v in s.current if v.name == "Search the tour packages")
+    # the step's evidence lane, as the map and the report show it
     assert search.measured == [
-        f"Repeat contacts ({EVIL}) · 1,408 customers · value at risk 12,346 · handling cost 614",
-        "Drop-off · 1,408 customers",
+        f"⚠ Repeat contacts ({EVIL}): 50%, 1,408 customers, 12,346 at risk, 614 handling cost",
+        "⚠ Drop-off: 50%, 1,408 customers",
     ]
     assert all(not v.measured for s in stages for v in s.current if v is not search)
     with_effect = next(s for s in stages if opportunity.id in s.effects)
@@ -226,12 +228,12 @@ def test_evidence_on_the_slides() -> None:
         "Search-to-booking conversion: up 10 points (p = 0.001)"
     ]
     html = render_story(journey, insights)  # type: ignore[arg-type]
-    assert "In the data: Repeat contacts (&lt;script&gt;" in html and "<script>alert" not in html
+    assert "In the data: ⚠ Repeat contacts (&lt;script&gt;" in html and "<script>alert" not in html
     assert "Measured: Search-to-booking conversion: up 10 points" in html
     # the title slide: the facts of the map and the headline of the evidence (dismissed left out)
     assert "12 steps · 4 moments of truth" in html
     assert "2 pain points found in the data of 3,000 customers; the first:" in html
-    assert "Search the tour packages: Repeat contacts (&lt;script&gt;" in html
+    assert "Search the tour packages: ⚠ Repeat contacts (&lt;script&gt;" in html
 
 
 def test_cli_story_with_events(

@@ -5,6 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 _EN: dict[str, Any] = {
+    "evidence_lane": {
+        "customers": "customers",
+        "reach": "reach",
+        "funnel": "funnel",
+        "of_entrants": "{share} of entrants",
+        "wait": "median time from previous",
+        "feeling": "measured feeling",
+        "kpi": "KPI {name}",
+        "met": "met",
+        "missed": "missed",
+        "people": "{count} customers",
+        "at_risk": "{money} at risk",
+        "cost": "{money} handling cost",
+    },
     "current": "Current state",
     "future": "Future state",
     "both": "Side by side",
@@ -81,6 +95,20 @@ _EN: dict[str, Any] = {
     },
 }
 _RU: dict[str, Any] = {
+    "evidence_lane": {
+        "customers": "клиенты",
+        "reach": "охват",
+        "funnel": "воронка",
+        "of_entrants": "{share} от вошедших",
+        "wait": "медианное время от предыдущего шага",
+        "feeling": "измеренное ощущение",
+        "kpi": "KPI {name}",
+        "met": "достигнут",
+        "missed": "не достигнут",
+        "people": "клиентов: {count}",
+        "at_risk": "под угрозой: {money}",
+        "cost": "стоимость обработки: {money}",
+    },
     "current": "Текущее состояние",
     "future": "Будущее состояние",
     "both": "Рядом",
@@ -157,6 +185,20 @@ _RU: dict[str, Any] = {
     },
 }
 _HE: dict[str, Any] = {
+    "evidence_lane": {
+        "customers": "לקוחות",
+        "reach": "הגעה",
+        "funnel": "משפך",
+        "of_entrants": "{share} מהנכנסים",
+        "wait": "זמן חציוני מהשלב הקודם",
+        "feeling": "תחושה שנמדדה",
+        "kpi": "מדד {name}",
+        "met": "הושג",
+        "missed": "לא הושג",
+        "people": "{count} לקוחות",
+        "at_risk": "{money} בסיכון",
+        "cost": "{money} עלות טיפול",
+    },
     "current": "מצב נוכחי",
     "future": "מצב עתידי",
     "both": "זה לצד זה",
@@ -232,6 +274,20 @@ _HE: dict[str, Any] = {
     },
 }
 _PL: dict[str, Any] = {
+    "evidence_lane": {
+        "customers": "klienci",
+        "reach": "zasięg",
+        "funnel": "lejek",
+        "of_entrants": "{share} wchodzących",
+        "wait": "mediana czasu od poprzedniego kroku",
+        "feeling": "zmierzone odczucie",
+        "kpi": "KPI {name}",
+        "met": "osiągnięty",
+        "missed": "nieosiągnięty",
+        "people": "klientów: {count}",
+        "at_risk": "zagrożone: {money}",
+        "cost": "koszt obsługi: {money}",
+    },
     "current": "Stan obecny",
     "future": "Stan przyszły",
     "both": "Obok siebie",

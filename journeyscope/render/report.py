@@ -4,7 +4,6 @@ with its evidence lane. Plotly's script is inlined, so nothing is fetched when i
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from markupsafe import Markup
 
@@ -12,12 +11,13 @@ from ..analytics import Analysis
 from ..insights import Insights
 from ..model import JourneyMap
 from .html import _ENV, map_css, render_fragment
-from .labels import labels_for
+from .lane import add_feelings_and_kpis, add_pain_points, duration, evidence_lane, step_metrics
 
-__all__ = [
+__all__ = [  # the lane's functions stay importable from here
     "add_feelings_and_kpis",
     "add_pain_points",
     "duration",
+    "evidence_lane",
     "funnel_html",
     "plotly_js",
     "render_report",
@@ -36,21 +36,6 @@ def plotly_js() -> str:
 
 def _names(analysis: Analysis) -> dict[str, str]:
     return {step["id"]: step["name"] for step in analysis.steps}
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds as people read them: 40 s, 7 min, 3.2 h, 4.1 days.
-
-    >>> duration(40), duration(420), duration(11520), duration(357000), duration(None)
-    ('40 s', '7 min', '3.2 h', '4.1 days', '–')
-    """
-    if seconds is None:
-        return "–"
-    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
-        if abs(seconds) >= size * (1 if unit != "min" else 2):
-            value = seconds / size
-            return f"{value:.0f} {unit}" if unit == "min" else f"{value:.1f} {unit}"
-    return f"{seconds:.0f} s"
 
 
 _ENV.filters["duration"] = duration
@@ -169,91 +154,6 @@ def funnel_html(analysis: Analysis, table: str, segment: str) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=False))
 
 
-def _lane(
-    analysis: Analysis, segment: str, insights: Insights | None, journey: JourneyMap | None = None
-) -> dict[str, dict[str, str | float]]:
-    metrics = step_metrics(analysis, segment)
-    if insights is not None:
-        data = insights.to_dict()
-        add_pain_points(metrics, data["pain_points"])
-        add_feelings_and_kpis(metrics, data, journey)
-    return metrics
-
-
-def step_metrics(analysis: Analysis, segment: str = "all") -> dict[str, dict[str, str | float]]:
-    """Per step: customers and share reached, funnel conversion — for the map's evidence lane."""
-    metrics: dict[str, dict[str, str | float]] = {}
-    for row in analysis.tables["reach"].to_pylist():
-        if row["segment"] == segment:
-            metrics[row["step"]] = {
-                "customers": f"{row['customers']:,}",
-                "reach": f"{row['share']:.0%}",
-            }
-    funnel = analysis.tables["funnel"].to_pylist() if "funnel" in analysis.tables else []
-    for row in funnel:
-        if row["segment"] == segment and row["step"] in metrics:
-            metrics[row["step"]]["funnel"] = f"{row['conversion']:.0%} of entrants"
-            if row.get("median_seconds_from_previous") is not None:
-                wait = duration(row["median_seconds_from_previous"])
-                metrics[row["step"]]["median time from previous"] = wait
-    return metrics
-
-
-def add_feelings_and_kpis(
-    metrics: dict[str, dict[str, str | float]],
-    insights: dict[str, Any],
-    journey: JourneyMap | None = None,
-) -> dict[str, dict[str, str | float]]:
-    """The measured feeling per step (survey answers on the map's emotion scale) and, with the
-    map, the status of each KPI on the steps and touchpoints it names."""
-    for point in insights.get("emotion_curve") or []:
-        if point.get("mean") is not None and point.get("answers"):
-            feeling = f"{point['mean']:+.1f} (n={point['answers']:,})"
-            metrics.setdefault(point["step"], {})["measured feeling"] = feeling
-    if journey is None:
-        return metrics
-    owner = {tp.id: step.id for _, step in journey.steps() for tp in step.touchpoints}
-    owner |= {step.id: step.id for _, step in journey.steps()}
-    names = {kpi.id: kpi.touchpoints for kpi in journey.kpis}
-    for kpi in insights.get("kpis") or []:
-        if kpi.get("last") is None or kpi.get("status") not in ("met", "missed"):
-            continue
-        for element in names.get(kpi["kpi"], []):
-            if element in owner:
-                value = f"{kpi['last']:.3g} ({kpi['status']})"
-                metrics.setdefault(owner[element], {})[f"KPI {kpi['name']}"] = value
-    return metrics
-
-
-PAIN_POINTS_PER_STEP = 2
-
-
-def add_pain_points(
-    metrics: dict[str, dict[str, str | float]], pain_points: list[dict[str, Any]]
-) -> dict[str, dict[str, str | float]]:
-    """Put the highest-priority pain points found in the evidence (``Insights.to_dict()``'s
-    ``pain_points``) into the evidence lane, on the step customers leave; dismissed ones stay
-    out. Returns ``metrics``, extended."""
-    kinds = labels_for("en")["story"]["kinds"]
-    shown: dict[str, int] = {}
-    for point in sorted(pain_points, key=lambda p: -(p.get("priority") or 0)):
-        steps = point.get("steps") or []
-        if not steps or point.get("status") == "dismissed":
-            continue
-        step = steps[0]
-        if shown.get(step, 0) >= PAIN_POINTS_PER_STEP:
-            continue
-        shown[step] = shown.get(step, 0) + 1
-        kind = kinds.get(point["kind"], point["kind"].replace("_", " "))
-        segment = point.get("segment") or "all"
-        label = f"⚠ {kind}" + ("" if segment == "all" else f" ({segment})")
-        figure = f"{point.get('customers_affected', 0):,} customers"
-        if point.get("severity") is not None:
-            figure = f"{point['severity']:.0%}, {figure}"
-        metrics.setdefault(step, {})[label] = figure
-    return metrics
-
-
 def render_report(
     analysis: Analysis, journey: JourneyMap | None = None, insights: Insights | None = None
 ) -> str:
@@ -268,7 +168,9 @@ def render_report(
     fragment = None
     if journey is not None:
         fragment = Markup(
-            render_fragment(journey, "current", None, _lane(analysis, segment, insights, journey))
+            render_fragment(
+                journey, "current", None, evidence_lane(journey, analysis, insights, segment)
+            )
         )
     section = None
     if insights is not None and journey is not None:

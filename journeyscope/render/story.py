@@ -15,14 +15,13 @@ from markupsafe import Markup
 from ..model import KPI, JourneyMap, Opportunity, Stage, Step
 from .html import _ENV
 from .labels import labels_for
+from .lane import LaneFigures, evidence_lane, pain_point_figure, pain_point_label
 from .story_chart import before_after_svg
 
 if TYPE_CHECKING:
-    from ..insights import Insights, PainPoint
+    from ..insights import Insights
 
 __all__ = ["StepView", "StoryStage", "kpi_target", "render_story", "story_stages"]
-
-MEASURED_PER_STEP = 3  # the highest-priority pain points a step slide shows
 
 
 @dataclass
@@ -36,7 +35,7 @@ class StepView:
     emotions: list[str]
     pain_points: list[str]
     delights: list[str]
-    measured: list[str] = field(default_factory=list)  # pain points found in the evidence
+    measured: list[str] = field(default_factory=list)  # the step's evidence lane
 
 
 @dataclass
@@ -64,30 +63,9 @@ def _emotions(journey: JourneyMap, step: Step) -> list[str]:
     return out
 
 
-def _money(value: float | None) -> str:
-    return f"{value:,.0f}" if value else ""
-
-
-def _measured_line(point: PainPoint, words: dict[str, Any]) -> str:
-    """One pain point as a slide line: kind, segment, customers, value at risk, cost."""
-    kind = words["kinds"].get(point.kind, point.kind.replace("_", " "))
-    parts = [kind if point.segment == "all" else f"{kind} ({point.segment})"]
-    parts.append(f"{point.customers_affected:,} {words['customers']}")
-    if money := _money(point.value_at_risk):
-        parts.append(f"{words['value_at_risk']} {money}")
-    if money := _money(point.handling_cost):
-        parts.append(f"{words['handling_cost']} {money}")
-    return " · ".join(parts)
-
-
-def _measured(step: Step, insights: Insights | None, words: dict[str, Any]) -> list[str]:
-    if insights is None:
-        return []
-    # a pain point between two steps (a drop-off) shows once, on the step it starts from
-    points = [p for p in insights.pain_points
-              if p.steps and p.steps[0] == step.id and p.status != "dismissed"]  # fmt: skip
-    points.sort(key=lambda p: -p.priority)
-    return [_measured_line(p, words) for p in points[:MEASURED_PER_STEP]]
+def _measured(step: Step, lane: LaneFigures) -> list[str]:
+    """The step's evidence lane, line by line: the same figures the map and report show."""
+    return [f"{label}: {figure}" for label, figure in lane.get(step.id, {}).items()]
 
 
 def _effects(insights: Insights | None) -> dict[str, list[str]]:
@@ -100,8 +78,7 @@ def _effects(insights: Insights | None) -> dict[str, list[str]]:
     }
 
 
-def _step_view(journey: JourneyMap, step: Step, insights: Insights | None = None) -> StepView:
-    words = labels_for(journey.language)["story"]
+def _step_view(journey: JourneyMap, step: Step, lane: LaneFigures | None = None) -> StepView:
     return StepView(
         name=step.name,
         kind=step.kind,
@@ -110,7 +87,7 @@ def _step_view(journey: JourneyMap, step: Step, insights: Insights | None = None
         emotions=_emotions(journey, step),
         pain_points=list(step.pain_points),
         delights=list(step.delights),
-        measured=_measured(step, insights, words),
+        measured=_measured(step, lane or {}),
     )
 
 
@@ -119,6 +96,7 @@ def story_stages(journey: JourneyMap, insights: Insights | None = None) -> list[
     with ``insights``, the pain points found in the evidence and the measured effects."""
     future = journey.future.stages if journey.future else []
     effects = _effects(insights)
+    lane = evidence_lane(journey, None, insights) if insights is not None else {}
     slides = []
     for stage in journey.stages:
         later = [f for f in future if f.current == stage.id]
@@ -126,7 +104,7 @@ def story_stages(journey: JourneyMap, insights: Insights | None = None) -> list[
         slides.append(
             StoryStage(
                 stage=stage,
-                current=[_step_view(journey, s, insights) for s in stage.steps],
+                current=[_step_view(journey, s, lane) for s in stage.steps],
                 future=[_step_view(journey, s) for s in later_steps],
                 future_names=[f.name for f in later if f.name != stage.name],
                 opportunities=[o for s in [*stage.steps, *later_steps] for o in s.opportunities],
@@ -163,7 +141,9 @@ def _overview(journey: JourneyMap, insights: Insights | None) -> dict[str, Any]:
         headline = words["found"].format(count=len(points), customers=f"{customers:,}")
         best = max(points, key=lambda p: p.priority)
         step = next((s.name for s in steps if best.steps and s.id == best.steps[0]), best.element)
-        top = f"{step}: {_measured_line(best, words)}"
+        point = best.to_dict()
+        language = journey.language
+        top = f"{step}: {pain_point_label(point, language)}: {pain_point_figure(point, language)}"
     return {"facts": facts, "headline": headline, "top": top}
 
 

@@ -18,14 +18,9 @@ import pyarrow as pa
 from ..analytics import Analysis
 from ..analytics.report import TABLES
 from ..evaluation import EvaluationSettings, Sources, evaluate
-from ..render.report import (
-    add_feelings_and_kpis,
-    add_pain_points,
-    funnel_html,
-    plotly_js,
-    sankey_html,
-    step_metrics,
-)
+from ..model import JourneyMap
+from ..render.lane import evidence_lane
+from ..render.report import funnel_html, plotly_js, sankey_html
 from ..store import Store
 from .painpoints import DbDecisionStore
 
@@ -127,17 +122,15 @@ def _segment(data: dict[str, Any]) -> str:
 
 
 def metrics_for(
-    data: dict[str, Any] | None, insights: dict[str, Any] | None = None
+    data: dict[str, Any] | None,
+    insights: dict[str, Any] | None = None,
+    journey: JourneyMap | None = None,
 ) -> dict[str, dict[str, str | float]] | None:
-    """Per-step evidence figures for the map's evidence lane (None without an analysis), with
-    the pain points the insights found on the steps they start from."""
+    """The map's evidence lane of a stored evaluation (None without one): the same function
+    the report and the story draw it with, in the map's language with ``journey``."""
     if not data:
         return None
-    metrics = step_metrics(analysis_from_dict(data), _segment(data))
-    if insights and not insights.get("error"):
-        add_pain_points(metrics, insights.get("pain_points") or [])
-        add_feelings_and_kpis(metrics, insights)
-    return metrics
+    return evidence_lane(journey, analysis_from_dict(data), insights, _segment(data))
 
 
 def charts(data: dict[str, Any]) -> dict[str, str]:
