@@ -41,6 +41,7 @@ def __dir__() -> list[str]:
 
 # Rich display in notebooks; outside IPython the renderer is not loaded at import time.
 if "IPython" in _sys.modules:  # pragma: no cover - exercised through tests/test_story.py
+    from .evaluation import Evaluation as _Evaluation
     from .render.notebook import install_notebook_display as _install_notebook_display
 
-    _install_notebook_display()
+    _install_notebook_display(_Evaluation)

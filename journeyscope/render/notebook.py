@@ -1,4 +1,5 @@
-"""Rich display in Jupyter: a map shows as the rendered map, an analysis as a summary table.
+"""Rich display in Jupyter: a map shows as the rendered map, an analysis as a summary table,
+an evaluation as its headline with the top pain points in words.
 
 The model and analytics layers know nothing of rendering, so the display hooks are attached
 to their classes from here (``journeyscope`` calls :func:`install_notebook_display` when it is
@@ -15,8 +16,9 @@ from markupsafe import escape
 from ..analytics.report import Analysis
 from ..model import JourneyMap
 from .html import map_css, render_fragment
+from .lane import pain_point_figure, pain_point_label
 
-__all__ = ["analysis_html", "install_notebook_display", "map_html"]
+__all__ = ["analysis_html", "evaluation_html", "install_notebook_display", "map_html"]
 
 
 def map_html(journey: JourneyMap) -> str:
@@ -49,7 +51,36 @@ def analysis_html(analysis: Analysis) -> str:
     )
 
 
-def install_notebook_display() -> None:
-    """Give ``JourneyMap`` and ``Analysis`` a ``_repr_html_`` for Jupyter."""
+def evaluation_html(result: Any) -> str:
+    """An evaluation (``journeyscope.evaluate``) at a glance: what was loaded, the headline
+    numbers, the highest-priority pain points in words and whether the map is still true."""
+    load = result.load
+    parts = [
+        f"<div><strong>{escape(f'Evaluation of {result.map_id or chr(8212)}')}</strong>",
+        f"<p>{escape(f'{load.loaded:,} of {load.read:,} rows loaded')}"
+        + (escape(f", {load.quarantined:,} quarantined") if load.quarantined else "")
+        + "</p>",
+    ]
+    if result.analysis is not None:
+        parts.append(analysis_html(result.analysis))
+    insights = result.insights
+    if insights is not None:
+        points = [p.to_dict() for p in insights.pain_points if p.status != "dismissed"][:5]
+        items = "".join(
+            f"<li>{escape(pain_point_label(p))}: {escape(pain_point_figure(p))}</li>"
+            for p in points
+        )
+        parts.append(f"<p>{escape(f'{len(insights.pain_points)} pain points')}</p><ol>{items}</ol>")
+    staleness = result.staleness or (insights.staleness if insights is not None else None)
+    if staleness is not None:
+        parts.append(f"<p>{escape(f'Map status: {staleness.status}')}</p>")
+    return "".join(parts) + "</div>"
+
+
+def install_notebook_display(*evaluation_types: type) -> None:
+    """Give ``JourneyMap``, ``Analysis`` (and the evaluation result types passed in: the
+    package's ``Evaluation``) a ``_repr_html_`` for Jupyter."""
     setattr(JourneyMap, "_repr_html_", map_html)  # noqa: B010  (the model cannot define it)
     setattr(Analysis, "_repr_html_", analysis_html)  # noqa: B010
+    for kind in evaluation_types:
+        setattr(kind, "_repr_html_", evaluation_html)  # noqa: B010
