@@ -2,6 +2,10 @@
 
 PyYAML's composer gives each node its start mark; we construct the data ourselves from the node
 tree so that every field path (``('stages', 0, 'name')``) keeps where its key and value were.
+
+Map files come from people and from the web editor, so the reader refuses what a map never needs
+and an attacker would use: anchors and aliases (a few hundred bytes of aliases expand to
+gigabytes) and nesting deeper than :data:`MAX_DEPTH` (the composer recurses per level).
 """
 
 from __future__ import annotations
@@ -12,6 +16,16 @@ from typing import Any
 import yaml
 
 Loc = tuple[str | int, ...]
+
+#: The deepest nesting a map file may have; real maps stay under ten levels.
+MAX_DEPTH = 100
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Well-formed YAML that a map file may not contain; ``problem`` is a plain sentence."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem=problem, problem_mark=mark)
 
 
 @dataclass(frozen=True)
@@ -71,9 +85,40 @@ class _Builder:
         return result
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing anchors, aliases and deep nesting before composing a node."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise RefusedYAML(_NO_ANCHORS.format(kind="aliases", mark="*"), event.start_mark)
+        if event.anchor is not None:
+            raise RefusedYAML(_NO_ANCHORS.format(kind="anchors", mark="&"), event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            message = f"the data is nested deeper than {MAX_DEPTH} levels, more than a map needs"
+            raise RefusedYAML(message, event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_NO_ANCHORS = "YAML {kind} ({mark}name) are not allowed in map files; write each value out"
+
+
 def parse_located(text: str) -> Located:
-    """Parse YAML/JSON text; raises ``yaml.YAMLError`` (with a mark) on a syntax error."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    """Parse YAML/JSON text; raises ``yaml.YAMLError`` (with a mark) on a syntax error and
+    :class:`RefusedYAML` on anchors, aliases or nesting deeper than :data:`MAX_DEPTH`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
     builder = _Builder()
     builder.out.data = None if node is None else builder.build(node, ())
     return builder.out

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import glob
 import json
 import os
+import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..model import JourneyMap, find_problems, format_path
-from ._positions import Located, Position, parse_located
+from ._positions import MAX_DEPTH, Located, Position, RefusedYAML, parse_located
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -87,39 +90,48 @@ def parse_map(text: str, filename: str = "<map>", fmt: str = "yaml") -> JourneyM
 
 
 def _parse_text(text: str, filename: str, fmt: str) -> Located:
-    if fmt == "json":
+    if fmt != "json":
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise MapFileError(
-                [
-                    FileProblem(
-                        filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}"
-                    )
-                ]
-            ) from None
-        # The data comes from the JSON parser; YAML only lends the positions, since YAML 1.1
-        # reads some valid JSON differently (raw NEL/control characters) or not at all.
-        try:
-            located = parse_located(text)
-        except yaml.YAMLError:
-            return Located(data)
-        located.data = data
-        return located
+            return parse_located(text)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc, filename, fmt) from None
+    # The data comes from the JSON parser; YAML only lends the positions, since YAML 1.1 reads
+    # some valid JSON differently (raw NEL/control characters) or not at all. YAML reads first:
+    # it refuses nesting too deep for the JSON parser's recursion, with the line and column.
     try:
-        return parse_located(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        context_mark = getattr(exc, "context_mark", None)
-        if context and context_mark and context_mark is not mark:
-            context += (
-                f" that started at line {context_mark.line + 1}, column {context_mark.column + 1}"
-            )
-        message = f"invalid {fmt.upper()} syntax: {reason}" + (f" ({context})" if context else "")
-        raise MapFileError([FileProblem(filename, line, column, "(syntax)", message)]) from None
+        located = parse_located(text)
+    except RefusedYAML as exc:
+        raise _syntax_error(exc, filename, fmt) from None
+    except yaml.YAMLError:
+        located = Located(None)
+    try:
+        located.data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = FileProblem(
+            filename, exc.lineno, exc.colno, "(syntax)", f"invalid JSON: {exc.msg}"
+        )
+        raise MapFileError([problem]) from None
+    except RecursionError:
+        message = f"the data is nested deeper than {MAX_DEPTH} levels, more than a map needs"
+        raise MapFileError([FileProblem(filename, 1, 1, "(syntax)", message)]) from None
+    return located
+
+
+def _syntax_error(exc: yaml.YAMLError, filename: str, fmt: str) -> MapFileError:
+    """A located problem from a YAML error: a refusal as it is, a syntax error explained."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    reason = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, RefusedYAML):
+        return MapFileError([FileProblem(filename, line, column, "(syntax)", reason)])
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark and context_mark is not mark:
+        context += (
+            f" that started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+        )
+    message = f"invalid {fmt.upper()} syntax: {reason}" + (f" ({context})" if context else "")
+    return MapFileError([FileProblem(filename, line, column, "(syntax)", message)])
 
 
 def _locate_validation(err: ErrorDetails, located: Located, filename: str) -> FileProblem:
@@ -211,25 +223,86 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes so that readers see the old file or the whole new one, never half of it.
+
+    The bytes go to a temporary file in the same folder, named ``.NAME.PID.RANDOM.tmp`` and
+    private (0600) until it is renamed over ``path`` with the final mode: the old file's, or
+    the usual one for a new file. Any exception (Ctrl-C included) removes it; a process killed
+    outright cannot, so each write also removes the temporary files of such processes.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_leftovers(path)
+    mode = _final_mode(path)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual permissions
+            os.fchmod(handle.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: A temporary file this much older than now whose process is gone is a left-over (younger ones
+#: may belong to a writer on another machine sharing the folder).
+_LEFTOVER_SECONDS = 60.0
+
+
+def _temp_prefix(path: Path, pid: int | None = None) -> str:
+    return f".{path.name}.{os.getpid() if pid is None else pid}."
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of earlier writes to ``path`` whose process was killed."""
+    now = time.time()
+    for leftover in glob.glob(glob.escape(str(path.parent / f".{path.name}.")) + "*.tmp"):
+        pid_text = leftover[len(str(path.parent / f".{path.name}.")) :].split(".", 1)[0]
+        try:
+            if _running(int(pid_text)) or now - os.lstat(leftover).st_mtime < _LEFTOVER_SECONDS:
+                continue
+            os.unlink(leftover)
+        except (ValueError, OSError):
+            continue  # not one of ours, or already gone
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _final_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without setting it (``os.umask`` would change it for every
+    thread for a moment); only where /proc cannot say is it set and put back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 __all__ = [
