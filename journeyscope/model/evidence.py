@@ -5,6 +5,8 @@ The shape is defined here, with no engine behind it; ``journeyscope.analytics`` 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from typing import Any, Literal
 
@@ -28,10 +30,27 @@ def _parse_scalar(text: str) -> Any:
         return text[1:-1]
     for cast in (int, float):
         try:
-            return cast(text)
+            number = cast(text)
         except ValueError:
-            pass
+            continue
+        # `name == Nan` compares with the word: only finite numbers are read as numbers
+        return number if math.isfinite(number) else text
     return text
+
+
+_SCALARS = (str, int, float, bool, dt.date)  # dt.datetime is a dt.date
+
+
+def _check_scalar(value: Any) -> None:
+    """A value compared against event data: text, a finite number, a boolean or a date."""
+    if not isinstance(value, _SCALARS):
+        kinds: dict[type, str] = {dict: "a mapping", list: "a list inside a list"}
+        kind = kinds.get(type(value), f"a {type(value).__name__}")
+        raise ValueError(
+            f"a condition value must be text, a number, true/false or a date, not {kind}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a condition value must be a finite number (got {value})")
 
 
 class Condition(Element):
@@ -84,6 +103,12 @@ class Condition(Element):
                 re.compile(self.value)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {self.value!r}: {exc}") from exc
+        if self.op not in ("in", "not_in") and isinstance(self.value, list):
+            raise ValueError(f"operator {self.op!r} compares with one value, not a list")
+        # one value or a flat list of them: nothing nested, no infinity or NaN (SQL has none)
+        values = self.value if isinstance(self.value, list) else [self.value]
+        for value in values if self.value is not None else []:
+            _check_scalar(value)
         return self
 
 
