@@ -83,8 +83,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection); numbers stay numbers."""
-    if text.startswith(_FORMULA_START):
+    """Keep spreadsheets from running a cell as a formula (CSV injection); numbers stay numbers.
+
+    Spreadsheets skip leading spaces (and other white space) before a formula sign, so the sign is
+    looked for after them.
+
+    >>> _cell("=1+2"), _cell("  =HYPERLINK(x)"), _cell("-3"), _cell(" 2"), _cell("Pay")
+    ("'=1+2", "'  =HYPERLINK(x)", '-3', ' 2', 'Pay')
+    """
+    if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START):
         try:
             float(text)
         except ValueError:
