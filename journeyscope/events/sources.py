@@ -2,19 +2,29 @@
 
 Files: CSV/TSV, Parquet (file, folder or glob), JSON Lines, XES (``.xes``, ``.xes.gz``);
 tables: ``duckdb:FILE::TABLE`` and ``sqlite:FILE::TABLE``; and in-process pandas, polars or
-Arrow data. CSV rows that do not fit the header and JSON lines that do not parse are collected
-as rejects (line, reason, text) instead of stopping the load.
+Arrow data. CSV rows that do not fit the header, JSON lines that do not parse and lines that
+are not UTF-8 text are collected as rejects (line, reason, text) instead of stopping the load.
+
+A file DuckDB cannot read as it is is read again from a repaired copy with the same line
+numbers: CSV line ends made one kind (a file mixing CR LF and LF), JSON Lines with each line that
+is not UTF-8 blanked and rejected. A CSV whose dialect DuckDB cannot sniff (one line longer than
+it reads) is read as standard CSV, with the delimiter its header uses.
 """
 
 from __future__ import annotations
 
+import csv
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from ..sql import ident, literal
 
 __all__ = ["SEQ", "Reject", "Source", "open_source", "quote"]
 
@@ -25,13 +35,13 @@ SEQ = "_js_seq"
 _SQLITE_BATCH = 50_000
 
 
-def quote(name: str) -> str:
-    """A SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
+#: Kept while events/load.py and events/surveys.py still import it from here; use sql.ident.
+quote = ident
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+#: DuckDB's longest CSV line (its default); a longer line is rejected, not read
+_MAX_LINE = 2_000_000
+_CHUNK = 1 << 20
+_COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # gzip, zstd: DuckDB reads them
 
 
 @dataclass
@@ -99,7 +109,7 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered
     """A view, nothing read yet. Ordered: each file's row numbers, files in name order (a
     folder or a glob is read as one log)."""
     single = not path.is_dir() and not any(ch in str(path) for ch in "*?[")
-    target = _literal(str(path / "**" / "*.parquet") if path.is_dir() else str(path))
+    target = literal(str(path / "**" / "*.parquet") if path.is_dir() else str(path))
     if not ordered:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({target})")
     elif single:
@@ -118,39 +128,142 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered
 
 
 def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
-    delim = "\t" if path.suffix.lower() == ".tsv" else None
-    options = "all_varchar=true, header=true, store_rejects=true, "
-    options += "rejects_table='_csv_rejects', rejects_scan='_csv_scans'"
-    if delim:
-        options += ", delim='\\t'"
-    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv({_literal(str(path))}, {options})")
+    tab = path.suffix.lower() == ".tsv"
+    _header_line(path)  # DuckDB's sniffer would skip a header it cannot read, and take row 2
+    try:
+        _read_csv(con, path, name, _sniffed_dialect(tab))
+    except duckdb.InvalidInputException as error:
+        _read_csv_repaired(con, path, name, tab, error)
     rows = con.execute(  # one reject per line: the first error DuckDB found on it
         "SELECT line, first(error_type ORDER BY column_idx), first(error_message ORDER BY "
         "column_idx), first(csv_line) FROM _csv_rejects GROUP BY line ORDER BY line"
     ).fetchall()
     rejects = [
-        Reject(f"line {line}", f"malformed CSV row ({kind.lower()}: {message})", text or "")
+        Reject(f"line {line}", f"malformed CSV row ({kind.lower()}: {message})", _cut(text))
         for line, kind, message, text in rows
     ]
     return Source(label=str(path), rejects=rejects, all_text=True, sequence="rowid + 1")
 
 
-def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
-    """Read each line as text first, so a broken line is rejected with its number."""
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, dialect: str) -> None:
+    options = "all_varchar=true, header=true, store_rejects=true, "
+    options += f"rejects_table='_csv_rejects', rejects_scan='_csv_scans'{dialect}"
     con.execute(
-        "CREATE TEMP TABLE _json_lines AS SELECT line, text, "
-        "coalesce(json_type(TRY_CAST(text AS JSON)) = 'OBJECT', false) AS ok FROM ("
-        "SELECT row_number() OVER () AS line, json AS text "
-        f"FROM read_csv({_literal(str(path))}, columns={{'json': 'VARCHAR'}}, header=false, "
-        "delim=chr(1), quote='', escape='', auto_detect=false, strict_mode=false))"
+        f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv({literal(str(path))}, {options})"
     )
-    rejects = [
+
+
+def _sniffed_dialect(tab: bool) -> str:
+    return ", delim='\\t'" if tab else ""
+
+
+def _read_csv_repaired(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, tab: bool, error: Exception
+) -> None:
+    """Read a CSV DuckDB refused as a whole: line ends made one kind, then, if its sniffer
+    still cannot read the start of the file, as standard CSV; else a plain ``ValueError``."""
+    with tempfile.TemporaryDirectory(prefix="journeyscope-csv-") as folder:
+        copy = _with_lf_line_ends(path, Path(folder) / path.name)
+        attempts: list[Callable[[], str]] = [lambda: _standard_dialect(copy, tab)]
+        if copy != path:
+            attempts.insert(0, lambda: _sniffed_dialect(tab))
+        for dialect in attempts:
+            try:
+                _read_csv(con, copy, name, dialect())
+                return
+            except duckdb.InvalidInputException as again:
+                error = again
+    reason = str(error).strip().splitlines()[0].removeprefix("Invalid Input Error: ")
+    raise ValueError(f"{path}: cannot read it as CSV: {reason}") from None
+
+
+def _with_lf_line_ends(path: Path, copy: Path) -> Path:
+    """``copy`` written with each CR LF and each lone CR as LF (so a line keeps its number);
+    ``path`` itself when it has no CR."""
+    with path.open("rb") as source:
+        if not any(b"\r" in chunk for chunk in iter(lambda: source.read(_CHUNK), b"")):
+            return path
+        source.seek(0)
+        with copy.open("wb") as out:
+            carry = b""  # a CR ending a chunk may be the first half of a CR LF
+            for chunk in iter(lambda: source.read(_CHUNK), b""):
+                chunk = carry + chunk
+                carry = b"\r" if chunk.endswith(b"\r") else b""
+                chunk = chunk[: len(chunk) - len(carry)]
+                out.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+            out.write(b"\n" if carry else b"")
+    return copy
+
+
+def _standard_dialect(path: Path, tab: bool) -> str:
+    """RFC 4180 CSV with the columns the header names, no sniffing: the delimiter is a tab for
+    ``.tsv``, else the one of , ; | tab the header uses most."""
+    header = _header_line(path)
+    delim = "\t" if tab else max(",;|\t", key=header.count)
+    names = _unique(next(csv.reader([header], delimiter=delim), []))
+    columns = ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names)
+    return (
+        f", auto_detect=false, delim={literal(delim)}, quote='\"', escape='\"', "
+        f"new_line='\\n', columns={{{columns}}}"
+    )
+
+
+def _header_line(path: Path) -> str:
+    """The first line of a CSV file as text; ``ValueError`` if it is too long or not UTF-8.
+    A compressed file is left to DuckDB."""
+    with path.open("rb") as handle:
+        first = handle.readline(_MAX_LINE + 1)
+    if first.startswith(_COMPRESSED):
+        return ""
+    if len(first) > _MAX_LINE:
+        raise ValueError(f"{path}: the header line is longer than {_MAX_LINE:,} bytes")
+    try:
+        return first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: the header line is not UTF-8 text (byte {error.start + 1}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header names as DuckDB makes them: empty ones numbered, repeated ones suffixed."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = name or f"column{i}"
+        base, n = name, 0
+        while name in out:
+            n += 1
+            name = f"{base}_{n}"
+        out.append(name)
+    return out or ["column0"]
+
+
+def _cut(text: str | None, limit: int = 10_000) -> str:
+    """A rejected line as kept in the quarantine: a line too long to read is cut short."""
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
+def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
+    """Read each line as text first, so a broken line is rejected with its number. A file with
+    lines that are not UTF-8 is read from a copy with those lines blanked (and rejected)."""
+    try:
+        _read_json_lines(con, path)
+        rejects: list[Reject] = []
+    except duckdb.InvalidInputException:
+        with tempfile.TemporaryDirectory(prefix="journeyscope-jsonl-") as folder:
+            copy = Path(folder) / path.name
+            rejects = _without_non_utf8_lines(path, copy)
+            _read_json_lines(con, copy)
+    rejects += [
         Reject(f"line {line}", "not a JSON object", text)
         for line, text in con.execute(
             "SELECT line, text FROM _json_lines WHERE NOT ok AND trim(coalesce(text, '')) <> '' "
             "ORDER BY line"
         ).fetchall()
     ]
+    rejects.sort(key=lambda reject: int(reject.location.split()[-1]))
     keys = [
         row[0]
         for row in con.execute(
@@ -158,7 +271,8 @@ def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: 
             "FROM _json_lines WHERE ok GROUP BY key) ORDER BY first, key"
         ).fetchall()
     ]
-    columns = ", ".join(f"text::JSON ->> {_literal('$.' + quote(k))} AS {quote(k)}" for k in keys)
+    # a JSON pointer names any key (quotes, dots, brackets) with only ~ and / escaped
+    columns = ", ".join(f"text::JSON ->> {literal(_pointer(k))} AS {ident(k)}" for k in keys)
     line = f", line AS {SEQ}" if ordered else ""
     con.execute(
         f"CREATE VIEW {name} AS SELECT {columns or 'NULL AS _empty'}{line} FROM _json_lines "
@@ -167,6 +281,37 @@ def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: 
     return Source(
         label=str(path), rejects=rejects, all_text=True, sequence=SEQ if ordered else None
     )
+
+
+def _read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Table ``_json_lines``: each line's number, text and whether it holds a JSON object."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _json_lines AS SELECT line, text, "
+        "coalesce(json_type(TRY_CAST(text AS JSON)) = 'OBJECT', false) AS ok FROM ("
+        "SELECT row_number() OVER () AS line, json AS text "
+        f"FROM read_csv({literal(str(path))}, columns={{'json': 'VARCHAR'}}, header=false, "
+        "delim=chr(1), quote='', escape='', auto_detect=false, strict_mode=false))"
+    )
+
+
+def _pointer(key: str) -> str:
+    """The JSON pointer of a top-level key: ``/key`` with ``~`` as ``~0`` and ``/`` as ``~1``."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+def _without_non_utf8_lines(path: Path, copy: Path) -> list[Reject]:
+    """Write ``copy`` with each line that is not UTF-8 left empty; those lines as rejects."""
+    rejects: list[Reject] = []
+    with path.open("rb") as source, copy.open("wb") as out:
+        for number, line in enumerate(source, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                rejects.append(Reject(f"line {number}", "not UTF-8 text", _cut(text)))
+                line = b"\n" if line.endswith(b"\n") else b""
+            out.write(line)
+    return rejects
 
 
 def _open_xes(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
@@ -190,9 +335,9 @@ def _open_duckdb(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: 
     file, table = _split_table(spec, "duckdb")
     if not Path(file).exists():
         raise FileNotFoundError(f"no such DuckDB file: {file}")
-    con.execute(f"ATTACH {_literal(file)} AS _source_db (READ_ONLY)")
+    con.execute(f"ATTACH {literal(file)} AS _source_db (READ_ONLY)")
     seq = f", rowid + 1 AS {SEQ}" if ordered else ""
-    con.execute(f"CREATE VIEW {name} AS SELECT *{seq} FROM _source_db.{quote(table)}")
+    con.execute(f"CREATE VIEW {name} AS SELECT *{seq} FROM _source_db.{ident(table)}")
     return Source(label=f"{file}::{table}", sequence=SEQ if ordered else None, lazy=True)
 
 
@@ -203,7 +348,7 @@ def _open_sqlite(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: 
         raise FileNotFoundError(f"no such SQLite file: {file}")
     db = sqlite3.connect(f"file:{file}?mode=ro", uri=True, check_same_thread=False)
     try:
-        cursor = db.execute(f"SELECT * FROM {quote(table)}")
+        cursor = db.execute(f"SELECT * FROM {ident(table)}")
         columns = [d[0] for d in cursor.description]
         schema = pa.schema([(column, pa.string()) for column in columns])
 

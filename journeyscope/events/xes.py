@@ -19,6 +19,11 @@ The file is read twice: a first pass collects the attribute keys so every batch 
 columns, a second pass yields the rows. Both use :func:`xml.etree.ElementTree.iterparse` and
 clear elements as they go, so memory holds one trace and one batch, not the whole log. A gzip
 file is recognised by its magic bytes, whatever its name.
+
+Logs come from anywhere, so two things are refused with a plain ``ValueError``: a document type
+declaration (``<!DOCTYPE``), where entities would be defined (XES has no use for them; expanded,
+they make a "billion laughs" or read local files), and a gzip file inflating to more than
+:data:`MAX_GZIP_RATIO` times its size (at least :data:`MIN_GZIP_LIMIT` bytes), a zip bomb.
 """
 
 from __future__ import annotations
@@ -30,12 +35,18 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 from functools import lru_cache
+from xml.parsers import expat
 
 import pyarrow as pa
 
 from .schema import CHANNEL, CUSTOMER, EVENT, TIMESTAMP
 
 __all__ = ["read_xes", "xes_columns"]
+
+#: A gzip file may inflate to this many times its size (XES text packs about 10-40 times) ...
+MAX_GZIP_RATIO = 200
+#: ... or to this many bytes, whichever is more.
+MIN_GZIP_LIMIT = 256 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -109,21 +120,75 @@ def _event_row(attributes: _Row) -> _Row:
 
 def _traces(path: str | os.PathLike[str]) -> Iterator[_Trace]:
     """Each trace's attributes with its event rows, turning read errors into ``ValueError``."""
-    with _open(path) as stream:
-        try:
+    try:
+        with _open(path) as probe:
+            _refuse_doctype(probe, path)
+        with _open(path) as stream:
             yield from _parse(stream, path)
-        except ET.ParseError as error:
-            line = f" (line {error.position[0]})" if error.position else ""
-            raise ValueError(f"{os.fspath(path)}{line}: not well-formed XML: {error}") from error
-        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-            raise ValueError(f"{os.fspath(path)}: corrupt gzip data: {error}") from error
+    except ET.ParseError as error:
+        line = f" (line {error.position[0]})" if error.position else ""
+        raise ValueError(f"{os.fspath(path)}{line}: not well-formed XML: {error}") from error
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise ValueError(f"{os.fspath(path)}: corrupt gzip data: {error}") from error
 
 
 def _open(path: str | os.PathLike[str]) -> io.BufferedIOBase:
-    """The file's bytes, decompressed when it starts with the gzip magic number."""
+    """The file's bytes, decompressed (up to a limit) when it starts with the gzip magic."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == _GZIP_MAGIC else open(path, "rb")
+    if magic != _GZIP_MAGIC:
+        return open(path, "rb")
+    limit = max(MIN_GZIP_LIMIT, MAX_GZIP_RATIO * os.stat(path).st_size)
+    return _LimitedGzip(path, limit)
+
+
+class _LimitedGzip(gzip.GzipFile):
+    """A gzip file that raises ``ValueError`` once more than ``limit`` bytes come out of it."""
+
+    def __init__(self, path: str | os.PathLike[str], limit: int):
+        super().__init__(path, "rb")
+        self.path, self.limit, self.inflated = path, limit, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self.limit + 1 - self.inflated
+        data = super().read(left if size is None or size < 0 else min(size, left))
+        self.inflated += len(data)
+        if self.inflated > self.limit:
+            raise ValueError(
+                f"{os.fspath(self.path)}: decompresses to more than {self.limit:,} bytes, over "
+                f"{MAX_GZIP_RATIO} times its size; refused as a likely zip bomb (if the log is "
+                "genuine, decompress it and read the .xes file)"
+            )
+        return data
+
+
+class _Prolog(Exception):
+    """The parser reached the root element: the file has no document type declaration."""
+
+
+def _refuse_doctype(stream: io.BufferedIOBase, path: str | os.PathLike[str]) -> None:
+    """Read up to the root element and refuse a ``<!DOCTYPE``: its entities are never
+    declared, let alone expanded or fetched. Syntax errors are left to the main parse."""
+
+    def doctype(*_: object) -> None:
+        raise ValueError(
+            f"{os.fspath(path)}: has a document type declaration (<!DOCTYPE ...>); XES logs "
+            "need none, and the entities one can define are refused, never expanded or read"
+        )
+
+    def root(*_: object) -> None:
+        raise _Prolog
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        while chunk := stream.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (_Prolog, expat.ExpatError):
+        pass
 
 
 def _parse(stream: io.BufferedIOBase, path: str | os.PathLike[str]) -> Iterator[_Trace]:
