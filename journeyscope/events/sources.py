@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from ..sql import ident, literal
 
-__all__ = ["SEQ", "Reject", "Source", "open_source", "quote"]
+__all__ = ["SEQ", "Reject", "Source", "open_source"]
 
 #: Column of ``raw`` holding the ingestion order when the source can say it without a pass of
 #: its own (Parquet row numbers, table row ids, JSON line numbers); see ``Source.sequence``.
@@ -34,9 +34,6 @@ SEQ = "_js_seq"
 
 _SQLITE_BATCH = 50_000
 
-
-#: Kept while events/load.py and events/surveys.py still import it from here; use sql.ident.
-quote = ident
 
 #: DuckDB's longest CSV line (its default); a longer line is rejected, not read
 _MAX_LINE = 2_000_000
