@@ -189,8 +189,31 @@ def test_hostile_names_and_values_are_inert_on_spark(
     assert_inert({"a": sparky}, canary)
 
 
+def _xes(frame: pd.DataFrame) -> str:
+    """The events as an XES log: one trace per customer, every other column an attribute."""
+    from xml.sax.saxutils import quoteattr
+
+    traces = []
+    for customer, rows in frame.groupby("customer_id", sort=False):
+        events = []
+        for row in rows.to_dict("records"):
+            keys = {"concept:name": row["event"], "time:timestamp": str(row["ts"])}
+            keys |= {k: v for k, v in row.items() if k not in ("customer_id", "ts", "event")}
+            items = "".join(
+                f"<string key={quoteattr(str(k))} value={quoteattr(str(v))}/>"
+                if k != "time:timestamp" else f"<date key='time:timestamp' value='{v}'/>"
+                for k, v in keys.items()
+            )  # fmt: skip
+            events.append(f"<event>{items}</event>")
+        name = quoteattr(str(customer))
+        traces.append(f"<trace><string key='concept:name' value={name}/>{''.join(events)}</trace>")
+    return f"<?xml version='1.0' encoding='UTF-8'?><log>{''.join(traces)}</log>"
+
+
 def write(path: Path, frame: pd.DataFrame) -> Path:
-    if path.suffix == ".parquet":
+    if path.suffix == ".xes":
+        path.write_text(_xes(frame), encoding="utf-8")
+    elif path.suffix == ".parquet":
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
     elif path.suffix == ".jsonl":
         path.write_text("".join(json.dumps(r, default=str) + "\n" for r in
@@ -203,14 +226,15 @@ def write(path: Path, frame: pd.DataFrame) -> Path:
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl", ".xes"])
 @pytest.mark.parametrize("attribute", [p for p in PAYLOADS[:6]])
 def test_files_with_sql_in_their_column_names(
     tmp_path: Path, canary: str, suffix: str, attribute: str
 ) -> None:
     values = ["north", "it's", PAYLOADS[0]]
     source = write(tmp_path / f"events{suffix}", events(attribute, values))
-    people = write(tmp_path / f"customers{suffix}", customers(attribute + "!", values))
+    people_suffix = ".csv" if suffix == ".xes" else suffix  # customers are a table, not a log
+    people = write(tmp_path / f"customers{people_suffix}", customers(attribute + "!", values))
     log = load_events(source, customers=people)
     journey = shop_map(attribute, values[0], attribute + "!")
     analysis = analyze(log, journey, options=JourneyOptions(segment_by=attribute)).to_dict()
