@@ -278,3 +278,12 @@ def test_a_parquet_folder_is_one_log_in_file_name_order(tmp_path: Path) -> None:
     ordered = log.con.execute("SELECT event FROM events ORDER BY ts, seq").fetchall()
     assert [e for (e,) in ordered] == ["a", "b", "e", "c", "d"]  # part-1, part-10, part-2
     assert log.report.loaded == 5
+
+
+def test_quarantine_files_are_private(tmp_path: Path) -> None:
+    """Bad rows are customer data: their file is readable by its owner only."""
+    source = tmp_path / "events.csv"
+    source.write_text("customer_id,ts,event\na,2024-01-01,x\n,2024-01-01,y\n", encoding="utf-8")
+    log = load_events(source, quarantine=tmp_path / "bad.csv")
+    assert log.report.quarantined == 1
+    assert (tmp_path / "bad.csv").stat().st_mode & 0o777 == 0o600

@@ -389,4 +389,4 @@ def _write_quarantine(
     writer.writerow(["source", "location", "reason", "record"])
     writer.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, out.getvalue())
+    atomic_write_text(path, out.getvalue(), private=True)  # the rows are customer data

@@ -218,23 +218,25 @@ def save_map(journey: JourneyMap, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the whole new one, never half of it."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
+    """Write text so that readers see the old file or the whole new one, never half of it.
+    ``private``: readable by its owner only (0600), for files holding customer data."""
+    atomic_write_bytes(path, text.encode("utf-8"), private=private)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write bytes so that readers see the old file or the whole new one, never half of it.
 
     The bytes go to a temporary file in the same folder, named ``.NAME.PID.RANDOM.tmp`` and
     private (0600) until it is renamed over ``path`` with the final mode: the old file's, or
-    the usual one for a new file. Any exception (Ctrl-C included) removes it; a process killed
-    outright cannot, so each write also removes the temporary files of such processes.
+    the usual one for a new file (0600 when ``private``). Any exception (Ctrl-C included)
+    removes it; a process killed outright cannot, so each write also removes the temporary files
+    of such processes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(path)
-    mode = _final_mode(path)
+    mode = 0o600 if private else _final_mode(path)
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
