@@ -73,13 +73,16 @@ def evidence_lane(
 
 
 def step_metrics(analysis: Analysis, segment: str = "all", language: str = "en") -> LaneFigures:
-    """Per step: customers and share reached, funnel conversion and the median wait."""
+    """Per step: customers and share reached, funnel conversion and the median wait. In a
+    segmented analysis the figures are the segment's, and their first label says so (the pain
+    points beside them are about every customer)."""
     words = _words(language)
+    customers = words["customers"] + ("" if segment == "all" else f" ({segment})")
     metrics: LaneFigures = {}
     for row in analysis.tables["reach"].to_pylist():
         if row["segment"] == segment:
             metrics[row["step"]] = {
-                words["customers"]: f"{row['customers']:,}",
+                customers: f"{row['customers']:,}",
                 words["reach"]: f"{row['share']:.0%}",
             }
     funnel = analysis.tables["funnel"].to_pylist() if "funnel" in analysis.tables else []
