@@ -45,14 +45,30 @@ def schema(
     analysis: bool = typer.Option(
         False, "--analysis", help="The schema of `analyze --format json` output instead."
     ),
+    insights: bool = typer.Option(
+        False, "--insights", help="The schema of `insights --format json` output instead."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="The schema of `check --format json` output instead."
+    ),
 ) -> None:
-    """Print the JSON Schema of journey map files (format version 1), or of analysis output."""
-    if analysis:
-        from ..analytics.schema import analysis_json_schema
+    """Print the JSON Schema of journey map files (format version 1), or with --analysis,
+    --insights or --check the JSON Schema of that command's `--format json` output."""
+    from .. import shapes
 
-        data = analysis_json_schema()
-    else:
-        data = map_json_schema()
+    picked = [
+        make
+        for wanted, make in (
+            (analysis, shapes.analysis_json_schema),
+            (insights, shapes.insights_json_schema),
+            (check, shapes.check_json_schema),
+        )
+        if wanted
+    ]
+    if len(picked) > 1:
+        err_console.print("Give at most one of --analysis, --insights and --check.")
+        raise typer.Exit(2)
+    data = picked[0]() if picked else map_json_schema()
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     write_output(text, output, f"Schema written to {output}")
 
