@@ -19,8 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "events": {"formats", "model", "sql"},
     "engine": {"events", "sql", "_spark"},  # engines differ in one place: engine + _spark
     "_spark": {"engine", "events", "sql"},
-    "analytics": {"engine", "events", "model", "sql"},
-    "insights": {"analytics", "engine", "events", "formats", "model", "sql"},
+    "analytics": {"engine", "events", "model", "shapes", "sql"},
+    "insights": {"analytics", "engine", "events", "formats", "model", "shapes", "sql"},
     "shapes": set(),
     "evaluation": {"analytics", "engine", "events", "insights", "model"},
     "render": {"analytics", "formats", "insights", "model"},  # values in; never an engine

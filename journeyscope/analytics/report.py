@@ -31,6 +31,7 @@ from .paths import (
     compute_variants,
 )
 from .repeats import compute_repeats
+from .schema import conform
 
 __all__ = ["SCHEMA_VERSION", "Analysis", "analyze", "analyze_prepared", "default_funnel"]
 
@@ -185,6 +186,9 @@ def analyze_prepared(
                 kpis[kpi.id] = compute_kpi(prepared, kpi)
             except ValueError as error:
                 problems.append(str(error))
+    # every table in its declared shape (journeyscope.shapes), whichever engine computed it
+    tables = {name: conform(name, table) for name, table in tables.items()}
+    kpis = {kpi_id: conform("kpi", table) for kpi_id, table in kpis.items()}
     return Analysis(
         map_id=journey.id if journey else None,
         engine=prepared.engine.name,

@@ -27,6 +27,47 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+#: The engine options of every command that evaluates (analyze, insights, check).
+ENGINE = typer.Option(
+    "duckdb", "--engine", help="Where the queries run: duckdb (embedded) or spark."
+)
+SPARK_MASTER = typer.Option(
+    "local[2]",
+    "--spark-master",
+    help="With --engine spark: local[N], or a cluster (spark://HOST:7077, yarn, k8s://...).",
+)
+SPARK_CONF = typer.Option(
+    [],
+    "--spark-conf",
+    help="With --engine spark, repeatable: KEY=VALUE (spark.executor.memory=8g).",
+)
+SPARK_STAGING = typer.Option(
+    None,
+    "--spark-staging",
+    help="With --engine spark: where the checked events are handed to Spark as Parquet "
+    "[default: a temporary folder]; on a cluster, a folder every node reads (a shared mount).",
+)
+
+
+def engine_choice(
+    engine: str, master: str, conf: list[str], staging: Path | None
+) -> tuple[str, dict[str, Any]]:
+    """The engine's name and options from the command line (exit 2 on a bad one)."""
+    from ..engine import ENGINES
+
+    if engine not in ENGINES:
+        err_console.print(f"--engine must be one of {', '.join(ENGINES)}.")
+        raise typer.Exit(2)
+    if engine != "spark":
+        return engine, {}
+    bad = [pair for pair in conf if "=" not in pair or not pair.split("=", 1)[0]]
+    if bad:
+        err_console.print(f"--spark-conf takes KEY=VALUE, not {bad[0]!r}.", highlight=False)
+        raise typer.Exit(2)
+    config = dict(pair.split("=", 1) for pair in conf)
+    return engine, {"master": master, "config": config, "staging": staging}
+
+
 def write_output(text: str, output: Path | None, message: str | None = None) -> None:
     """``text`` to stdout, or atomically to ``output`` with a line on stderr saying so."""
     if output is None:

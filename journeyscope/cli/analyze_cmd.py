@@ -10,10 +10,20 @@ import typer
 from rich.table import Table
 
 from ..analytics import Analysis, FunnelOptions, JourneyOptions
-from ..engine import ENGINES
 from ..evaluation import AnalysisOptions, EvaluationSettings, Sources, quarantine_path
 from ..events import ColumnMapping
-from ._app import app, console, err_console, run_evaluation, write_output
+from ._app import (
+    ENGINE,
+    SPARK_CONF,
+    SPARK_MASTER,
+    SPARK_STAGING,
+    app,
+    console,
+    engine_choice,
+    err_console,
+    run_evaluation,
+    write_output,
+)
 from .maps_cmd import read_map
 
 
@@ -54,24 +64,10 @@ def analyze_command(
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
-    engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark."),
-    spark_master: str = typer.Option(
-        "local[2]",
-        "--spark-master",
-        help="With --engine spark: local[N], or a cluster (spark://HOST:7077, yarn, k8s://...).",
-    ),
-    spark_conf: list[str] = typer.Option(
-        [],
-        "--spark-conf",
-        help="With --engine spark, repeatable: KEY=VALUE (spark.executor.memory=8g).",
-    ),
-    spark_staging: Path | None = typer.Option(
-        None,
-        "--spark-staging",
-        help="With --engine spark: where the checked events are handed "
-        "to Spark as Parquet [default: a temporary folder]; on a cluster, a folder every node "
-        "reads (a shared mount).",
-    ),
+    engine: str = ENGINE,
+    spark_master: str = SPARK_MASTER,
+    spark_conf: list[str] = SPARK_CONF,
+    spark_staging: Path | None = SPARK_STAGING,
     segment_by: str | None = typer.Option(
         None, "--segment-by", help="An event/customer attribute, or 'persona'."
     ),
@@ -101,9 +97,8 @@ def analyze_command(
     if fmt not in ("table", "json", "html"):
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
-    if engine not in ENGINES or funnel_mode not in ("ordered", "strict", "any"):
-        err_console.print(f"--engine must be one of {', '.join(ENGINES)}; "
-                          "--funnel-mode ordered, strict or any.")  # fmt: skip
+    if funnel_mode not in ("ordered", "strict", "any"):
+        err_console.print("--funnel-mode must be ordered, strict or any.")
         raise typer.Exit(2)
     if level not in ("step", "stage") or (level == "stage" and map_file is None):
         err_console.print("--level must be step or stage; stage needs a MAP.")
@@ -114,14 +109,7 @@ def analyze_command(
     except ValueError as error:
         err_console.print(f"--map: {error}")
         raise typer.Exit(2) from None
-    engine_options: dict[str, Any] = {}
-    if engine == "spark":
-        bad = [pair for pair in spark_conf if "=" not in pair or not pair.split("=", 1)[0]]
-        if bad:
-            err_console.print(f"--spark-conf takes KEY=VALUE, not {bad[0]!r}.", highlight=False)
-            raise typer.Exit(2)
-        config = dict(pair.split("=", 1) for pair in spark_conf)
-        engine_options = {"master": spark_master, "config": config, "staging": spark_staging}
+    chosen = engine_choice(engine, spark_master, spark_conf, spark_staging)
     options = JourneyOptions(
         journey_gap_days=journey_gap_days, start=_when(since, "--since"),
         end=_when(until, "--until"), segment_by=segment_by, state=state,  # type: ignore[arg-type]
@@ -133,7 +121,7 @@ def analyze_command(
         steps = [s.strip() for s in funnel.split(",") if s.strip()]
         funnel_options = FunnelOptions(steps, mode=funnel_mode, window_seconds=window)  # type: ignore[arg-type]
     quarantine = quarantine or quarantine_path(events)
-    result = _run(events, customers, columns, quarantine, journey, (engine, engine_options),
+    result = _run(events, customers, columns, quarantine, journey, chosen,
                   options, funnel_options, top)  # fmt: skip
     _emit(result, journey, fmt, output)
 

@@ -23,7 +23,18 @@ from ..insights import (
     StalenessOptions,
     decisions_path,
 )
-from ._app import app, console, err_console, run_evaluation, write_output
+from ._app import (
+    ENGINE,
+    SPARK_CONF,
+    SPARK_MASTER,
+    SPARK_STAGING,
+    app,
+    console,
+    engine_choice,
+    err_console,
+    run_evaluation,
+    write_output,
+)
 from .analyze_cmd import _when
 from .maps_cmd import read_map
 
@@ -99,6 +110,10 @@ def insights_command(
         None, "--decisions", help="Decisions file [default: MAP-NAME.decisions.json beside it]."
     ),
     top: int = typer.Option(15, "--top", help="Pain points to print in the table."),
+    engine: str = ENGINE,
+    spark_master: str = SPARK_MASTER,
+    spark_conf: list[str] = SPARK_CONF,
+    spark_staging: Path | None = SPARK_STAGING,
 ) -> None:
     """Validate the map against events and surveys, find and rank pain points, check KPIs,
     track improvements and say whether the map is stale."""
@@ -106,7 +121,10 @@ def insights_command(
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
     journey = read_map(map_file)
+    name, engine_options = engine_choice(engine, spark_master, spark_conf, spark_staging)
     settings = EvaluationSettings(
+        engine=name,
+        engine_options=engine_options,
         analysis=None,
         insights=_options(since, until, segment_by, split, as_of),
         decisions=JsonDecisionStore(decisions or decisions_path(map_file)),
@@ -276,6 +294,10 @@ def stale_command(
         help="Cut every journey at --split and compare the same customers before and after "
         "(for lifecycle maps, where a journey spans the whole period).",
     ),
+    engine: str = ENGINE,
+    spark_master: str = SPARK_MASTER,
+    spark_conf: list[str] = SPARK_CONF,
+    spark_staging: Path | None = SPARK_STAGING,
 ) -> None:
     """The staleness sentinel (also as `stale`), built for cron and CI: does the map still
     match behaviour? New unmapped events and channels, steps whose reach or conversion moved,
@@ -288,7 +310,14 @@ def stale_command(
     options = _options(None, None, [], split, as_of)
     if same_customers:
         options = with_same_customers(options)
-    settings = EvaluationSettings(analysis=None, insights=options, scope="staleness")
+    name, engine_options = engine_choice(engine, spark_master, spark_conf, spark_staging)
+    settings = EvaluationSettings(
+        engine=name,
+        engine_options=engine_options,
+        analysis=None,
+        insights=options,
+        scope="staleness",
+    )
     evaluation = run_evaluation(journey, _sources(events, customers, mapping, surveys, []),
                                 settings)  # fmt: skip
     report = evaluation.check_report()

@@ -127,13 +127,29 @@ def conform_table(name: str, table: pa.Table, schema: pa.Schema) -> pa.Table:
     if extra:
         raise ValueError(f"table {name!r}: column {extra[0]!r} is not declared in its shape")
     arrays = [_conform_column(name, table, field) for field in schema]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    fields = [
+        pa.field(f.name, a.type, f.nullable, f.metadata)
+        for f, a in zip(schema, arrays, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema.metadata))
+
+
+def _encoded(actual: pa.DataType, declared: pa.DataType) -> bool:
+    """``actual`` is ``declared`` with dictionary-encoded values somewhere inside (an encoding
+    that saves memory on repeated step ids, not another type): kept as it is."""
+    if pa.types.is_dictionary(actual):
+        return actual.value_type == declared or _encoded(actual.value_type, declared)
+    if pa.types.is_list(actual) and pa.types.is_list(declared):
+        return _encoded(actual.value_type, declared.value_type)
+    return False
 
 
 def _conform_column(name: str, table: pa.Table, field: pa.Field) -> pa.ChunkedArray:
     if field.name not in table.column_names:
         raise ValueError(f"table {name!r}: column {field.name!r} is missing")
     column = table.column(field.name)
+    if _encoded(column.type, field.type):
+        return column
     try:
         column = column.cast(field.type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
