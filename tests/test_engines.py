@@ -255,3 +255,32 @@ def test_tour_de_farce_analysis_from_the_cli(spark: Any, tmp_path: Path) -> None
         app, [*common, "--engine", "spark", "--spark-staging", str(tmp_path / "nowhere")]
     )
     assert missing.exit_code == 2 and "staging directory" in missing.output
+
+
+@pytest.mark.slow
+def test_insights_and_check_from_the_cli_on_spark(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole evaluation on Spark: `insights` and `check --engine spark` print the documents
+    DuckDB prints — every pain point with its segment and money, KPIs, improvements, validation,
+    the emotion curve from the surveys, staleness."""
+    from typer.testing import CliRunner
+
+    from journeyscope.cli.main import app
+    from journeyscope.synth.tour_de_farce import generate_tour_de_farce
+
+    monkeypatch.chdir(tmp_path)  # the quarantine files go to the working folder
+    paths = generate_tour_de_farce(tmp_path, customers=200, with_surveys=True)
+    template = Path(__file__).parents[1] / "journeyscope/templates/tour-de-farce/en.yaml"
+    files = ["-e", str(paths["events"]), "--customers", str(paths["customers"]),
+             "--surveys", str(paths["surveys"]), "-f", "json"]  # fmt: skip
+    conf = [arg for key, value in CONFIG.items() for arg in ("--spark-conf", f"{key}={value}")]
+    on_spark = ["--engine", "spark", "--spark-master", MASTER, *conf]
+    runner = CliRunner()
+    for command in ("insights", "check"):
+        duck = runner.invoke(app, [command, str(template), *files])
+        sparky = runner.invoke(app, [command, str(template), *files, *on_spark])
+        assert duck.exit_code in (0, 1) and sparky.exit_code == duck.exit_code, sparky.output
+        expected, got = json.loads(duck.stdout), json.loads(sparky.stdout)
+        assert expected == got, command
+    assert expected["staleness"]["reasons"]  # a real check, not an empty document
