@@ -15,11 +15,13 @@ from journeyscope.formats import dump_map, load_template
 from journeyscope.formats.templates import template_names
 from journeyscope.store import (
     Conflict,
+    InvalidValue,
     NotFound,
     StaleVersion,
     Store,
     StoreError,
     current_revision,
+    hash_secret,
     head_revision,
     make_engine,
     sqlite_url,
@@ -64,23 +66,31 @@ def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     upgrade(engine)  # running it again on every start is harmless
     engine.dispose()
 
 
-@pytest.mark.parametrize("start", ["0001", "0002"])
+@pytest.mark.parametrize("start", ["0001", "0002", "0003"])
 def test_migrations_upgrade_a_database_at_an_earlier_revision(db_url: str, start: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, start)
     assert current_revision(engine) == start
-    assert ("comments" in inspect(engine).get_table_names()) == (start == "0002")
+    assert ("comments" in inspect(engine).get_table_names()) == (start != "0001")
     old = Store(engine)
     user = old.create_user("early@example.com", "Early", "pw-early-1")
     workspace = old.create_workspace("Early team", user.id)
     created = old.create_map(workspace.id, load_template("support-agent"), user.id)
+    with engine.begin() as connection:  # a token made before tokens had a scope and expiry
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at)"
+                " VALUES (:u, 'old', :h, CURRENT_TIMESTAMP)"
+            ),
+            {"u": user.id, "h": hash_secret("jst_old-token")},
+        )
     if start == "0002":
         with engine.begin() as connection:  # an analysis stored before insights existed
             connection.execute(
@@ -91,8 +101,13 @@ def test_migrations_upgrade_a_database_at_an_earlier_revision(db_url: str, start
                 {"m": created.id},
             )
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     store = Store(engine)
+    old_token = store.tokens(user.id)[0]
+    assert old_token.scope == "write"  # it could write before: it keeps that...
+    assert old_token.expires_at is not None  # ...but no longer forever
+    assert old_token.expires_at < dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
+    assert store.user_for_token("jst_old-token").user == user  # type: ignore[union-attr]
     journey, version = store.load_journey(created.id)
     assert (journey.id, version) == ("support-agent", 1)
     assert store.authenticate("early@example.com", "pw-early-1") == user
@@ -155,7 +170,7 @@ def test_roles_and_workspaces(store: Store, team: tuple[int, int]) -> None:
 def test_api_tokens_store_only_a_hash(store: Store, team: tuple[int, int]) -> None:
     _, owner_id = team
     info, secret = store.create_token(owner_id, "ci")
-    assert store.user_for_token(secret).id == owner_id  # type: ignore[union-attr]
+    assert store.user_for_token(secret).user.id == owner_id  # type: ignore[union-attr]
     assert store.user_for_token(secret + "x") is None
     with store.engine.connect() as connection:
         rows = connection.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
@@ -178,13 +193,17 @@ def test_invites_join_once_with_the_role(store: Store, team: tuple[int, int]) ->
     _, expired = store.create_invite(workspace_id, "late@example.com", "viewer", owner_id, -1)
     with pytest.raises(NotFound):
         store.invite_for(expired)
-    # an existing account joins by proving its password
+    # an existing account joins as itself (signed in), never by giving a password here
     second = store.create_workspace("Team B", owner_id)
     _, again = store.create_invite(second.id, "new@example.com", "viewer", owner_id)
     with pytest.raises(Conflict):
-        store.accept_invite(again, "Nia", "wrong")
-    store.accept_invite(again, "Nia", "pw-nia-123")
+        store.accept_invite(again, "Nia", "pw-nia-123")
+    with pytest.raises(Conflict):
+        store.join_invite(again, owner_id)  # made out to someone else
+    store.join_invite(again, user.id)
     assert store.role_of(second.id, user.id) == "viewer"
+    with pytest.raises(NotFound):
+        store.join_invite(again, user.id)
 
 
 def test_login_failures_are_counted_until_a_success(store: Store) -> None:
@@ -316,3 +335,62 @@ def test_analyses_keep_status_and_json_results(store: Store, team: tuple[int, in
     assert store.get_analysis(created.id, other.id).status == "failed"
     with pytest.raises(NotFound):
         store.get_analysis(created.id + 1, run.id)
+
+
+def test_values_follow_the_same_rules_on_every_backend(store: Store, team: tuple[int, int]) -> None:
+    """Too long for the column, or a NUL character: InvalidValue before the database, so
+    SQLite (which would keep it) and PostgreSQL (which would fail) behave alike."""
+    workspace_id, owner_id = team
+    created = store.create_map(workspace_id, load_template("support-agent"), owner_id)
+    with pytest.raises(InvalidValue, match="element id"):
+        store.add_comment(created.id, "x" * 81, owner_id, "fine")
+    with pytest.raises(InvalidValue, match="NUL"):
+        store.add_comment(created.id, "map", owner_id, "a\x00b")
+    with pytest.raises(InvalidValue, match="owner"):
+        store.set_decision(created.id, "p", "open", owner="o" * 201)
+    with pytest.raises(InvalidValue, match="email"):
+        store.create_invite(workspace_id, "a" * 400 + "@x.com", "viewer", owner_id)
+    with pytest.raises(InvalidValue, match="email"):
+        store.authenticate("a" * 600, "pw")
+    assert store.comments(created.id) == [] and store.invites(workspace_id) == []
+
+
+def test_sessions_end_at_sign_out_password_role_change_and_removal(
+    store: Store, team: tuple[int, int]
+) -> None:
+    workspace_id, _ = team
+    member = store.create_user("m@example.com", "Mo", "pw-mo-12345")
+    store.set_role(workspace_id, member.id, "editor")
+    first, second = (store.start_session(member.id, 3600) for _ in range(2))
+    assert store.user_for_session(first) == member
+    store.end_session(first)
+    assert store.user_for_session(first) is None and store.user_for_session(second) == member
+    store.set_role(workspace_id, member.id, "editor")  # no change: nothing ends
+    assert store.user_for_session(second) == member
+    store.set_role(workspace_id, member.id, "viewer")
+    assert store.user_for_session(second) is None
+    _, token = store.create_token(member.id, "ci", "write")
+    third = store.start_session(member.id, 3600)
+    assert not store.change_password(member.id, "wrong", "new-password-1")
+    assert store.user_for_session(third) == member
+    assert store.change_password(member.id, "pw-mo-12345", "new-password-1")
+    assert store.user_for_session(third) is None and store.user_for_token(token) is None
+    fourth = store.start_session(member.id, 3600)
+    _, token = store.create_token(member.id, "ci", "read")
+    store.remove_member(workspace_id, member.id)
+    assert store.user_for_session(fourth) is None and store.user_for_token(token) is None
+    with pytest.raises(NotFound):
+        store.remove_member(workspace_id, member.id)
+    expired = store.start_session(member.id, -1)
+    assert store.user_for_session(expired) is None
+
+
+def test_tokens_have_a_scope_and_expire(store: Store, team: tuple[int, int]) -> None:
+    _, owner_id = team
+    info, secret = store.create_token(owner_id, "ci")
+    assert info.scope == "read" and info.expires_at is not None
+    assert store.user_for_token(secret).scope == "read"  # type: ignore[union-attr]
+    _, short = store.create_token(owner_id, "short", "write", days=1e-9)
+    assert store.user_for_token(short) is None
+    with pytest.raises(StoreError):
+        store.create_token(owner_id, "x", "admin")

@@ -9,24 +9,30 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine
 
-from .accounts import AccountsStore, hash_secret
+from ._base import check_text
+from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore
 from .maps import MapsStore
-from .schema import ANALYSIS_STATES, DECISIONS, ROLES
+from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
+from .sessions import SessionsStore, hash_secret
 from .values import (
     AnalysisInfo,
     CommentInfo,
     Conflict,
     DecisionInfo,
+    InvalidValue,
     InviteInfo,
     MapInfo,
     MemberInfo,
     NotFound,
     StaleVersion,
     StoreError,
+    TokenAuth,
     TokenInfo,
     UserInfo,
     VersionInfo,
@@ -34,16 +40,17 @@ from .values import (
 )
 
 
-class Store(AccountsStore, MapsStore, EvidenceStore):
+class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_store(url: str, migrate: bool = True) -> Store:
-    """Connect to ``url`` and (by default) bring its schema up to date."""
-    engine: Engine = make_engine(url)
+def open_store(url: str, migrate: bool = True, **engine_options: Any) -> Store:
+    """Connect to ``url`` and (by default) bring its schema up to date; ``engine_options`` go
+    to :func:`make_engine` (e.g. ``pool_size`` for PostgreSQL)."""
+    engine: Engine = make_engine(url, **engine_options)
     if migrate:
         upgrade(engine)
     return Store(engine)
@@ -52,11 +59,14 @@ def open_store(url: str, migrate: bool = True) -> Store:
 __all__ = [
     "ANALYSIS_STATES",
     "DECISIONS",
+    "MAX_PASSWORD",
     "ROLES",
+    "TOKEN_SCOPES",
     "AnalysisInfo",
     "CommentInfo",
     "Conflict",
     "DecisionInfo",
+    "InvalidValue",
     "InviteInfo",
     "MapInfo",
     "MemberInfo",
@@ -64,10 +74,12 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoreError",
+    "TokenAuth",
     "TokenInfo",
     "UserInfo",
     "VersionInfo",
     "WorkspaceInfo",
+    "check_text",
     "current_revision",
     "hash_secret",
     "head_revision",

@@ -1,41 +1,33 @@
-"""Users, workspaces, memberships, invites, API tokens and login attempts."""
+"""Users (passwords), workspaces, memberships and invites."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ._base import StoreBase, aware
-from .schema import ROLES, ApiToken, Invite, LoginAttempt, Membership, User, Workspace, utcnow
+from ._base import StoreBase, aware, check_text
+from .schema import ROLES, Invite, Membership, User, Workspace, utcnow
+from .sessions import end_sessions, hash_secret
+from .sessions import user_info as _user
 from .values import (
     Conflict,
     InviteInfo,
     MemberInfo,
     NotFound,
     StoreError,
-    TokenInfo,
     UserInfo,
     WorkspaceInfo,
 )
 
 _HASHER = PasswordHasher()
-TOKEN_PREFIX = "jst_"
-
-
-def hash_secret(secret: str) -> str:
-    """Tokens are long random strings, so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _user(row: User) -> UserInfo:
-    return UserInfo(row.id, row.email, row.name, row.language)
+#: Longest password accepted (argon2 takes any length; this keeps a request's work bounded).
+MAX_PASSWORD = 1024
 
 
 def _check_role(role: str) -> None:
@@ -50,6 +42,8 @@ class AccountsStore(StoreBase):
         email = email.strip().lower()
         if not email or not password:
             raise StoreError("a user needs an email and a password")
+        check_text(email, "email", 320)
+        check_text(password, "password", MAX_PASSWORD)
         row = User(email=email, name=name.strip() or email, language=language)
         row.password_hash = _HASHER.hash(password)
         with self.session() as session:
@@ -62,6 +56,8 @@ class AccountsStore(StoreBase):
 
     def authenticate(self, email: str, password: str) -> UserInfo | None:
         """The user if ``password`` is right, else None (same answer for unknown emails)."""
+        check_text(email, "email", 320)
+        check_text(password, "password", MAX_PASSWORD)
         with self.session() as session:
             row = session.scalar(select(User).where(User.email == email.strip().lower()))
             if row is None:
@@ -75,6 +71,27 @@ class AccountsStore(StoreBase):
                 row.password_hash = _HASHER.hash(password)
                 session.commit()
             return _user(row)
+
+    def account_exists(self, email: str) -> bool:
+        with self.session() as session:
+            query = select(User.id).where(User.email == email.strip().lower())
+            return session.scalar(query) is not None
+
+    def change_password(self, user_id: int, current: str, new: str) -> bool:
+        """Set a new password if ``current`` is right (False otherwise). Every session and API
+        token of the user ends: whoever had the old password has nothing left."""
+        check_text(new, "password", MAX_PASSWORD)
+        user = self.get_user(user_id)
+        if self.authenticate(user.email, current) is None:
+            return False
+        with self.session() as session:
+            row = session.get(User, user_id)
+            if row is None:
+                raise NotFound(f"no user {user_id}")
+            row.password_hash = _HASHER.hash(new)
+            end_sessions(session, user_id, tokens=True)
+            session.commit()
+        return True
 
     def get_user(self, user_id: int) -> UserInfo:
         with self.session() as session:
@@ -106,7 +123,8 @@ class AccountsStore(StoreBase):
             return WorkspaceInfo(workspace.id, workspace.name, "owner")
 
     def set_role(self, workspace_id: int, user_id: int, role: str) -> None:
-        """Add the user to the workspace with ``role``, or change the role they have."""
+        """Add the user to the workspace with ``role``, or change the role they have (which
+        ends their web sessions: they sign in again and see what the new role allows)."""
         _check_role(role)
         with self.session() as session:
             row = session.scalar(
@@ -116,8 +134,22 @@ class AccountsStore(StoreBase):
             )
             if row is None:
                 session.add(Membership(workspace_id=workspace_id, user_id=user_id, role=role))
-            else:
+            elif row.role != role:
                 row.role = role
+                end_sessions(session, user_id)
+            session.commit()
+
+    def remove_member(self, workspace_id: int, user_id: int) -> None:
+        """Take the user out of the workspace; their sessions and API tokens end at once."""
+        with self.session() as session:
+            result = session.execute(
+                delete(Membership).where(
+                    Membership.workspace_id == workspace_id, Membership.user_id == user_id
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"user {user_id} is not a member of workspace {workspace_id}")
+            end_sessions(session, user_id, tokens=True)
             session.commit()
 
     def role_of(self, workspace_id: int, user_id: int) -> str | None:
@@ -191,24 +223,35 @@ class AccountsStore(StoreBase):
             return self._invite(session, row)
 
     def accept_invite(self, token: str, name: str, password: str) -> UserInfo:
-        """Join the invite's workspace: a new user sets a password, an existing one proves it."""
+        """Join the invite's workspace as a new user with ``password``. An email that already
+        has an account joins with :meth:`join_invite` while signed in (Conflict here), so the
+        invite page never checks an existing password."""
         invite = self.invite_for(token)
-        with self.session() as session:
-            existing = session.scalar(select(User).where(User.email == invite.email))
-        if existing is None:
-            user = self.create_user(invite.email, name, password)
-        else:
-            found = self.authenticate(invite.email, password)
-            if found is None:
-                raise Conflict("this email already has an account: enter its password to join")
-            user = found
-        self.set_role(invite.workspace_id, user.id, invite.role)
-        with self.session() as session:
-            row = session.get(Invite, invite.id)
-            assert row is not None
-            row.accepted_at = utcnow()
-            session.commit()
+        if self.account_exists(invite.email):
+            raise Conflict("this email already has an account: sign in to join")
+        user = self.create_user(invite.email, name, password)
+        self._use_invite(invite, user.id)
         return user
+
+    def join_invite(self, token: str, user_id: int) -> InviteInfo:
+        """The signed-in user ``user_id`` joins with an invite made out to their email."""
+        invite = self.invite_for(token)
+        if self.get_user(user_id).email != invite.email:
+            raise Conflict(f"this invite is for {invite.email}")
+        self._use_invite(invite, user_id)
+        return invite
+
+    def _use_invite(self, invite: InviteInfo, user_id: int) -> None:
+        with self.session() as session:  # one statement: two racing accepts cannot both win
+            result = session.execute(
+                update(Invite)
+                .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+                .values(accepted_at=utcnow())
+            )
+            session.commit()
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise NotFound("this invite link is unknown, used or expired")
+        self.set_role(invite.workspace_id, user_id, invite.role)
 
     def invites(self, workspace_id: int) -> list[InviteInfo]:
         with self.session() as session:
@@ -216,72 +259,3 @@ class AccountsStore(StoreBase):
                 select(Invite).where(Invite.workspace_id == workspace_id).order_by(Invite.id)
             ).all()
             return [self._invite(session, row) for row in rows]
-
-    # --- API tokens -----------------------------------------------------------------------
-    def create_token(self, user_id: int, name: str) -> tuple[TokenInfo, str]:
-        """A new API token; the secret is returned once and only its hash is kept."""
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.session() as session:
-            row = ApiToken(user_id=user_id, name=name or "token", token_hash=hash_secret(secret))
-            session.add(row)
-            session.commit()
-            return TokenInfo(row.id, row.name, aware(row.created_at), None), secret
-
-    def user_for_token(self, secret: str) -> UserInfo | None:
-        with self.session() as session:
-            row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
-            if row is None:
-                return None
-            row.last_used_at = utcnow()
-            user = session.get(User, row.user_id)
-            session.commit()
-            return _user(user) if user else None
-
-    def tokens(self, user_id: int) -> list[TokenInfo]:
-        with self.session() as session:
-            rows = session.scalars(
-                select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
-            ).all()
-            return [
-                TokenInfo(
-                    r.id, r.name, aware(r.created_at), r.last_used_at and aware(r.last_used_at)
-                )
-                for r in rows
-            ]
-
-    def revoke_token(self, user_id: int, token_id: int) -> None:
-        with self.session() as session:
-            result = session.execute(
-                delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
-            )
-            session.commit()
-            if not result.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(f"no token {token_id}")
-
-    # --- login attempts (rate limiting) ---------------------------------------------------
-    def record_login(self, key: str, succeeded: bool) -> None:
-        with self.session() as session:
-            session.add(LoginAttempt(key=key, succeeded=succeeded))
-            session.commit()
-
-    def recent_failures(self, key: str, window: dt.timedelta) -> int:
-        """Failed sign-ins for ``key`` within ``window``, since its last success."""
-        since = utcnow() - window
-        with self.session() as session:
-            last_ok = session.scalar(
-                select(func.max(LoginAttempt.at)).where(
-                    LoginAttempt.key == key, LoginAttempt.succeeded.is_(True)
-                )
-            )
-            if last_ok is not None and aware(last_ok) > since:
-                since = aware(last_ok)
-            return (
-                session.scalar(
-                    select(func.count(LoginAttempt.id)).where(
-                        LoginAttempt.key == key,
-                        LoginAttempt.succeeded.is_(False),
-                        LoginAttempt.at > since,
-                    )
-                )
-                or 0
-            )

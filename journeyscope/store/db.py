@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 __all__ = ["current_revision", "head_revision", "make_engine", "sqlite_url", "upgrade"]
 
@@ -20,24 +21,55 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
 
 
+#: How long a write waits for another writer (SQLite) or a row lock (PostgreSQL) before the
+#: database gives up; the web app answers that with 503 and Retry-After.
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while the analysis thread writes; foreign keys are off by default
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+def _postgres_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
+    # a write waiting on another's row lock gives up like SQLite's busy timeout does
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600); SQLite gives its
+    -wal and -shm files the same permissions."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; plain ``postgresql://`` URLs use the psycopg 3 driver."""
+    """An engine for ``url``; plain ``postgresql://`` URLs use the psycopg 3 driver. A new
+    SQLite file is made private to its owner."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False})
+        _private_sqlite_file(url)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_lock_timeout)
     return engine
 
 

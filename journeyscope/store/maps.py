@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..formats import dump_map, parse_map
 from ..model import JourneyMap
 from ..model.diff import Change, diff_maps
-from ._base import StoreBase, aware
+from ._base import StoreBase, aware, check_text
 from .schema import DECISIONS, Comment, MapRecord, MapVersion, PainPointDecision, User, utcnow
 from .values import (
     CommentInfo,
@@ -115,30 +115,43 @@ class MapsStore(StoreBase):
         Raises :class:`StaleVersion` (with what changed since) when the edit is stale; two
         racing saves cannot both win, since (map, number) is unique.
         """
+        check_text(journey.title, "title", 500)
+        check_text(message, "message", 500)
+        text, now = dump_map(journey), utcnow()
         with self.session() as session:
             row = self._row(session, map_id, None)
-            if row.current_version != base_version:
-                raise self._stale(map_id, base_version, row.current_version)
-            number = base_version + 1
-            session.add(
-                MapVersion(
-                    map_id=map_id,
-                    number=number,
-                    yaml_text=dump_map(journey),
-                    author_id=author_id,
-                    message=message or "edited",
-                )
+            created = row.created_at
+            # compare-and-set: only the save still based on the current version moves it on
+            moved = session.execute(
+                update(MapRecord)
+                .where(MapRecord.id == map_id, MapRecord.current_version == base_version)
+                .values(current_version=base_version + 1, title=journey.title, updated_at=now)
+                .execution_options(synchronize_session=False)
             )
-            row.current_version = number
-            row.title = journey.title
-            row.updated_at = utcnow()
-            try:
-                session.commit()
-            except IntegrityError:
+            if moved.rowcount == 1:  # type: ignore[attr-defined]
+                session.add(
+                    MapVersion(
+                        map_id=map_id,
+                        number=base_version + 1,
+                        yaml_text=text,
+                        author_id=author_id,
+                        message=message or "edited",
+                    )
+                )
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                else:
+                    return MapInfo(
+                        map_id, row.workspace_id, journey.title, base_version + 1,
+                        aware(created), now,
+                    )  # fmt: skip
+            else:
                 session.rollback()
-                current = self.get_map(map_id).current_version
-                raise self._stale(map_id, base_version, current) from None
-            return _info(row)
+        # the session is closed: what changed since is read with a connection of its own, so
+        # one save never holds two (a pool of N connections serves N concurrent saves)
+        raise self._stale(map_id, base_version, self.get_map(map_id).current_version)
 
     def _stale(self, map_id: int, base: int, current: int) -> StaleVersion:
         try:

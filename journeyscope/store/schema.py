@@ -23,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ROLES = ("owner", "editor", "viewer")
 DECISIONS = ("open", "accepted", "dismissed")
 ANALYSIS_STATES = ("queued", "running", "done", "failed")
+#: What an API token may do: ``read`` (GET and friends only) or ``write`` (everything).
+TOKEN_SCOPES = ("read", "write")
 
 
 def utcnow() -> dt.datetime:
@@ -94,6 +96,20 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    scope: Mapped[str] = mapped_column(String(8), default="read")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries the secret, the server keeps its hash, so
+    signing out (or a password or role change) ends the session for every copy of the cookie."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
 
 
 class Invite(Base):

@@ -21,6 +21,10 @@ class Conflict(StoreError):
     """The change clashes with what is stored (an email already taken, a used invite...)."""
 
 
+class InvalidValue(StoreError):
+    """A value the store will not keep: too long for its column, or with a NUL character."""
+
+
 class StaleVersion(StoreError):
     """A save was based on an older version than the current one."""
 
@@ -85,6 +89,17 @@ class TokenInfo:
     name: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
+    scope: str = "read"
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class TokenAuth:
+    """Who a valid API token speaks for, and what it may do."""
+
+    user: UserInfo
+    token_id: int
+    scope: str
 
 
 @dataclass(frozen=True)
