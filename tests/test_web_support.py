@@ -89,7 +89,7 @@ def build_world(tmp_path: Path, **settings: Any) -> World:
     shop = load_map(DATA / "shop.yaml")
     map_id = store.create_map(workspace, shop, users["owner"]).id
     other_map = store.create_map(other, shop, users["outsider"]).id
-    tokens = {name: store.create_token(uid, "tests")[1] for name, uid in users.items()}
+    tokens = {name: store.create_token(uid, "tests", "write")[1] for name, uid in users.items()}
     return World(app, data_dir, workspace, other, map_id, other_map, users, tokens)
 
 

@@ -111,7 +111,10 @@ async def start_analysis(
     caller already (a Bearer token, or the session with the X-CSRF-Token header)."""
     settings = settings_of(request)
     upload: Upload = await receive_upload(
-        request, Path(settings.data_dir) / "uploads", settings.max_upload_bytes
+        request,
+        Path(settings.data_dir) / "uploads",
+        settings.max_upload_bytes,
+        suffixes=EVENT_SUFFIXES,
     )
     if form_csrf:
         try:

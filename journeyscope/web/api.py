@@ -11,15 +11,17 @@ from fastapi.responses import JSONResponse, Response
 from ..formats import list_templates
 from ..store import NotFound, Store, UserInfo
 from . import actions, schemas
-from .auth import DbId, api_user, map_access, store_of, workspace_role
+from .auth import DbId, api_user, map_access, store_of, token_days, workspace_role
 from .evidence import metrics_for
 from .painpoints import board
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorOut, "description": "Bad request"},
     401: {"model": schemas.ErrorOut, "description": "Not signed in / bad token"},
-    403: {"model": schemas.ErrorOut, "description": "Your role does not allow this"},
+    403: {"model": schemas.ErrorOut, "description": "Not allowed: your role, or a read token"},
     404: {"model": schemas.ErrorOut, "description": "Not found (or not in your workspaces)"},
+    413: {"model": schemas.ErrorOut, "description": "Request body too large"},
+    503: {"model": schemas.ErrorOut, "description": "Database busy: retry after Retry-After"},
 }
 STALE: dict[int | str, dict[str, Any]] = {
     409: {"model": schemas.StaleOut, "description": "Stale edit: what changed since"}
@@ -336,7 +338,8 @@ def tokens(request: Request, user: UserInfo = Depends(api_user)) -> Any:
 def create_token(
     request: Request, body: schemas.TokenIn, user: UserInfo = Depends(api_user)
 ) -> Any:
-    info, secret = store_of(request).create_token(user.id, body.name)
+    days = token_days(request, body.days)
+    info, secret = store_of(request).create_token(user.id, body.name, body.scope, days)
     return {**asdict(info), "token": secret}
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import make_url
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -18,7 +21,9 @@ from .. import __version__
 from ..store import open_store
 from . import api, pages_auth, pages_evidence, pages_maps
 from .auth import LoginRequired
+from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
+from .middleware import BodyLimit, SecurityHeaders
 from .rendering import render
 from .settings import Settings
 
@@ -26,16 +31,22 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The workspace app: migrates the database, then serves the pages and ``/api``."""
+    """The workspace app: migrates the database, tidies up after a crash (analyses left
+    unfinished fail with a reason, their upload files are deleted), then serves the pages and
+    ``/api``. One server process per data folder."""
     settings = settings or Settings()
     data_dir = Path(settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.resolved_database_url())
+    private_folder(data_dir, created_only=True)
+    url = settings.resolved_database_url()
+    store = open_store(url, **(settings.pool_options() if _pooled(url) else {}))
     store.fail_unfinished("the server stopped before this analysis finished")
+    _delete_orphaned_uploads(data_dir / "uploads")
+    private_folder(data_dir / "quarantine")
     runner = AnalysisRunner(store, data_dir, settings.analysis_workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         yield
         runner.shutdown()
 
@@ -58,35 +69,63 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    upload_limit = max(settings.max_upload_bytes, settings.max_map_bytes) + 64 * 1024
+    app.add_middleware(BodyLimit, other=settings.max_body_bytes, upload=upload_limit)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     for module in (pages_auth, pages_maps, pages_evidence):
         app.include_router(module.router)
     _handle_errors(app)
+    handle_store_errors(app)
     return app
+
+
+def _pooled(url: str) -> bool:
+    """In-memory SQLite keeps one connection per thread: no pool to size."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:")
+
+
+def private_folder(path: Path, *, created_only: bool = False) -> None:
+    """A folder only its owner may open (0700): uploads and quarantine files are customer
+    data. ``created_only`` leaves the permissions of a folder that was already there."""
+    existed = path.exists()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not (existed and created_only):
+        path.chmod(0o700)
+
+
+def _delete_orphaned_uploads(folder: Path) -> None:
+    """At start nothing is being analysed, so every file left in ``uploads`` is an orphan of
+    a stopped server (its analysis was just marked failed)."""
+    private_folder(folder)
+    for path in folder.iterdir():
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
 
 
 def _offline_docs(app: FastAPI) -> None:
     """The interactive API docs at /docs with Swagger UI from the ``swagger-ui-bundle``
-    package, so the page fetches nothing from the internet."""
+    package, so the page fetches nothing from the internet; it is started by a static script
+    (``static/docs.js``), as the Content-Security-Policy allows no inline script."""
     import swagger_ui_bundle
-    from fastapi.openapi.docs import get_swagger_ui_html
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} — API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        title = escape(f"{app.title} — API")
+        openapi = escape(app.openapi_url or "/openapi.json")
+        return HTMLResponse(
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{title}</title>"
+            "<link rel='stylesheet' href='/static/swagger/swagger-ui.css'>"
+            "<link rel='icon' href='/static/swagger/favicon-32x32.png'></head>"
+            f"<body><div id='swagger-ui' data-openapi='{openapi}'></div>"
+            "<script src='/static/swagger/swagger-ui-bundle.js'></script>"
+            "<script src='/static/docs.js'></script></body></html>"
         )
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
 def _handle_errors(app: FastAPI) -> None:
@@ -98,20 +137,12 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         headers = getattr(error, "headers", None)
-        if _wants_json(request):
-            return JSONResponse({"detail": error.detail}, error.status_code, headers=headers)
-        response = render(
-            request, "error.html", {"status": error.status_code, "detail": error.detail}
-        )
-        response.status_code = error.status_code
-        if headers:
-            response.headers.update(headers)
-        return response
+        return error_response(request, error.status_code, error.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         errors: list[Any] = list(error.errors())
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"detail": _jsonable(errors)}, 422)
         detail = "; ".join(str(e.get("msg")) for e in errors)
         response: HTMLResponse = render(request, "error.html", {"status": 422, "detail": detail})

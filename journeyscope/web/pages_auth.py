@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..store import ROLES, Conflict, NotFound, StoreError, UserInfo
+from ..store import (
+    MAX_PASSWORD,
+    ROLES,
+    TOKEN_SCOPES,
+    Conflict,
+    InviteInfo,
+    NotFound,
+    Store,
+    StoreError,
+    UserInfo,
+)
 from .actions import current_workspace
 from .auth import (
     DbId,
-    check_login_rate,
+    check_password_rate,
+    check_sign_in_text,
+    end_session,
     login,
     page_user,
     read_form,
+    record_password_check,
     session_user,
+    settings_of,
     store_of,
+    token_days,
     workspace_role,
 )
 from .i18n import LANGUAGES
@@ -48,10 +65,11 @@ def login_page(request: Request, next: str = "/maps") -> Response:
 async def login_submit(request: Request) -> Response:
     form = await read_form(request)
     email, target = form.get("email", ""), _safe_next(form.get("next"))
-    key = check_login_rate(request, email)
-    store = store_of(request)
-    user = store.authenticate(email, form.get("password", ""))
-    store.record_login(key, user is not None)
+    password = form.get("password", "")
+    check_sign_in_text(email, password)
+    keys = check_password_rate(request, email)
+    user = store_of(request).authenticate(email, password)
+    record_password_check(request, keys, user is not None)
     if user is None:
         context = {"next": target, "error": "login.failed", "email": email}
         return render(request, "login.html", context, status=401)
@@ -62,47 +80,80 @@ async def login_submit(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
-    request.session.clear()
+    end_session(request)
     return redirect("/login")
+
+
+def _open_invite(store: Store, token: str) -> InviteInfo:
+    try:
+        return store.invite_for(token)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def _sign_in_first(token: str) -> Response:
+    return redirect(f"/login?next={quote('/invite/' + token, safe='/')}")
 
 
 @router.get("/invite/{token}")
 def invite_page(request: Request, token: str) -> Response:
-    try:
-        invite = store_of(request).invite_for(token)
-    except NotFound as error:
-        raise HTTPException(404, str(error)) from None
-    return render(request, "invite.html", {"invite": invite, "token": token, "error": None})
+    """New people choose a name and password; an existing account joins while signed in
+    (never by typing its password here, so the page cannot be used to guess passwords)."""
+    store = store_of(request)
+    invite = _open_invite(store, token)
+    existing = store.account_exists(invite.email)
+    if existing and session_user(request) is None:
+        return _sign_in_first(token)
+    context = {"invite": invite, "token": token, "error": None, "existing": existing}
+    return render(request, "invite.html", context)
 
 
 @router.post("/invite/{token}")
 async def invite_accept(request: Request, token: str) -> Response:
     form = await read_form(request)
     store = store_of(request)
-    try:
-        invite = store.invite_for(token)
-    except NotFound as error:
-        raise HTTPException(404, str(error)) from None
-    password = form.get("password", "")
-    if len(password) < 8 or password != form.get("password2", ""):
-        context = {"invite": invite, "token": token, "error": "invite.password_rule"}
-        return render(request, "invite.html", context, status=400)
-    try:
-        user = store.accept_invite(token, form.get("name", ""), password)
-    except Conflict:
-        context = {"invite": invite, "token": token, "error": "invite.existing"}
-        return render(request, "invite.html", context, status=400)
-    login(request, user)
+    invite = _open_invite(store, token)
+    context = {"invite": invite, "token": token, "existing": store.account_exists(invite.email)}
+    if context["existing"]:
+        user = session_user(request)
+        if user is None:
+            return _sign_in_first(token)
+        try:
+            store.join_invite(token, user.id)
+        except Conflict:
+            return render(request, "invite.html", {**context, "error": "invite.other"}, 403)
+    else:
+        password, name = form.get("password", ""), form.get("name", "")
+        if not 8 <= len(password) <= MAX_PASSWORD or password != form.get("password2", ""):
+            context["error"] = "invite.password_rule"
+            return render(request, "invite.html", context, status=400)
+        try:
+            user = store.accept_invite(token, name[:200], password)
+        except Conflict:
+            return _sign_in_first(token)
+    login(request, user)  # a fresh session (a changed role has ended the old ones)
     request.session["ws"] = invite.workspace_id
     return redirect("/maps")
 
 
-@router.get("/account")
-def account(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+def _account(request: Request, user: UserInfo, error: str | None = None) -> Response:
     tokens = store_of(request).tokens(user.id)
     new_token = request.session.pop("new_token", None)
-    context = {"tokens": tokens, "new_token": new_token, "profile": user}
-    return render(request, "account.html", context)
+    context = {
+        "tokens": tokens,
+        "new_token": new_token,
+        "profile": user,
+        "scopes": TOKEN_SCOPES,
+        "token_days": settings_of(request).token_days,
+        "token_max_days": settings_of(request).token_max_days,
+        "error": error,
+    }
+    return render(request, "account.html", context, status=400 if error else 200)
+
+
+@router.get("/account")
+def account(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+    return _account(request, user)
 
 
 @router.post("/account")
@@ -116,10 +167,36 @@ async def account_save(request: Request, user: UserInfo = Depends(page_user)) ->
     return redirect("/account")
 
 
+@router.post("/account/password")
+async def password_change(request: Request, user: UserInfo = Depends(page_user)) -> Response:
+    """A new password: every other session and every API token of the user ends."""
+    form = await read_form(request)
+    current, new = form.get("current", ""), form.get("password", "")
+    check_sign_in_text(user.email, current)
+    if not 8 <= len(new) <= MAX_PASSWORD or new != form.get("password2", ""):
+        return _account(request, user, "invite.password_rule")
+    keys = check_password_rate(request, user.email)
+    changed = store_of(request).change_password(user.id, current, new)
+    record_password_check(request, keys, changed)
+    if not changed:
+        return _account(request, user, "account.password_wrong")
+    login(request, user)  # this browser goes on in a fresh session
+    return redirect("/account")
+
+
 @router.post("/account/tokens")
 async def token_create(request: Request, user: UserInfo = Depends(page_user)) -> Response:
     form = await read_form(request)
-    _, secret = store_of(request).create_token(user.id, form.get("name", "").strip()[:200])
+    scope = form.get("scope", "read")
+    if scope not in TOKEN_SCOPES:
+        raise HTTPException(400, "a token's scope is read or write")
+    try:
+        asked = float(form["days"]) if form.get("days") else None
+    except ValueError:
+        raise HTTPException(400, "give the days a token is valid as a number") from None
+    days = token_days(request, asked)
+    name = form.get("name", "").strip()[:200]
+    _, secret = store_of(request).create_token(user.id, name, scope, days)
     request.session["new_token"] = secret  # shown once on the next page, then forgotten
     return redirect("/account")
 
@@ -182,4 +259,22 @@ async def member_role(request: Request, user: UserInfo = Depends(page_user)) -> 
         store.set_role(workspace_id, member_id, form.get("role", ""))
     except (ValueError, StoreError) as error:
         raise HTTPException(400, str(error)) from None
+    return redirect("/workspace")
+
+
+@router.post("/workspace/members/{member_id}/remove")
+async def member_remove(
+    request: Request, member_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    """Take someone out of the workspace: their sessions and API tokens end at once."""
+    await read_form(request)
+    store = store_of(request)
+    workspace_id = current_workspace(request, user)
+    workspace_role(store, user, workspace_id, "owner")
+    if member_id == user.id:
+        raise HTTPException(400, "owners cannot remove themselves")
+    try:
+        store.remove_member(workspace_id, member_id)
+    except NotFound:
+        raise HTTPException(404, "no such member") from None
     return redirect("/workspace")

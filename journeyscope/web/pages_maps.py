@@ -27,7 +27,7 @@ from .auth import (
 )
 from .editor import step_form
 from .pages_auth import redirect
-from .rendering import language, render
+from .rendering import language, page_fragment, render
 from .uploads import receive_upload
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +76,10 @@ async def create_map(request: Request, user: UserInfo = Depends(page_user)) -> R
 async def _map_upload(request: Request) -> JourneyMap:
     settings = settings_of(request)
     upload = await receive_upload(
-        request, Path(settings.data_dir) / "uploads", settings.max_map_bytes
+        request,
+        Path(settings.data_dir) / "uploads",
+        settings.max_map_bytes,
+        suffixes=(".yaml", ".yml", ".json"),
     )
     try:
         check_csrf(request, upload.fields.get("csrf_token"))
@@ -134,7 +137,7 @@ def map_context(
         "journey": journey,
         "state": state,
         "persona": persona,
-        "fragment": render_fragment(journey, state, persona, metrics),
+        "fragment": page_fragment(render_fragment(journey, state, persona, metrics)),
         "map_css": map_css(),
         "latest": latest,
         "comments": store.comments(access.map.id),
@@ -173,7 +176,7 @@ def editor(
         "stages": stages,
         "forms": {step.id: step_form(step) for stage in stages for step in stage.steps},
         "feeling_rows": [("", None)] + [(p.id, p.name) for p in journey.personas],
-        "fragment": render_fragment(journey, state),
+        "fragment": page_fragment(render_fragment(journey, state)),
         "map_css": map_css(),
         "open": request.query_params.get("open", ""),
     }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from .auth import csrf_token, session_user
 from .i18n import LANGUAGES, RTL, pick_language, translator
@@ -19,6 +21,15 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+_INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S)
+
+
+def page_fragment(html: str) -> Markup:
+    """A rendered map for a workspace page: without the inline script that standalone map
+    files carry (the Content-Security-Policy runs none; ``static/app.js`` does its work)."""
+    return Markup(_INLINE_SCRIPT.sub("", str(html)))
 
 
 def language(request: Request) -> str:

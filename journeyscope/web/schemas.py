@@ -172,13 +172,21 @@ class PainPointOut(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+    scope: Literal["read", "write"] = Field(
+        default="read", description="read: GET requests only (other methods get 403); write: all."
+    )
+    days: float | None = Field(
+        default=None, gt=0, description="Days the token is valid (default 90; at most 366)."
+    )
 
 
 class TokenOut(BaseModel):
     id: int
     name: str
     created_at: dt.datetime
-    last_used_at: dt.datetime | None
+    last_used_at: dt.datetime | None = Field(description="Noted at most once a minute.")
+    scope: Literal["read", "write"]
+    expires_at: dt.datetime | None
 
 
 class NewTokenOut(TokenOut):

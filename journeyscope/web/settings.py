@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Any
 
 from ..formats import atomic_write_text
 from ..store import sqlite_url
@@ -26,13 +28,36 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     #: Largest map file accepted (bytes).
     max_map_bytes: int = 2 * 1024 * 1024
-    #: Failed sign-ins allowed per email and address within the window, then HTTP 429.
+    #: Largest body of any other request (JSON, YAML, forms), in bytes; larger get HTTP 413.
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: Failed password checks allowed per email and address within the window, then HTTP 429.
     login_max_failures: int = 5
+    #: Failed password checks allowed per account (from any address) within the window.
+    login_account_max_failures: int = 20
     login_window_minutes: float = 15
+    #: Addresses (or networks, e.g. ``10.0.0.0/8``) of proxies whose X-Forwarded-For header
+    #: is believed; empty (the default): the address of the connection is the client's.
+    trusted_proxies: tuple[str, ...] = ()
     #: Threads that run evidence analyses.
     analysis_workers: int = 1
+    #: Threads that serve requests; the database pool has a connection for each of them.
+    request_threads: int = 20
+    #: Seconds a request waits for a free database connection before HTTP 503.
+    database_timeout: float = 10
     #: Session lifetime in seconds.
     session_max_age: int = 14 * 24 * 3600
+    #: Days an API token is valid unless its maker asks otherwise, and the most they may ask.
+    token_days: float = 90
+    token_max_days: float = 366
+
+    def pool_options(self) -> dict[str, Any]:
+        """Engine options: a connection per request thread and analysis worker, plus one for
+        the event loop (uploads), so no request waits for another's connection."""
+        return {
+            "pool_size": self.request_threads + self.analysis_workers + 1,
+            "max_overflow": 2,
+            "pool_timeout": self.database_timeout,
+        }
 
     def resolved_database_url(self) -> str:
         return self.database_url or sqlite_url(Path(self.data_dir) / "journeyscope.db")
@@ -45,3 +70,6 @@ class Settings:
             atomic_write_text(path, secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+    def resolved_trusted_proxies(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(item.strip(), strict=False) for item in self.trusted_proxies]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +12,23 @@ from typing import IO
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-__all__ = ["TooLarge", "Upload", "receive_upload"]
+__all__ = ["TooLarge", "Upload", "receive_upload", "saved_suffix"]
 
 _MAX_FIELD = 64 * 1024
+_SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+
+
+def saved_suffix(filename: str, known: tuple[str, ...] = ()) -> str:
+    """The extension a saved upload keeps, so readers that go by it read the right format:
+    the longest of ``known`` the name ends with (``.xes.gz``, ``.parquet``), else the last
+    extension if it is short and plain letters and digits, else none. Never a path character:
+    ``events.from-warehouse.parquet`` keeps ``.parquet``, ``x.csv/../y`` keeps nothing."""
+    name = filename.lower().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    for suffix in sorted(known, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return suffix
+    last = Path(name).suffix
+    return last if _SAFE_SUFFIX.fullmatch(last) else ""
 
 
 class TooLarge(HTTPException):
@@ -43,13 +58,16 @@ class Upload:
 class _Collector:
     """Callbacks for python-multipart's streaming parser."""
 
-    def __init__(self, upload: Upload, directory: Path, file_field: str, limit: int):
+    def __init__(
+        self, upload: Upload, directory: Path, file_field: str, limit: int, known: tuple[str, ...]
+    ):
         self.upload, self.directory, self.file_field, self.limit = (
             upload,
             directory,
             file_field,
             limit,
         )
+        self.known = known
         self.header_field = b""
         self.headers: dict[bytes, bytes] = {}
         self.name = ""
@@ -74,8 +92,8 @@ class _Collector:
         self.name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
         if self.name == self.file_field and filename is not None and self.upload.path is None:
-            suffix = "".join(Path(filename.decode("utf-8", "replace")).suffixes[-2:])[:16]
-            fd, path = tempfile.mkstemp(dir=self.directory, suffix=suffix.lower())
+            suffix = saved_suffix(filename.decode("utf-8", "replace"), self.known)
+            fd, path = tempfile.mkstemp(dir=self.directory, suffix=suffix)  # a 0600 file
             self.handle = os.fdopen(fd, "wb")
             self.upload.path = Path(path)
             self.upload.filename = Path(filename.decode("utf-8", "replace")).name
@@ -101,9 +119,14 @@ class _Collector:
 
 
 async def receive_upload(
-    request: Request, directory: Path, limit: int, file_field: str = "file"
+    request: Request,
+    directory: Path,
+    limit: int,
+    file_field: str = "file",
+    suffixes: tuple[str, ...] = (),
 ) -> Upload:
-    """Stream a multipart/form-data body: fields in memory, the file to ``directory``.
+    """Stream a multipart/form-data body: fields in memory, the file to ``directory`` (with
+    the extension :func:`saved_suffix` picks from the file's name and ``suffixes``).
 
     The declared Content-Length is checked first, then the bytes actually received, so a
     lying client is cut off too. On any error the partial file is removed.
@@ -114,9 +137,9 @@ async def receive_upload(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _MAX_FIELD:
         raise TooLarge(limit)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     upload = Upload()
-    collector = _Collector(upload, directory, file_field, limit)
+    collector = _Collector(upload, directory, file_field, limit, suffixes)
     callbacks = {
         name: getattr(collector, name)
         for name in (

@@ -15,6 +15,30 @@
     if (target) { target.scrollIntoView({ block: "start" }); }
   }
 
+  // Current / future / both switch of a map (standalone map files do this inline).
+  document.querySelectorAll(".js-toggle").forEach(function (toggle) {
+    var root = toggle.parentElement;
+    toggle.querySelectorAll("button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var show = b.getAttribute("data-show");
+        root.querySelectorAll(".js-state").forEach(function (s) {
+          s.hidden = !(show === "both" || s.getAttribute("data-state") === show);
+        });
+        toggle.querySelectorAll("button").forEach(function (o) {
+          o.setAttribute("aria-selected", o === b ? "true" : "false");
+        });
+      });
+    });
+  });
+
+  // Charts: the figure is data on the element (the Content-Security-Policy runs no inline
+  // script); plotly.js is loaded by the page before this file.
+  var charts = document.querySelectorAll(".js-plotly[data-figure]");
+  for (var i = 0; i < charts.length && window.Plotly; i++) {
+    var figure = JSON.parse(charts[i].getAttribute("data-figure"));
+    window.Plotly.newPlot(charts[i], figure.data, figure.layout, figure.config);
+  }
+
   // Analysis status: poll the JSON twin until the job is done, then show the result.
   var box = document.getElementById("analysis");
   if (box && /^(queued|running)$/.test(box.getAttribute("data-status"))) {
