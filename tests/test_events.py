@@ -287,3 +287,22 @@ def test_quarantine_files_are_private(tmp_path: Path) -> None:
     log = load_events(source, quarantine=tmp_path / "bad.csv")
     assert log.report.quarantined == 1
     assert (tmp_path / "bad.csv").stat().st_mode & 0o777 == 0o600
+
+
+def test_times_from_a_wrong_unit_are_quarantined_not_loaded(tmp_path: Path) -> None:
+    """Epoch milliseconds read as seconds are the year 56302; seconds read as milliseconds are
+    January 1970: such rows are quarantined with a reason that names the fix, in memory and in
+    a Parquet file read in place (typed times too)."""
+    frame = pd.DataFrame({"customer_id": ["x", "y"], "event": ["e", "e"],
+                          "ts": [1714557600000, 1714557600]})  # fmt: skip
+    reason = "timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)"
+    assert load_events(frame).report.reasons == {reason: 1}
+    assert load_events(frame, ColumnMapping(ts_unit="ms")).report.reasons == {reason: 1}
+    typed = pa.table({"customer_id": ["a", "b", "c"], "event": ["e"] * 3,
+                      "ts": pa.array([dt.datetime(2024, 1, 1), dt.datetime(1970, 1, 20),
+                                      dt.datetime(9999, 12, 31)], pa.timestamp("us"))})  # fmt: skip
+    path = tmp_path / "typed.parquet"
+    pq.write_table(typed, path)
+    log = load_events(path)
+    assert (log.report.loaded, log.report.reasons) == (1, {reason: 2})
+    assert log.con.execute("SELECT customer_id FROM events").fetchall() == [("a",)]

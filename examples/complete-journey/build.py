@@ -359,7 +359,7 @@ def write_outputs(out: Path, log: EventLog, journey: JourneyMap, analyses: dict[
                   render_png: bool = True) -> None:  # fmt: skip
     steps, stages = analyses["steps"], analyses["stages"]
     log.to_parquet(out / "events.parquet")
-    log.con.execute(f"COPY customers TO '{out / 'customers.parquet'}' (FORMAT parquet)")
+    log.write_parquet("customers", out / "customers.parquet")
     (out / "analysis.json").write_text(steps.to_json(), encoding="utf-8")
     (out / "stages.json").write_text(stages.to_json(), encoding="utf-8")
     (out / "personas.json").write_text(analyses["personas"].to_json(), encoding="utf-8")

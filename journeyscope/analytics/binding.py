@@ -84,7 +84,7 @@ def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> s
     if op == "exists":
         return f"{col} IS NOT NULL"
     if op in ("in", "not_in"):
-        items = ", ".join(literal(item) for item in value)
+        items = ", ".join(literal(str(item)) for item in value)  # compared as text
         return f"{engine.to_text(col)} {'NOT ' if op == 'not_in' else ''}IN ({items})"
     if op == "glob":
         return f"{engine.to_text(col)} LIKE {literal(glob_to_like(str(value)))} ESCAPE '\\'"
@@ -94,8 +94,8 @@ def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> s
     if isinstance(value, bool):
         return f"lower({engine.to_text(col)}) {sql_op} {literal(str(value).lower())}"
     if isinstance(value, int | float):
-        return f"{engine.to_number(col)} {sql_op} {literal(value)}"
-    return f"{engine.to_text(col)} {sql_op} {literal(value)}"
+        return f"{engine.to_number(col)} {sql_op} {literal(float(value))}"
+    return f"{engine.to_text(col)} {sql_op} {literal(str(value))}"  # dates too, as written
 
 
 def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str, list[str]]:

@@ -244,7 +244,9 @@ def _build_events(
         f"SELECT *, CASE WHEN {CUSTOMER} IS NULL THEN 1 "
         f"WHEN {EVENT} IS NULL THEN 2 WHEN _ts_text IS NOT NULL AND trim(_ts_text) = '' "
         f"THEN 3 WHEN {TIMESTAMP} IS NULL AND _ts_text IS NULL THEN 3 "
-        f"WHEN {TIMESTAMP} IS NULL THEN 4 END::TINYINT AS _r FROM ("
+        f"WHEN {TIMESTAMP} IS NULL THEN 4 "
+        f"WHEN {TIMESTAMP} < {_EARLIEST} OR {TIMESTAMP} >= {_latest()} THEN 5 "
+        "END::TINYINT AS _r FROM ("
         f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
         f"CAST({seq} AS BIGINT) AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
         f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL THEN {raw_ts} END AS _ts_text "
@@ -256,10 +258,13 @@ def _build_events(
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
         missing = [missing_text(mapping.customer_id), missing_text(mapping.event)]
-        missing.append(
-            f"{quote(mapping.ts)} IS NULL" if columns[mapping.ts].startswith(_TYPED_TIME)
-            else f"({ts}) IS NULL"
-        )  # fmt: skip
+        kind = columns[mapping.ts]
+        if kind.startswith(_TYPED_TIME):  # answered from the row groups' min/max statistics
+            col = quote(mapping.ts)
+            bounds = f"{col} < CAST({_EARLIEST} AS {kind}) OR {col} >= CAST({_latest()} AS {kind})"
+            missing.append(f"({col} IS NULL OR {bounds})")
+        else:
+            missing.append(f"({ts}) IS NULL OR ({ts}) < {_EARLIEST} OR ({ts}) >= {_latest()}")
         _quarantine_events(con, opened, report, "_staged", " OR ".join(missing))
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
@@ -276,8 +281,19 @@ def _build_events(
 
 _REASONS = (
     "CASE _r WHEN 1 THEN 'missing customer id' WHEN 2 THEN 'missing event name' "
-    "WHEN 3 THEN 'missing timestamp' WHEN 4 THEN 'unparseable timestamp' END"
+    "WHEN 3 THEN 'missing timestamp' WHEN 4 THEN 'unparseable timestamp' "
+    "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)' END"
 )
+
+#: events before this or from next year on are mistakes (a wrong time unit makes 1970 or the
+#: year 56302 of an epoch) and are quarantined, never loaded
+_EARLIEST = "TIMESTAMPTZ '1980-01-01 00:00:00+00'"
+
+
+def _latest() -> str:
+    import datetime as dt
+
+    return f"TIMESTAMPTZ '{dt.date.today().year + 2}-01-01 00:00:00+00'"
 
 
 _TYPED_TIME = ("TIMESTAMP", "DATE")
