@@ -21,7 +21,7 @@ from journeyscope.analytics import JourneyOptions, analyze
 from journeyscope.engine import connect
 from journeyscope.events import load_events, load_surveys
 from journeyscope.insights import compute_insights
-from journeyscope.model import JourneyMap
+from journeyscope.model import Condition, JourneyMap
 from journeyscope.sql import QueryError, ident, literal
 
 from .conftest import SPARK_CONFIG, SPARK_MASTER
@@ -349,3 +349,17 @@ def test_a_failed_web_analysis_shows_no_server_path_or_sql(web_world: Any) -> No
     assert status["status"] == "failed"
     assert str(web_world.data_dir) not in status["error"] and "/tmp" not in status["error"]
     assert "the uploaded file" in status["error"] and "SELECT" not in status["error"]
+
+
+def test_numbers_and_dates_in_conditions_compare_as_the_map_means() -> None:
+    """``size in [3, 4]`` compares text (a value like ``5+`` must not break it), ``size >= 3``
+    compares numbers, a date compares as written."""
+    frame = events("size", ["3", "5+", "4"]).assign(day="2024-03-04")
+    log = load_events(frame)
+    journey = shop_map("size", "3", "size").model_copy(deep=True)
+    cart = journey.stages[0].steps[1]
+    # carts: customers 1, 2, 4 and 5, whose sizes are 5+, 4, 5+ and 4
+    for where, carts in (("size in [3, 4]", 2), ("size >= 3", 2), ("day == 2024-03-04", 4)):
+        cart.evidence[0].where = [Condition.model_validate(where)]
+        reach = {r["step"]: r["customers"] for r in analyze(log, journey).to_dict()["reach"]}
+        assert reach["cart"] == carts, where
