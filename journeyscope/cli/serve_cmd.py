@@ -44,7 +44,9 @@ def serve(
     if web_app.state.store.count_users() == 0:
         err_console.print("No users yet: create the first one with `journeyscope init-admin`.")
     console.print(f"Journeyscope workspace on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    # the app decides whom to believe about X-Forwarded-For (Settings.trusted_proxies); uvicorn's
+    # own rewrite would trust any local client's header before the app sees the request
+    uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @app.command(name="init-admin")

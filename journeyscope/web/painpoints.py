@@ -30,7 +30,7 @@ class DbDecisionStore:
     def _convert(self, info: DecisionInfo) -> Decision:
         return Decision(
             info.pain_point,
-            info.status,
+            info.status,  # type: ignore[arg-type]  # Decision checks it is one of its statuses
             opportunity=info.opportunity_id,
             owner=info.owner,
             note=info.note or None,
