@@ -88,6 +88,9 @@ class Sources:
     #: quarantine CSV of the events and customers (None: kept in memory only)
     quarantine: str | os.PathLike[str] | None = None
     survey_quarantine: str | os.PathLike[str] | None = None
+    #: what the load reports call each source (``events``, ``customers``, ``surveys``) instead of
+    #: its path — a workspace names the uploaded file, never the server's copy of it
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,11 @@ def load_sources(sources: Sources) -> tuple[EventLog, SurveyLog | None]:
             into=log,
             quarantine=sources.survey_quarantine,
         )
+    for role, report in (("events", log.report), ("surveys", answers.report if answers else None)):
+        if report is not None and role in sources.labels:
+            report.source = sources.labels[role]
+            if report.quarantine_file is not None:  # its name, not where the server keeps it
+                report.quarantine_file = Path(report.quarantine_file.name)
     return log, answers
 
 

@@ -4,6 +4,7 @@ one engine is opened and closed, the journeys are prepared once."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import journeyscope
 from journeyscope import evaluation as evaluation_module
 from journeyscope.analytics import JourneyOptions
 from journeyscope.cli.main import app
+from journeyscope.demo import DEMO_SETTINGS
 from journeyscope.evaluation import (
     AnalysisOptions,
     EvaluationSettings,
@@ -28,6 +30,9 @@ from journeyscope.insights import (
     StalenessOptions,
     decisions_path,
 )
+from journeyscope.model import InsightSettings
+
+from .conftest import BACKENDS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,10 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     folder = tmp_path_factory.mktemp("tour")
     data = generate_tour_de_farce(folder / "data", customers=500, with_surveys=True)
-    data["map"] = save_map(load_template("tour-de-farce", "en"), folder / "tdf.yaml")
+    # with the demo's money settings, so pain points carry value at risk
+    journey = load_template("tour-de-farce", "en")
+    journey = journey.model_copy(update={"insights": InsightSettings.model_validate(DEMO_SETTINGS)})
+    data["map"] = save_map(journey, folder / "tdf.yaml")
     return data
 
 
@@ -147,3 +155,52 @@ def test_an_evaluation_shows_in_a_notebook(tour: dict[str, Path], tmp_path: Path
 def test_evaluate_is_the_package_s_one_call() -> None:
     assert journeyscope.evaluate is evaluate
     assert {"evaluate", "Sources", "EvaluationSettings", "Evaluation"} <= set(dir(journeyscope))
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    from .test_web_support import running_world
+
+    yield from running_world(tmp_path, request.param)
+
+
+def _without_file_names(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with where each surface keeps its quarantine file left out (the command
+    line writes beside the data, the workspace into its own folder)."""
+    for report in (document.get("load"), document.get("surveys")):
+        if report:
+            report.pop("quarantine_file")
+    return document
+
+
+def test_the_workspace_and_the_command_line_give_the_same_insights(
+    world: Any, tour: dict[str, Path], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same map, events, customers and surveys: `insights --format json` and the
+    evaluation the workspace stores after an upload through the API are one document — pain
+    points with their keys, customers, value at risk and handling cost; KPIs; improvements;
+    validation; staleness — on SQLite and PostgreSQL."""
+    from .test_web_support import wait_for_analysis
+
+    journey = journeyscope.load_map(tour["map"])
+    store = world.app.state.store
+    map_id = store.create_map(world.workspace, journey, world.users["owner"]).id
+    api = world.api("editor")
+    names = {"file": "events", "customers": "customers", "surveys": "surveys"}
+    files = {field: (tour[role].name, tour[role].read_bytes()) for field, role in names.items()}
+    queued = api.post(f"/api/maps/{map_id}/analyses", files=files)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["filename"] == "events.csv + customers.csv + surveys.csv"
+    status = wait_for_analysis(api, map_id, queued.json()["id"])
+    assert status["status"] == "done", status
+    stored = api.get(f"/api/maps/{map_id}/analyses/{queued.json()['id']}?include_result=true")
+    workspace = stored.json()["insights"]
+
+    monkeypatch.chdir(tour["events"].parent)  # the CLI reads the same files by the same names
+    cli = _cli_json(runner, "insights", str(tour["map"]), "-e", "events.csv", "--customers",
+                    "customers.csv", "--surveys", "surveys.csv", "-f", "json")  # fmt: skip
+    assert cli["pain_points"] and any(p["value_at_risk"] for p in cli["pain_points"])
+    assert _without_file_names(workspace) == _without_file_names(cli)
+    # and the workspace's map shows that evaluation's lane, pain points with their money
+    lane = stored.json()["step_metrics"]
+    assert any("at risk" in figure for step in lane.values() for figure in step.values())

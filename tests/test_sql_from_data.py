@@ -348,7 +348,7 @@ def test_a_failed_web_analysis_shows_no_server_path_or_sql(web_world: Any) -> No
     status = wait_for_analysis(api, web_world.map_id, queued["id"])
     assert status["status"] == "failed"
     assert str(web_world.data_dir) not in status["error"] and "/tmp" not in status["error"]
-    assert "the uploaded file" in status["error"] and "SELECT" not in status["error"]
+    assert status["error"].startswith("events.csv: ") and "SELECT" not in status["error"]
 
 
 def test_numbers_and_dates_in_conditions_compare_as_the_map_means() -> None:

@@ -18,6 +18,8 @@ from .editor import EditError, apply_edit
 from .evidence import AnalysisRunner, metrics_for
 from .uploads import Upload, receive_upload
 
+#: further files an evidence upload may carry, by form field: customer attributes, survey answers
+EXTRA_FILES = ("customers", "surveys")
 EVENT_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson", ".json", ".xes", ".xes.gz")
 
 
@@ -105,7 +107,9 @@ def change_dict(change: Change) -> dict[str, Any]:
 async def start_analysis(
     request: Request, access: MapAccess, user: UserInfo, *, form_csrf: bool
 ) -> AnalysisInfo:
-    """Stream an event file in (size-limited), queue its analysis, return the queued row.
+    """Stream an event file in (size-limited) — with, optionally, a customers file
+    (``customers``) and survey answers (``surveys``) in the same form — queue their evaluation,
+    return the queued row.
 
     Pages post the CSRF token as a form field (``form_csrf``); the API has checked its
     caller already (a Bearer token, or the session with the X-CSRF-Token header)."""
@@ -115,6 +119,7 @@ async def start_analysis(
         Path(settings.data_dir) / "uploads",
         settings.max_upload_bytes,
         suffixes=EVENT_SUFFIXES,
+        extra_fields=EXTRA_FILES,
     )
     if form_csrf:
         try:
@@ -125,23 +130,33 @@ async def start_analysis(
     if upload.path is None or not upload.filename:
         upload.discard()
         raise HTTPException(400, "choose an event file to upload")
-    if not upload.filename.lower().endswith(EVENT_SUFFIXES):
+    names = [upload.filename, *(saved.filename for saved in upload.extra.values())]
+    if not all(name.lower().endswith(EVENT_SUFFIXES) for name in names):
         upload.discard()
-        raise HTTPException(400, f"event files must be one of: {', '.join(EVENT_SUFFIXES)}")
+        raise HTTPException(400, f"data files must be one of: {', '.join(EVENT_SUFFIXES)}")
     store = store_of(request)
+    size = upload.size + sum(saved.size for saved in upload.extra.values())
     info = store.create_analysis(
-        access.map.id, access.map.current_version, upload.filename, upload.size, user.id
+        access.map.id, access.map.current_version, " + ".join(names), size, user.id
     )
     runner: AnalysisRunner = request.app.state.runner
-    runner.submit(info.id, access.map.id, access.map.current_version, upload.path)
+    files = {role: (saved.filename, saved.path) for role, saved in upload.extra.items()}
+    runner.submit(info.id, access.map.id, access.map.current_version,
+                  (upload.filename, upload.path), **files)  # fmt: skip
     return info
 
 
-def latest_metrics(store: Store, map_id: int) -> tuple[AnalysisInfo | None, Any]:
+def latest_metrics(
+    store: Store, map_id: int, journey: JourneyMap | None = None
+) -> tuple[AnalysisInfo | None, Any]:
+    """The newest evaluation of a map and its evidence lane (drawn for ``journey``, else for
+    the map version it evaluated)."""
     latest = store.latest_analysis(map_id)
-    return latest, metrics_for(
-        latest.result if latest else None, latest.insights if latest else None
-    )
+    if latest is None:
+        return None, None
+    if journey is None:
+        journey, _ = store.load_journey(map_id, latest.map_version)
+    return latest, metrics_for(latest.result, latest.insights, journey)
 
 
 def delete_comment(store: Store, access: MapAccess, user: UserInfo, comment_id: int) -> None:

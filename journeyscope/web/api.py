@@ -291,7 +291,8 @@ def analysis(
         info = store.get_analysis(map_id, analysis_id, full=include_result)
     except NotFound as error:
         raise HTTPException(404, str(error)) from None
-    return {**asdict(info), "step_metrics": metrics_for(info.result, info.insights)}
+    journey = store.load_journey(map_id, info.map_version)[0] if info.result else None
+    return {**asdict(info), "step_metrics": metrics_for(info.result, info.insights, journey)}
 
 
 @router.get("/maps/{map_id}/pain-points", response_model=list[schemas.PainPointOut])

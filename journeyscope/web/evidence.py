@@ -35,6 +35,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: an uploaded file: the name its owner gave it, and where the server saved it
+Upload = tuple[str, Path]
+
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
@@ -48,16 +51,42 @@ class AnalysisRunner:
         self.data_dir = data_dir
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
 
-    def submit(self, analysis_id: int, map_id: int, version: int, events: Path) -> Future[None]:
-        return self.pool.submit(self.run, analysis_id, map_id, version, events)
+    def submit(
+        self,
+        analysis_id: int,
+        map_id: int,
+        version: int,
+        events: Upload,
+        customers: Upload | None = None,
+        surveys: Upload | None = None,
+    ) -> Future[None]:
+        """Queue the evaluation of uploaded files, each given as (its name, the saved copy)."""
+        return self.pool.submit(self.run, analysis_id, map_id, version, events, customers, surveys)
 
-    def run(self, analysis_id: int, map_id: int, version: int, events: Path) -> None:
+    def run(
+        self,
+        analysis_id: int,
+        map_id: int,
+        version: int,
+        events: Upload,
+        customers: Upload | None = None,
+        surveys: Upload | None = None,
+    ) -> None:
         update = self.store.update_analysis
+        files = {"events": events, "customers": customers, "surveys": surveys}
+        given = {role: upload for role, upload in files.items() if upload is not None}
         try:
             update(analysis_id, "running", 0.05)
             journey, _ = self.store.load_journey(map_id, version)
-            quarantine = self.data_dir / "quarantine" / f"analysis-{analysis_id}.csv"
-            sources = Sources(events, quarantine=quarantine)
+            folder = self.data_dir / "quarantine"
+            sources = Sources(
+                events[1],
+                customers=customers[1] if customers else None,
+                surveys=surveys[1] if surveys else None,
+                quarantine=folder / f"analysis-{analysis_id}.csv",
+                survey_quarantine=folder / f"analysis-{analysis_id}.surveys.csv",
+                labels={role: upload[0] for role, upload in given.items()},
+            )
             settings = EvaluationSettings(decisions=DbDecisionStore(self.store, map_id))
 
             def progress(stage: str, fraction: float) -> None:
@@ -76,10 +105,11 @@ class AnalysisRunner:
             )
         except Exception as error:  # the user sees why their file failed, in plain words
             log.warning("analysis %s failed", analysis_id, exc_info=True)
-            message = user_message(error, {str(events): "the uploaded file"})
-            update(analysis_id, "failed", 1.0, error=message[:2000])
+            paths = {str(upload[1]): upload[0] for upload in given.values()}
+            update(analysis_id, "failed", 1.0, error=user_message(error, paths)[:2000])
         finally:
-            events.unlink(missing_ok=True)
+            for _, path in given.values():
+                path.unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -129,7 +129,7 @@ def map_context(
         persona = None
     if state == "future" and journey.future is None:
         state = "current"
-    latest, metrics = actions.latest_metrics(store, access.map.id)
+    latest, metrics = actions.latest_metrics(store, access.map.id, journey)
     return {
         "info": access.map,
         "role": access.role,

@@ -12,7 +12,7 @@ from typing import IO
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-__all__ = ["TooLarge", "Upload", "receive_upload", "saved_suffix"]
+__all__ = ["SavedFile", "TooLarge", "Upload", "receive_upload", "saved_suffix"]
 
 _MAX_FIELD = 64 * 1024
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
@@ -37,17 +37,29 @@ class TooLarge(HTTPException):
 
 
 @dataclass
+class SavedFile:
+    """A further file of the form (customers, survey answers), on disk."""
+
+    filename: str
+    path: Path
+    size: int = 0
+
+
+@dataclass
 class Upload:
-    """What a multipart form sent: its small text fields and the one file, on disk."""
+    """What a multipart form sent: its small text fields, its main file and any further files
+    (``extra``, by field name), on disk."""
 
     fields: dict[str, str] = field(default_factory=dict)
     filename: str | None = None
     path: Path | None = None
     size: int = 0
+    extra: dict[str, SavedFile] = field(default_factory=dict)
 
     def discard(self) -> None:
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        for path in [self.path, *(saved.path for saved in self.extra.values())]:
+            if path is not None:
+                path.unlink(missing_ok=True)
 
     def read_text(self) -> str:
         if self.path is None:
@@ -59,7 +71,13 @@ class _Collector:
     """Callbacks for python-multipart's streaming parser."""
 
     def __init__(
-        self, upload: Upload, directory: Path, file_field: str, limit: int, known: tuple[str, ...]
+        self,
+        upload: Upload,
+        directory: Path,
+        file_field: str,
+        limit: int,
+        known: tuple[str, ...],
+        extra_fields: tuple[str, ...] = (),
     ):
         self.upload, self.directory, self.file_field, self.limit = (
             upload,
@@ -67,7 +85,9 @@ class _Collector:
             file_field,
             limit,
         )
-        self.known = known
+        self.known, self.extra_fields = known, extra_fields
+        self.saved: SavedFile | None = None  # the further file being written
+        self.total = 0  # bytes of every file: the limit is for the whole upload
         self.header_field = b""
         self.headers: dict[bytes, bytes] = {}
         self.name = ""
@@ -91,18 +111,30 @@ class _Collector:
         _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
         self.name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
-        if self.name == self.file_field and filename is not None and self.upload.path is None:
-            suffix = saved_suffix(filename.decode("utf-8", "replace"), self.known)
-            fd, path = tempfile.mkstemp(dir=self.directory, suffix=suffix)  # a 0600 file
-            self.handle = os.fdopen(fd, "wb")
-            self.upload.path = Path(path)
-            self.upload.filename = Path(filename.decode("utf-8", "replace")).name
+        if filename is None or not filename:
+            return
+        name = filename.decode("utf-8", "replace")
+        main = self.name == self.file_field and self.upload.path is None
+        further = self.name in self.extra_fields and self.name not in self.upload.extra
+        if not (main or further):
+            return
+        suffix = saved_suffix(name, self.known)
+        fd, path = tempfile.mkstemp(dir=self.directory, suffix=suffix)  # a 0600 file
+        self.handle = os.fdopen(fd, "wb")
+        if main:
+            self.upload.path, self.upload.filename = Path(path), Path(name).name
+        else:
+            self.saved = self.upload.extra[self.name] = SavedFile(Path(name).name, Path(path))
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
         if self.handle is not None:
-            self.upload.size += len(chunk)
-            if self.upload.size > self.limit:
+            self.total += len(chunk)
+            if self.saved is not None:
+                self.saved.size += len(chunk)
+            else:
+                self.upload.size += len(chunk)
+            if self.total > self.limit:
                 raise TooLarge(self.limit)
             self.handle.write(chunk)
         else:
@@ -113,7 +145,7 @@ class _Collector:
     def on_part_end(self) -> None:
         if self.handle is not None:
             self.handle.close()
-            self.handle = None
+            self.handle, self.saved = None, None
         elif self.name:
             self.upload.fields[self.name] = self.value.decode("utf-8", "replace")
 
@@ -124,9 +156,11 @@ async def receive_upload(
     limit: int,
     file_field: str = "file",
     suffixes: tuple[str, ...] = (),
+    extra_fields: tuple[str, ...] = (),
 ) -> Upload:
     """Stream a multipart/form-data body: fields in memory, the file to ``directory`` (with
-    the extension :func:`saved_suffix` picks from the file's name and ``suffixes``).
+    the extension :func:`saved_suffix` picks from the file's name and ``suffixes``), and the
+    files of ``extra_fields`` beside it; ``limit`` is for all the files together.
 
     The declared Content-Length is checked first, then the bytes actually received, so a
     lying client is cut off too. On any error the partial file is removed.
@@ -139,7 +173,7 @@ async def receive_upload(
         raise TooLarge(limit)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     upload = Upload()
-    collector = _Collector(upload, directory, file_field, limit, suffixes)
+    collector = _Collector(upload, directory, file_field, limit, suffixes, extra_fields)
     callbacks = {
         name: getattr(collector, name)
         for name in (
