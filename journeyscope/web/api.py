@@ -256,7 +256,11 @@ def delete_comment(
                     "schema": {
                         "type": "object",
                         "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "customers": {"type": "string", "format": "binary"},
+                            "surveys": {"type": "string", "format": "binary"},
+                        },
                     }
                 }
             },
@@ -264,7 +268,8 @@ def delete_comment(
     },
 )
 async def upload_events(request: Request, map_id: Id, user: UserInfo = Depends(api_user)) -> Any:
-    """Upload an event file (multipart field ``file``); the analysis runs in the background."""
+    """Upload an event file (multipart field ``file``), optionally with customer attributes
+    (``customers``) and survey answers (``surveys``); the evaluation runs in the background."""
     access = map_access(store_of(request), user, map_id, "editor")
     return asdict(await actions.start_analysis(request, access, user, form_csrf=False))
 
