@@ -51,21 +51,23 @@ SPARK_STAGING = typer.Option(
 
 def engine_choice(
     engine: str, master: str, conf: list[str], staging: Path | None
-) -> tuple[str, dict[str, Any]]:
-    """The engine's name and options from the command line (exit 2 on a bad one)."""
+) -> dict[str, Any]:
+    """The engine settings of an evaluation (``engine``, ``engine_options``) from the command
+    line (exit 2 on a bad one)."""
     from ..engine import ENGINES
 
     if engine not in ENGINES:
         err_console.print(f"--engine must be one of {', '.join(ENGINES)}.")
         raise typer.Exit(2)
     if engine != "spark":
-        return engine, {}
+        return {"engine": engine, "engine_options": {}}
     bad = [pair for pair in conf if "=" not in pair or not pair.split("=", 1)[0]]
     if bad:
         err_console.print(f"--spark-conf takes KEY=VALUE, not {bad[0]!r}.", highlight=False)
         raise typer.Exit(2)
     config = dict(pair.split("=", 1) for pair in conf)
-    return engine, {"master": master, "config": config, "staging": staging}
+    options = {"master": master, "config": config, "staging": staging}
+    return {"engine": engine, "engine_options": options}
 
 
 def write_output(text: str, output: Path | None, message: str | None = None) -> None:

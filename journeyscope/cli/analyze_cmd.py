@@ -127,11 +127,11 @@ def analyze_command(
 
 
 def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path | None,
-         journey: Any, engine: tuple[str, dict[str, Any]], options: JourneyOptions,
+         journey: Any, engine: dict[str, Any], options: JourneyOptions,
          funnel: FunnelOptions | None, top: int) -> Analysis:  # fmt: skip
     sources = Sources(events, columns, customers=customers, quarantine=quarantine)
     settings = EvaluationSettings(
-        engine=engine[0], engine_options=engine[1], insights=None,
+        **engine, insights=None,
         analysis=AnalysisOptions(journeys=options, funnel=funnel, top_variants=top),
     )  # fmt: skip
     result = run_evaluation(journey, sources, settings).analysis

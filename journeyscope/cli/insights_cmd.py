@@ -121,10 +121,8 @@ def insights_command(
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
     journey = read_map(map_file)
-    name, engine_options = engine_choice(engine, spark_master, spark_conf, spark_staging)
     settings = EvaluationSettings(
-        engine=name,
-        engine_options=engine_options,
+        **engine_choice(engine, spark_master, spark_conf, spark_staging),
         analysis=None,
         insights=_options(since, until, segment_by, split, as_of),
         decisions=JsonDecisionStore(decisions or decisions_path(map_file)),
@@ -310,10 +308,8 @@ def stale_command(
     options = _options(None, None, [], split, as_of)
     if same_customers:
         options = with_same_customers(options)
-    name, engine_options = engine_choice(engine, spark_master, spark_conf, spark_staging)
     settings = EvaluationSettings(
-        engine=name,
-        engine_options=engine_options,
+        **engine_choice(engine, spark_master, spark_conf, spark_staging),
         analysis=None,
         insights=options,
         scope="staleness",

@@ -15,7 +15,7 @@ from ..model.diff import Change
 from ..store import AnalysisInfo, MapInfo, NotFound, StaleVersion, Store, UserInfo
 from .auth import MapAccess, check_csrf, settings_of, store_of
 from .editor import EditError, apply_edit
-from .evidence import AnalysisRunner, metrics_for
+from .evidence import AnalysisRunner, Job, metrics_for
 from .uploads import Upload, receive_upload
 
 #: further files an evidence upload may carry, by form field: customer attributes, survey answers
@@ -141,8 +141,8 @@ async def start_analysis(
     )
     runner: AnalysisRunner = request.app.state.runner
     files = {role: (saved.filename, saved.path) for role, saved in upload.extra.items()}
-    runner.submit(info.id, access.map.id, access.map.current_version,
-                  (upload.filename, upload.path), **files)  # fmt: skip
+    version = access.map.current_version
+    runner.submit(Job(info.id, access.map.id, version, (upload.filename, upload.path), **files))
     return info
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from .painpoints import DbDecisionStore
 
 __all__ = [
     "AnalysisRunner",
+    "Job",
     "analysis_from_dict",
     "charts",
     "metrics_for",
@@ -37,6 +39,18 @@ log = logging.getLogger(__name__)
 
 #: an uploaded file: the name its owner gave it, and where the server saved it
 Upload = tuple[str, Path]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One evaluation to run: the analysis row, the map version, the uploaded files."""
+
+    analysis_id: int
+    map_id: int
+    version: int
+    events: Upload
+    customers: Upload | None = None
+    surveys: Upload | None = None
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,27 +65,13 @@ class AnalysisRunner:
         self.data_dir = data_dir
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
 
-    def submit(
-        self,
-        analysis_id: int,
-        map_id: int,
-        version: int,
-        events: Upload,
-        customers: Upload | None = None,
-        surveys: Upload | None = None,
-    ) -> Future[None]:
-        """Queue the evaluation of uploaded files, each given as (its name, the saved copy)."""
-        return self.pool.submit(self.run, analysis_id, map_id, version, events, customers, surveys)
+    def submit(self, job: Job) -> Future[None]:
+        """Queue the evaluation of a job's uploaded files."""
+        return self.pool.submit(self.run, job)
 
-    def run(
-        self,
-        analysis_id: int,
-        map_id: int,
-        version: int,
-        events: Upload,
-        customers: Upload | None = None,
-        surveys: Upload | None = None,
-    ) -> None:
+    def run(self, job: Job) -> None:
+        analysis_id, map_id, version = job.analysis_id, job.map_id, job.version
+        events, customers, surveys = job.events, job.customers, job.surveys
         update = self.store.update_analysis
         files = {"events": events, "customers": customers, "surveys": surveys}
         given = {role: upload for role, upload in files.items() if upload is not None}
