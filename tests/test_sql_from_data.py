@@ -24,7 +24,7 @@ from journeyscope.insights import compute_insights
 from journeyscope.model import Condition, JourneyMap
 from journeyscope.sql import QueryError, ident, literal
 
-from .conftest import SPARK_CONFIG, SPARK_MASTER
+from .conftest import BACKENDS, SPARK_CONFIG, SPARK_MASTER
 
 T0 = dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -363,3 +363,26 @@ def test_numbers_and_dates_in_conditions_compare_as_the_map_means() -> None:
         cart.evidence[0].where = [Condition.model_validate(where)]
         reach = {r["step"]: r["customers"] for r in analyze(log, journey).to_dict()["reach"]}
         assert reach["cart"] == carts, where
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_stored_map_the_rules_now_refuse_is_a_plain_422(tmp_path: Path, backend: str) -> None:
+    """A map version saved before anchors were refused (an alias bomb, say) answers at once
+    with why it cannot be read, on every page and API route that reads it: never a 500."""
+    from sqlalchemy import update
+
+    from journeyscope.store.schema import MapVersion
+
+    from .test_web_support import running_world
+
+    for world in running_world(tmp_path, backend):
+        bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nid: shop\ntitle: Shop\n"
+        with world.app.state.store.session() as session:
+            session.execute(update(MapVersion).where(MapVersion.map_id == world.map_id)
+                            .values(yaml_text=bomb))  # fmt: skip
+            session.commit()
+        for client, url in ((world.client("viewer"), f"/maps/{world.map_id}"),
+                            (world.api("viewer"), f"/api/maps/{world.map_id}")):  # fmt: skip
+            response = client.get(url)
+            assert response.status_code == 422, (url, response.status_code)
+            assert "anchors" in response.text

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa
 
+from ..formats import MapFileError
 from ..store import Conflict, InvalidValue, NotFound, StaleVersion, StoreError
 from .rendering import render
 
@@ -50,6 +51,8 @@ def _status_of(error: Exception) -> tuple[int, str]:
         return 400, "the database refused a value of the request (too long or malformed)"
     if isinstance(error, NotFound):
         return 404, str(error)
+    if isinstance(error, MapFileError):  # a version stored before today's rules (anchors...)
+        return 422, f"this version of the map cannot be read: {error}"
     if isinstance(error, Conflict | StaleVersion):
         return 409, str(error)
     return 400, str(error)
@@ -70,6 +73,7 @@ def handle_store_errors(app: FastAPI) -> None:
             sa.DataError,
             StoreError,
             InvalidValue,
+            MapFileError,
         )
     }
     for kind, function in handlers.items():
