@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from . import plugins
 from .sql import QueryError, literal
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect"]
 
-ENGINES = ("duckdb", "spark")
+#: the names of the registered engines (DuckDB, Spark and any a plugin adds), read when used
+ENGINES = plugins.Names(plugins.engines)
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +180,15 @@ def _one_statement(sql: str) -> Any:
 
 
 def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:
-    """An engine over the events (and customers) of ``log``.
+    """An engine over the events (and customers) of ``log``; ``engine`` names a registered
+    engine (``ENGINES``: the built-ins and any a plugin registers through ``register_engines``).
 
     ``engine="spark"`` starts (or joins) a Spark session; ``options`` go to it, e.g.
     ``master="local[2]"`` or a cluster URL, ``config={"spark.executor.memory": "8g"}`` and
     ``staging="/mnt/shared/tmp"`` (where the events are handed over as Parquet: on a cluster, a
     directory every node can read).
     """
-    if engine == "duckdb":
-        return DuckDBEngine(log, **options)
-    if engine == "spark":
-        from ._spark import SparkEngine
-
-        return SparkEngine(log, **options)
-    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    connectors = plugins.engines()
+    if engine not in connectors:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(connectors)}")
+    return connectors[engine].connect(log, **options)
