@@ -2,7 +2,9 @@
 
 Each check selects ``jid``, ``hit`` (1 when the journey has the problem, else 0) and ``cost``
 (handling cost of the journey's contacts involved, 0 when none). The population and the hit
-of each kind are defined in ``docs/insights.md``.
+of each kind are defined in ``docs/insights.md``. Each kind is a registered pain-point kind
+(``journeyscope.plugins.default_pain_point_kinds``); its check builder takes the context and the
+options.
 """
 
 from __future__ import annotations
@@ -10,11 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from scipy import stats
+
+from .. import plugins
 from ..analytics.binding import glob_to_like, rule_sql
 from ..model import EvidenceRule
 from ._context import Context, q
+from ._pain_point import PainPointOptions
 
-__all__ = ["Check", "build_checks"]
+__all__ = [
+    "Check",
+    "bounce_checks",
+    "build_checks",
+    "drop_off_checks",
+    "failure_checks",
+    "loop_checks",
+    "repeat_checks",
+    "slow_checks",
+    "switch_checks",
+]
 
 # Channels where a customer *contacts* the company; a store is left out on purpose: for a shop
 # a second visit is loyalty, not a repeat contact (mark store service desks with a cost).
@@ -23,6 +39,9 @@ SERVICE_CHANNELS = {"phone", "chat"}
 
 @dataclass
 class Check:
+    """One check of a pain-point kind at one element: SQL selecting ``jid``, ``hit`` and
+    ``cost`` for each journey of its population, and what the pain point is about."""
+
     kind: str
     element: str  # step id, "A->B" for a transition, or an event name
     sql: str
@@ -57,7 +76,7 @@ def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
     return (f"CASE touchpoint {' '.join(cases)} ELSE 0 END", True) if cases else ("0", False)
 
 
-def drop_off_checks(context: Context) -> list[Check]:
+def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Of the journeys that reached required step A, those with no next required step B (or an
     alternative to it) after their first A."""
     reached = set(_reached(context))
@@ -79,11 +98,37 @@ def drop_off_checks(context: Context) -> list[Check]:
     return checks
 
 
-def slow_checks(context: Context, limits: dict[tuple[int, int], float]) -> list[Check]:
+def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int, int], float]:
+    """Limit per forward transition: the target step's wait target when the map gives one;
+    else, within a stage, ``slow_factor`` x the median of the within-stage transitions' medians.
+    Transitions between stages without a target are not judged (waiting for a departure is no
+    pain point)."""
+    edges = context.query(
+        f"SELECT prev_sid AS a, sid AS b, {context.prepared.engine.median('gap')} AS m, "
+        "count(*) AS n FROM path WHERE prev_sid IS NOT NULL AND prev_sid < sid "
+        "GROUP BY prev_sid, sid"
+    )
+    infos = context.prepared.binding.steps
+    targets = context.settings.wait_targets_hours
+    limits: dict[tuple[int, int], float] = {}
+    inside = [e for e in edges if infos[e["a"] - 1].stage == infos[e["b"] - 1].stage]
+    reference = float(stats.scoreatpercentile([e["m"] for e in inside], 50)) if inside else 0.0
+    for e in edges:
+        target = targets.get(infos[e["b"] - 1].id)
+        if e["n"] < options.min_customers:
+            continue
+        if target is not None:
+            limits[(e["a"], e["b"])] = target * 3600
+        elif e in inside and reference > 0:
+            limits[(e["a"], e["b"])] = options.slow_factor * reference
+    return limits
+
+
+def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Each forward transition A -> B between consecutive mapped events; a hit waited longer
     than the limit (the step's wait target, or ``slow_factor`` x the map-wide median)."""
     checks = []
-    for (a, b), limit in limits.items():
+    for (a, b), limit in _slow_limits(context, options).items():
         sa, sb = context.prepared.step_id(a), context.prepared.step_id(b)
         sql = (
             f"SELECT jid, CASE WHEN min(gap) > {limit} THEN 1 ELSE 0 END AS hit, 0 AS cost "
@@ -113,9 +158,10 @@ def _contact_steps(context: Context) -> list[str]:
     ]
 
 
-def repeat_checks(context: Context, times: int, window_seconds: float) -> list[Check]:
-    """Journeys at a contact step (see ``_contact_steps``) that came back ``times`` or more
-    times within the window."""
+def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
+    """Journeys at a contact step (see ``_contact_steps``) that came back ``repeat_times`` or
+    more times within ``repeat_window_days``."""
+    times, window_seconds = options.repeat_times, options.repeat_window_days * 86400
     checks = []
     for step in [s for s in _contact_steps(context) if s in _reached(context)]:
         cost, costed = _cost_sql(context, [step])
@@ -133,7 +179,7 @@ def repeat_checks(context: Context, times: int, window_seconds: float) -> list[C
     return checks
 
 
-def switch_checks(context: Context) -> list[Check]:
+def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys arriving at step B from another step; a hit arrived on another channel than the
     previous mapped event's."""
     checks = []
@@ -152,7 +198,7 @@ def switch_checks(context: Context) -> list[Check]:
     return checks
 
 
-def bounce_checks(context: Context) -> list[Check]:
+def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys by their first mapped step; a hit has only that one mapped event."""
     checks = []
     for step in _reached(context):
@@ -178,7 +224,7 @@ def _failure_sql(context: Context) -> str:
     return " OR ".join(likes) or "FALSE"
 
 
-def failure_checks(context: Context) -> list[Check]:
+def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Events that mark a failure (names like the ``failure_events`` patterns, or attributes
     meeting ``failure_conditions``): per step, of the journeys at the step, those with a failed
     event there; failures on unmapped events count against all journeys, per event name."""
@@ -206,9 +252,10 @@ def failure_checks(context: Context) -> list[Check]:
     return checks
 
 
-def loop_checks(context: Context, times: int) -> list[Check]:
-    """Journeys at a step that is not a contact step and came back to it ``times`` or more
-    times (searching the same list again and again, re-reading the same page): loops."""
+def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
+    """Journeys at a step that is not a contact step and came back to it ``loop_times`` or
+    more times (searching the same list again and again, re-reading the same page): loops."""
+    times = options.loop_times
     contact = set(_contact_steps(context))
     checks = []
     for step in [s for s in _reached(context) if s not in contact]:
@@ -222,19 +269,13 @@ def loop_checks(context: Context, times: int) -> list[Check]:
 
 
 def build_checks(
-    context: Context,
-    limits: dict[tuple[int, int], float],
-    times: int,
-    window_seconds: float,
-    loop_times: int = 3,
+    context: Context, options: PainPointOptions, kinds: dict[str, plugins.PainPointKind]
 ) -> list[Check]:
-    """Every check of every kind for this map and log."""
-    return [
-        *drop_off_checks(context),
-        *slow_checks(context, limits),
-        *repeat_checks(context, times, window_seconds),
-        *loop_checks(context, loop_times),
-        *switch_checks(context),
-        *bounce_checks(context),
-        *failure_checks(context),
-    ]
+    """Every check of every registered kind for this map and log."""
+    checks = []
+    for kind in kinds.values():
+        made = kind.checks(context, options)
+        if wrong := [c.kind for c in made if c.kind != kind.name]:
+            raise ValueError(f"pain-point kind {kind.name!r} made a check of kind {wrong[0]!r}")
+        checks += made
+    return checks

@@ -1,11 +1,30 @@
-"""The pain point value and the options of its detection."""
+"""The pain point value, the options of its detection, and how a kind's evidence is tested.
+
+A kind of pain point (``journeyscope.plugins.PainPointKind``) names one of the evidence tests
+below: ``RateAbove`` for most kinds, ``ReportHits`` for failures, ``GoalRateGap`` for channel
+switches; a plugin may subclass ``EvidenceTest`` for a test of its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
 
-__all__ = ["PainPoint", "PainPointOptions"]
+from scipy import stats
+
+from ._stats import Comparison, two_proportions
+
+__all__ = [
+    "CheckCounts",
+    "EvidenceTest",
+    "GoalRateGap",
+    "PainPoint",
+    "PainPointOptions",
+    "RateAbove",
+    "ReportHits",
+]
 
 
 @dataclass(frozen=True)
@@ -59,3 +78,143 @@ class PainPoint:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class CheckCounts:
+    """One check over a population (all journeys, or a segment's): journeys, hits, distinct
+    customers hit, their handling cost, and goals reached with and without the problem."""
+
+    n: int = 0
+    hits: int = 0
+    customers: int = 0
+    cost: float = 0.0
+    goal_hit: int = 0
+    goal_miss: int = 0
+
+    def minus(self, other: CheckCounts) -> CheckCounts:
+        return CheckCounts(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.n if self.n else 0.0
+
+    def goal_rates(self) -> tuple[float, float]:
+        """Goal rate of the journeys with the problem, and of those without."""
+        miss = self.n - self.hits
+        return (
+            self.goal_hit / self.hits if self.hits else 0.0,
+            self.goal_miss / miss if miss else 0.0,
+        )
+
+
+Evidence = dict[str, Any]
+
+
+class EvidenceTest:
+    """When a check's counts are a pain point. ``overall``: the evidence for all customers
+    (``severity`` and ``p_value`` at least), or None; ``segment``: the segment against the
+    rest, as a comparison (its ``a`` is the severity) and a p-value the segment must also pass
+    on its own. The base compares hit rates by a two-proportion z-test."""
+
+    #: the all-customers p-values of the kind are adjusted together (Benjamini-Hochberg) and
+    #: its severity may come out negative (then there is no pain point)
+    adjusted: ClassVar[bool] = False
+
+    def overall(self, counts: CheckCounts, options: PainPointOptions) -> Evidence | None:
+        raise NotImplementedError
+
+    def segment(self, counts: CheckCounts, rest: CheckCounts) -> tuple[Comparison, float] | None:
+        test = two_proportions(counts.hits, counts.n, rest.hits, rest.n)
+        return (test, 0.0) if test.p_value is not None else None
+
+    def segment_evidence(self, test: Comparison, own_p: float) -> Evidence:
+        """What the segment's evidence adds to the lift, p- and q-value and interval."""
+        return {
+            "rest_rate": test.b,
+            "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",
+        }
+
+
+@dataclass(frozen=True)
+class RateAbove(EvidenceTest):
+    """All customers: the hit rate is at least ``threshold`` and significantly above it
+    (exact binomial test). ``threshold`` is a share, or reads one from the options."""
+
+    threshold: float | Callable[[PainPointOptions], float]
+
+    def overall(self, counts: CheckCounts, options: PainPointOptions) -> Evidence | None:
+        threshold = self.threshold(options) if callable(self.threshold) else self.threshold
+        p = float(stats.binomtest(counts.hits, counts.n, threshold, alternative="greater").pvalue)
+        if counts.rate < threshold or p >= options.alpha:
+            return None
+        return {
+            "severity": counts.rate,
+            "threshold": threshold,
+            "p_value": p,
+            "test": "exact binomial test (rate above threshold)",
+        }
+
+
+@dataclass(frozen=True)
+class ReportHits(EvidenceTest):
+    """All customers: every check with enough customers hit is a pain point, its rate the
+    severity, with no test (a failed payment is a problem however rare)."""
+
+    def overall(self, counts: CheckCounts, options: PainPointOptions) -> Evidence | None:
+        return {"severity": counts.rate, "p_value": None, "test": None}
+
+
+@dataclass(frozen=True)
+class GoalRateGap(EvidenceTest):
+    """Channel switches: the "rate" is the goal-rate gap between the journeys that stayed on
+    their channel and those that switched. A segment that switches more has no problem; one
+    where switching costs more has."""
+
+    adjusted: ClassVar[bool] = True
+
+    def overall(self, counts: CheckCounts, options: PainPointOptions) -> Evidence | None:
+        """Do switchers reach the goal less often than the journeys that stayed?"""
+        hit_rate, rest_rate = counts.goal_rates()
+        test = two_proportions(
+            counts.goal_hit, counts.hits, counts.goal_miss, counts.n - counts.hits
+        )
+        if test.p_value is None:
+            return None
+        return {
+            "severity": rest_rate - hit_rate,
+            "goal_rate_switching": hit_rate,
+            "goal_rate_same_channel": rest_rate,
+            "p_value": test.p_value,
+            "test": "two-proportion z-test (Benjamini-Hochberg over the steps)",
+        }
+
+    def segment(self, counts: CheckCounts, rest: CheckCounts) -> tuple[Comparison, float] | None:
+        """The segment's goal-rate gap (same channel minus switching) against the rest's, by a
+        Wald z-test of the difference; and the p-value of the gap inside the segment."""
+        if min(counts.hits, counts.n - counts.hits, rest.hits, rest.n - rest.hits) == 0:
+            return None
+        gaps, variance = [], 0.0
+        for side in (counts, rest):
+            switching, same = side.goal_rates()
+            stayed = side.n - side.hits
+            gaps.append(same - switching)
+            variance += switching * (1 - switching) / side.hits + same * (1 - same) / stayed
+        if variance <= 0:
+            return None
+        difference, se = gaps[0] - gaps[1], math.sqrt(variance)
+        z = float(stats.norm.ppf(0.975))
+        p = float(2 * stats.norm.sf(abs(difference) / se))
+        inside = two_proportions(
+            counts.goal_miss, counts.n - counts.hits, counts.goal_hit, counts.hits
+        )
+        comparison = Comparison(gaps[0], gaps[1], difference, difference - z * se,
+                                difference + z * se, p, "difference of goal-rate gaps")  # fmt: skip
+        return comparison, 1.0 if inside.p_value is None else inside.p_value
+
+    def segment_evidence(self, test: Comparison, own_p: float) -> Evidence:
+        return {
+            "rest_gap": test.b,
+            "p_value_in_segment": own_p,
+            "test": "z-test of the goal-rate gap vs the rest's gap (Benjamini-Hochberg)",
+        }
