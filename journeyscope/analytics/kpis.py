@@ -10,6 +10,8 @@ Functions, where ``x`` is an event name, a step id or a touchpoint id:
   from a journey's first ``x`` to its first ``y`` after it, counted in the period of ``x``.
 
 combined with numbers, ``+ - * /`` and parentheses. Division by zero gives no value (NULL).
+The functions are registered KPI functions (``journeyscope.plugins.default_kpi_functions``); a
+plugin adds its own through the same hook, ``register_kpi_functions``.
 """
 
 from __future__ import annotations
@@ -17,24 +19,21 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from .. import plugins
 from ..engine import Engine
 from ..model import KPI
 from ..sql import ident, literal
 from .journeys import Prepared
 
-__all__ = ["KpiFormula", "compute_kpi", "kpi_sql"]
+if TYPE_CHECKING:
+    from ..plugins import KpiFunction
 
-_COUNTS = {
-    "count": "count(CASE WHEN {m} THEN 1 END)",
-    "count_customers": "count(DISTINCT CASE WHEN {m} THEN customer_id END)",
-    "count_journeys": "count(DISTINCT CASE WHEN {m} THEN jid END)",
-}
-_AGGREGATES = ("avg", "sum", "min", "max", "median")
-_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-_TIME = re.compile(r"^(avg|median)_(seconds|minutes|hours|days)$")
+__all__ = ["KpiCall", "KpiFormula", "compute_kpi", "function_call", "kpi_sql", "read_formula"]
+
 _NAME = re.compile(r"\(\s*([^()]*?)\s*\)")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
 
@@ -54,6 +53,41 @@ class KpiFormula:
     pairs: list[tuple[str, str, str, float]] = field(default_factory=list)  # a, b, agg, unit
 
 
+def read_formula(formula: str) -> tuple[ast.expr, list[str]]:
+    """The formula's expression, with each call's argument held as a name ``_n0``, ``_n1`` …,
+    and the arguments (event names may hold characters Python rejects); ValueError when it
+    cannot be read.
+
+    >>> tree, names = read_formula("count(a b) / 2")
+    >>> ast.unparse(tree), names
+    ('count(_n0) / 2', ['a b'])
+    """
+    names: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        names.append(match[1])
+        return f"(_n{len(names) - 1})"
+
+    try:
+        return ast.parse(_NAME.sub(hold, formula), mode="eval").body, names
+    except SyntaxError as error:
+        raise ValueError(f"cannot read KPI formula {formula!r}: {error.msg}") from None
+
+
+def function_call(node: ast.expr, names: list[str]) -> tuple[str, str] | None:
+    """``(function, argument)`` when ``node`` is a call of one function on one argument."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id.startswith("_n")
+    ):
+        return node.func.id, names[int(node.args[0].id[2:])]
+    return None
+
+
 def kpi_sql(formula: str, columns: set[str] | None = None) -> str:
     """The formula as SQL; ValueError names what cannot be read.
 
@@ -66,20 +100,55 @@ def kpi_sql(formula: str, columns: set[str] | None = None) -> str:
 def compile_kpi(
     formula: str, columns: set[str] | None = None, engine: Engine | None = None
 ) -> KpiFormula:
-    names: list[str] = []
-
-    def hold(match: re.Match[str]) -> str:  # event names may hold characters Python rejects
-        names.append(match[1])
-        return f"(_n{len(names) - 1})"
-
-    try:
-        tree = ast.parse(_NAME.sub(hold, formula), mode="eval")
-    except SyntaxError as error:
-        raise ValueError(f"cannot read KPI formula {formula!r}: {error.msg}") from None
+    tree, names = read_formula(formula)
     compiled = KpiFormula("")
     dialect = engine if engine is not None else Engine()  # the base spells DuckDB's SQL
-    compiled.sql = _Compiler(formula, names, columns, compiled, dialect).sql(tree.body)
+    functions = plugins.kpi_functions()
+    compiled.sql = _Compiler(formula, names, columns, compiled, dialect, functions).sql(tree)
     return compiled
+
+
+@dataclass
+class KpiCall:
+    """One call of a KPI function in a formula, as the function's ``sql`` sees it: its
+    ``argument`` text, the engine whose SQL it writes, and the helpers below."""
+
+    formula: str
+    function: str
+    argument: str
+    engine: Engine
+    columns: set[str] | None  # the attributes of the events (None: not known, not checked)
+    out: KpiFormula
+
+    def error(self, reason: str) -> ValueError:
+        return ValueError(
+            f"KPI formula {self.formula!r}: {self.function}({self.argument}) {reason}"
+        )
+
+    def matches(self, element: str | None = None) -> str:
+        """SQL: the row is an event, at a step or at a touchpoint named ``element`` (the
+        argument by default)."""
+        return _match(self.argument if element is None else element)
+
+    def value(self) -> str:
+        """SQL: the number of the argument's attribute, ``a`` on every event or ``x.a`` on the
+        events ``x`` only (NULL elsewhere)."""
+        event, _, attribute = self.argument.rpartition(".")
+        if not event or (self.columns is not None and attribute not in self.columns):
+            event, attribute = "", self.argument
+        if self.columns is not None and attribute not in self.columns:
+            raise ValueError(f"KPI formula {self.formula!r}: no attribute {attribute!r}")
+        value = self.engine.to_number(ident(attribute))
+        return f"CASE WHEN {_match(event)} THEN {value} END" if event else value
+
+    def time_between(self, aggregate: str, unit: float) -> str:
+        """SQL of the ``avg`` or ``median`` time, in ``unit`` seconds, from a journey's first
+        ``x`` to its first ``y`` after it (the argument ``x -> y``), in the period of ``x``."""
+        parts = _ARROW.split(self.argument)
+        if len(parts) != 2:
+            raise self.error("takes two names: x -> y")
+        self.out.pairs.append((parts[0], parts[1], aggregate, unit))
+        return f"max(_f{len(self.out.pairs) - 1})"
 
 
 @dataclass
@@ -89,6 +158,7 @@ class _Compiler:
     columns: set[str] | None
     out: KpiFormula
     engine: Engine
+    functions: dict[str, KpiFunction]
 
     def sql(self, node: ast.expr) -> str:
         if isinstance(node, ast.BinOp) and isinstance(
@@ -103,44 +173,21 @@ class _Compiler:
             return repr(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return f"(-{self.sql(node.operand)})"
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and len(node.args) == 1
-            and isinstance(node.args[0], ast.Name)
-            and node.args[0].id.startswith("_n")
-        ):
-            return self.call(node.func.id, self.names[int(node.args[0].id[2:])])
-        allowed = ", ".join([*_COUNTS, *_AGGREGATES, "avg_days(x -> y)"])
+        if (call := function_call(node, self.names)) is not None:
+            return self.call(*call)
         raise ValueError(
-            f"KPI formula {self.formula!r}: only numbers, + - * / and {allowed} are allowed"
+            f"KPI formula {self.formula!r}: only numbers, + - * / and the functions "
+            f"{', '.join(self.functions)} are allowed"
         )
 
     def call(self, function: str, arg: str) -> str:
-        if function in _COUNTS:
-            return _COUNTS[function].format(m=_match(arg))
-        if function in _AGGREGATES:
-            return self.aggregate(function, arg)
-        if (time := _TIME.match(function)) and len(parts := _ARROW.split(arg)) == 2:
-            self.out.pairs.append((parts[0], parts[1], time[1], _UNITS[time[2]]))
-            return f"max(_f{len(self.out.pairs) - 1})"
-        raise ValueError(
-            f"KPI formula {self.formula!r}: unknown function {function!r} (or its argument "
-            f"{arg!r}); use {', '.join([*_COUNTS, *_AGGREGATES])} or avg_days(x -> y)"
-        )
-
-    def aggregate(self, function: str, arg: str) -> str:
-        event, _, attribute = arg.rpartition(".")
-        if not event or (self.columns is not None and attribute not in self.columns):
-            event, attribute = "", arg
-        if self.columns is not None and attribute not in self.columns:
-            raise ValueError(f"KPI formula {self.formula!r}: no attribute {attribute!r}")
-        value = self.engine.to_number(ident(attribute))
-        if event:
-            value = f"CASE WHEN {_match(event)} THEN {value} END"
-        if function == "median":
-            return self.engine.median(value)
-        return f"{function}({value})"
+        if function not in self.functions:
+            raise ValueError(
+                f"KPI formula {self.formula!r}: unknown function {function!r}; use one of "
+                f"{', '.join(self.functions)}"
+            )
+        call = KpiCall(self.formula, function, arg, self.engine, self.columns, self.out)
+        return self.functions[function].sql(call)
 
 
 def _pair_sql(engine: Engine, pair: tuple[str, str, str, float], index: int) -> str:

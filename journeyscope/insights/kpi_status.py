@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scipy import stats
 
+from .. import plugins
 from ..analytics import compute_kpi
+from ..analytics.kpis import function_call, read_formula
 from ..model import KPI
 from ._context import Context, q
 from .drilldown import EXAMPLES, example_journeys
@@ -141,28 +142,19 @@ def _status(context: Context, kpi: KPI, options: KpiOptions) -> KpiStatus:
     return status
 
 
-_ARGUMENT = re.compile(r"\(\s*([^()]*?)\s*\)")
-_COUNTING = ("count", "count_customers", "count_journeys")
-
-
 def numerator_elements(formula: str) -> list[str] | None:
     """The events, steps or touchpoints the numerator of ``formula`` counts, or None when the
-    numerator is not a count of events, customers or journeys (then it has no customers).
+    numerator is not made of counting KPI functions (``counts``: count, count_customers,
+    count_journeys and any a plugin marks so); then it has no customers.
 
     >>> numerator_elements("count(pay) / count(cart)"), numerator_elements("avg(amount)")
     (['pay'], None)
     >>> numerator_elements("(count(a) + count_customers(b)) / count(c) * 100")
     ['a', 'b']
     """
-    names: list[str] = []
-
-    def hold(match: re.Match[str]) -> str:  # as the KPI compiler reads names
-        names.append(match[1])
-        return f"(_n{len(names) - 1})"
-
     try:
-        node = ast.parse(_ARGUMENT.sub(hold, formula), mode="eval").body
-    except SyntaxError:
+        node, names = read_formula(formula)
+    except ValueError:
         return None
     while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
         if isinstance(node.right, ast.Constant):  # x * 100, x / 7
@@ -173,27 +165,22 @@ def numerator_elements(formula: str) -> list[str] | None:
             node = node.left
         else:
             return None
-    return _counted(node, names)
+    counting = {f.name for f in plugins.kpi_functions().values() if f.counts}
+    return _counted(node, names, counting)
 
 
-def _counted(node: ast.expr, names: list[str]) -> list[str] | None:
+def _counted(node: ast.expr, names: list[str], counting: set[str]) -> list[str] | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _counted(node.left, names), _counted(node.right, names)
+        left, right = _counted(node.left, names, counting), _counted(node.right, names, counting)
         return None if left is None or right is None else [*left, *right]
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         if isinstance(node.left, ast.Constant):
-            return _counted(node.right, names)
-        return _counted(node.left, names) if isinstance(node.right, ast.Constant) else None
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in _COUNTING
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Name)
-        and node.args[0].id.startswith("_n")
-    ):
-        return [names[int(node.args[0].id[2:])]]
-    return None
+            return _counted(node.right, names, counting)
+        if isinstance(node.right, ast.Constant):
+            return _counted(node.left, names, counting)
+        return None
+    call = function_call(node, names)
+    return [call[1]] if call is not None and call[0] in counting else None
 
 
 def _add_examples(context: Context, kpi: KPI, status: KpiStatus, limit: int) -> None:
