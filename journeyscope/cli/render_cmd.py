@@ -11,10 +11,15 @@ from ._app import app, console, err_console
 from .maps_cmd import read_map
 
 
+def _listed(names: list[str]) -> str:
+    """``.html, .svg, .png or .pdf``."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
 @app.command()
 def render(
     map_file: Path = typer.Argument(..., help="Map file (.yaml, .yml, .json)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output: .html, .svg, .png or .pdf."),
+    output: Path = typer.Option(..., "-o", "--output", help=f"Output: {_listed(list(FORMATS))}."),
     state: str = typer.Option(
         "both", "--state", help="current, future, or both (HTML toggles; SVG/PNG/PDF stack)."
     ),
@@ -23,7 +28,7 @@ def render(
     """Draw the journey map: stages as columns, lanes, the emotion curve, backstage."""
     journey = read_map(map_file)
     if output.suffix.lower() not in FORMATS:
-        err_console.print(f"Unknown output type {output.suffix!r}: use {', '.join(FORMATS)}.")
+        err_console.print(f"Unknown output type {output.suffix!r}: use {_listed(list(FORMATS))}.")
         raise typer.Exit(2)
     if state not in ("current", "future", "both"):
         err_console.print("--state must be current, future or both.")

@@ -18,12 +18,20 @@ import io
 import json
 from collections.abc import Iterator
 
+from .. import plugins
 from ..model import BACKSTAGE_LISTS, LIST_LANES, JourneyMap, MapState, Stage, Step
 from .files import map_to_data
 
 __all__ = ["EXPORT_FORMATS", "export_map", "to_csv", "to_json", "to_mermaid"]
 
-EXPORT_FORMATS = ("mermaid", "csv", "json")
+
+def _exports() -> dict[str, plugins.OutputFormat]:
+    """The registered output formats that export a map as text, by name."""
+    return {f.name: f for f in plugins.output_formats().values() if f.export is not None}
+
+
+#: the names ``export_map`` takes (mermaid, csv, json and any a plugin adds), read when used
+EXPORT_FORMATS = plugins.Names(_exports)
 
 
 def _steps(journey: JourneyMap, state: MapState) -> Iterator[tuple[Stage, Step]]:
@@ -155,11 +163,11 @@ def to_json(journey: JourneyMap) -> str:
 def export_map(
     journey: JourneyMap, fmt: str, state: MapState = "current", persona: str | None = None
 ) -> str:
-    """Dispatch on ``fmt`` (one of :data:`EXPORT_FORMATS`)."""
-    if fmt == "mermaid":
-        return to_mermaid(journey, state, persona)
-    if fmt == "csv":
-        return to_csv(journey, state)
-    if fmt == "json":
-        return to_json(journey)
-    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    """``journey`` as text in the registered output format ``fmt`` (one of
+    :data:`EXPORT_FORMATS`)."""
+    exporter = _exports().get(fmt)
+    if exporter is None or exporter.export is None:
+        raise ValueError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return exporter.export(journey, state, persona)

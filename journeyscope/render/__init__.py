@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..formats import atomic_write_text
+from .. import plugins
 from ..model import JourneyMap
-from .browser import BrowserMissing, html_to_pdf, html_to_png
+from .browser import BrowserMissing
 from .html import StateChoice, layouts_for, render_fragment, render_html
 from .layout import MapLayout, build_layout
 from .svg import svg_document
 
-FORMATS = (".html", ".svg", ".png", ".pdf")
+
+def _drawings() -> dict[str, plugins.OutputFormat]:
+    """The registered output formats that draw a map, by file suffix."""
+    return {f.suffix: f for f in plugins.output_formats().values() if f.render is not None}
+
+
+#: the file suffixes ``render_file`` draws (.html, .svg, .png, .pdf and any a plugin adds)
+FORMATS = plugins.Names(_drawings)
 
 
 def render_svg(
@@ -31,21 +38,13 @@ def render_file(
     persona: str | None = None,
     step_metrics: dict[str, dict[str, str | float]] | None = None,
 ) -> Path:
-    """Render to ``path``; the suffix picks the format (.html, .svg, .png, .pdf)."""
+    """Render to ``path``; the suffix picks the output format (.html, .svg, .png, .pdf, or
+    one a plugin registers)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".svg":
-        atomic_write_text(path, render_svg(journey, state, persona, step_metrics))
-        return path
-    html = render_html(journey, state, persona, step_metrics)
-    if suffix == ".html":
-        atomic_write_text(path, html)
-        return path
-    if suffix == ".png":
-        return html_to_png(html, path)
-    if suffix == ".pdf":
-        return html_to_pdf(html, path)
-    raise ValueError(f"cannot render to {path.name}: use one of {', '.join(FORMATS)}")
+    drawing = _drawings().get(path.suffix.lower())
+    if drawing is None or drawing.render is None:
+        raise ValueError(f"cannot render to {path.name}: use one of {', '.join(FORMATS)}")
+    return drawing.render(journey, path, state, persona, step_metrics)
 
 
 __all__ = [
