@@ -20,6 +20,7 @@ from journeyscope.analytics import JourneyOptions, compute_kpi, prepare
 from journeyscope.engine import ENGINES, DuckDBEngine, connect
 from journeyscope.evaluation import Sources
 from journeyscope.events import load_events
+from journeyscope.events.sources import Source
 from journeyscope.formats import save_map
 from journeyscope.formats.export import EXPORT_FORMATS, export_map
 from journeyscope.insights.kpi_status import numerator_elements
@@ -28,11 +29,13 @@ from journeyscope.model import KPI
 from journeyscope.plugins import (
     DEFAULT_PLUGINS,
     EngineConnector,
+    EventReader,
     KpiFunction,
     OutputFormat,
     PainPointKind,
     PluginError,
     engines,
+    event_readers,
     get_plugin_manager,
     hookimpl,
     kpi_functions,
@@ -128,6 +131,8 @@ def test_every_extension_point_lists_its_builtins_through_the_plugin_manager() -
         "register_engines": (engines, ["duckdb", "spark"]),
         "register_output_formats": (output_formats, ["html", "svg", "png", "pdf", "mermaid",
             "csv", "json"]),
+        "register_event_readers": (event_readers, ["csv", "parquet", "jsonl", "xes", "duckdb",
+            "sqlite"]),
     }  # fmt: skip
     for hook, (lookup, names) in builtins.items():
         assert list(lookup()) == names, hook
@@ -236,3 +241,36 @@ def test_a_kind_makes_checks_of_its_own_kind(register: Any) -> None:
              "odd")  # fmt: skip
     with pytest.raises(ValueError, match="kind 'odd' made a check of kind 'loop'"):
         evaluate(SHOP, Sources(shop_log()))
+
+
+def test_a_third_party_event_reader(register: Any, tmp_path: Path) -> None:
+    """A prefix reader (a table of a shop system) and a suffix reader (a pipe-separated export)
+    sit next to the built-ins; a file no reader claims is still read as CSV."""
+
+    def shop_orders(con: Any, spec: str, view: str, ordered: bool) -> Source:
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM (VALUES ('a', '2024-03-04', 'buy')) "
+            "t(customer_id, ts, event)"
+        )
+        return Source(label=f"shop:{spec}")
+
+    def pipes(con: Any, path: Path, view: str, ordered: bool) -> Source:
+        con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_csv('{path}', delim='|')")
+        return Source(label=str(path))
+
+    readers = [EventReader("shop", shop_orders, prefix="shop:"),
+               EventReader("pipes", pipes, suffixes=(".psv",))]  # fmt: skip
+    register(plugin(register_event_readers=readers), "shop-readers")
+    assert (
+        load_events("shop:orders").con.execute("SELECT event FROM events").fetchall()[0][0] == "buy"
+    )
+    (tmp_path / "log.psv").write_text("customer_id|ts|event\nb|2024-03-04|pay\n")
+    assert (
+        load_events(tmp_path / "log.psv").con.execute("SELECT event FROM events").fetchall()[0][0]
+        == "pay"
+    )
+    (tmp_path / "log.txt").write_text("customer_id,ts,event\nc,2024-03-04,look\n")
+    assert (
+        load_events(tmp_path / "log.txt").con.execute("SELECT event FROM events").fetchall()[0][0]
+        == "look"
+    )

@@ -24,9 +24,21 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .. import plugins
 from ..sql import ident, literal
 
-__all__ = ["SEQ", "Reject", "Source", "open_source"]
+__all__ = [
+    "SEQ",
+    "Reject",
+    "Source",
+    "open_csv",
+    "open_duckdb_table",
+    "open_jsonl",
+    "open_parquet",
+    "open_source",
+    "open_sqlite_table",
+    "open_xes",
+]
 
 #: Column of ``raw`` holding the ingestion order when the source can say it without a pass of
 #: its own (Parquet row numbers, table row ids, JSON line numbers); see ``Source.sequence``.
@@ -74,14 +86,8 @@ def open_source(
     if not isinstance(source, str | Path):
         con.register(name, _as_arrow(source))
         return Source(label=type(source).__name__)
-    text = str(source)
-    for prefix, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
-        if text.startswith(prefix):
-            return opener(con, text[len(prefix) :], name, ordered)
-    path = Path(text)
-    if not any(ch in text for ch in "*?[") and not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    return _open_file(con, path, name, ordered)
+    reader, target = _reader_for(str(source))
+    return reader.open(con, target, name, ordered)
 
 
 def _as_arrow(data: Any) -> Any:
@@ -90,19 +96,38 @@ def _as_arrow(data: Any) -> Any:
     return data  # pandas DataFrame, pyarrow Table/RecordBatchReader: DuckDB reads them directly
 
 
-def _open_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    suffix = path.suffix.lower()
-    if suffix == ".parquet" or path.is_dir():
-        return _open_parquet(con, path, name, ordered)
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return _open_jsonl(con, path, name, ordered)
-    if suffix == ".xes" or suffixes.endswith(".xes.gz"):
-        return _open_xes(con, path, name)
-    return _open_csv(con, path, name)
+def _reader_for(text: str) -> tuple[plugins.EventReader, Any]:
+    """The registered reader of a source and what it opens: the text after a reader's prefix
+    (``duckdb:FILE::TABLE``); else the path, read by the reader of folders, of its suffix (the
+    longest that matches), or of every other file (CSV)."""
+    readers = list(plugins.event_readers().values())
+    for reader in readers:
+        if reader.prefix is not None and text.startswith(reader.prefix):
+            return reader, text[len(reader.prefix) :]
+    path = Path(text)
+    if not any(ch in text for ch in "*?[") and not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    name = path.name.lower()
+    claims = [(len(s), r) for r in readers for s in r.suffixes if name.endswith(s)]
+    found = (
+        [r for r in readers if r.folders]
+        if path.is_dir()
+        else [r for _, r in sorted(claims, key=lambda c: -c[0])]
+        or [r for r in readers if r.fallback]
+    )
+    if not found:
+        raise ValueError(f"no event reader reads {path.name}: use {', '.join(_kinds(readers))}")
+    return found[0], path
 
 
-def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
+def _kinds(readers: list[plugins.EventReader]) -> list[str]:
+    return [
+        *(f"{r.prefix}..." for r in readers if r.prefix),
+        *(s for r in readers for s in r.suffixes),
+    ]
+
+
+def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
     """A view, nothing read yet. Ordered: each file's row numbers, files in name order (a
     folder or a glob is read as one log)."""
     single = not path.is_dir() and not any(ch in str(path) for ch in "*?[")
@@ -124,7 +149,11 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered
     return Source(label=str(path), sequence=SEQ if ordered else None, lazy=True)
 
 
-def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
+def open_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool = False
+) -> Source:
+    """CSV (``.tsv``: tab-separated) with a header; every column as text. The order of
+    ingestion is the row id whether ``ordered`` or not."""
     tab = path.suffix.lower() == ".tsv"
     _header_line(path)  # DuckDB's sniffer would skip a header it cannot read, and take row 2
     try:
@@ -242,7 +271,7 @@ def _cut(text: str | None, limit: int = 10_000) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
 
 
-def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
+def open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool) -> Source:
     """Read each line as text first, so a broken line is rejected with its number. A file with
     lines that are not UTF-8 is read from a copy with those lines blanked (and rejected)."""
     try:
@@ -311,7 +340,10 @@ def _without_non_utf8_lines(path: Path, copy: Path) -> list[Reject]:
     return rejects
 
 
-def _open_xes(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
+def open_xes(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool = False
+) -> Source:
+    """An XES event log (``.xes``, ``.xes.gz``), one row per event, read into memory."""
     from .xes import read_xes, xes_columns
 
     schema = pa.schema([(column, pa.string()) for column in xes_columns(path)])
@@ -328,7 +360,10 @@ def _split_table(spec: str, kind: str) -> tuple[str, str]:
     return file, table
 
 
-def _open_duckdb(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool) -> Source:
+def open_duckdb_table(
+    con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool
+) -> Source:
+    """``FILE::TABLE`` of a DuckDB database file, attached read-only."""
     file, table = _split_table(spec, "duckdb")
     if not Path(file).exists():
         raise FileNotFoundError(f"no such DuckDB file: {file}")
@@ -338,7 +373,9 @@ def _open_duckdb(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: 
     return Source(label=f"{file}::{table}", sequence=SEQ if ordered else None, lazy=True)
 
 
-def _open_sqlite(con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool) -> Source:
+def open_sqlite_table(
+    con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool
+) -> Source:
     """SQLite through Python's sqlite3 (DuckDB's SQLite extension would need a download)."""
     file, table = _split_table(spec, "sqlite")
     if not Path(file).exists():

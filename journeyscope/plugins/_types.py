@@ -130,14 +130,21 @@ class OutputFormat:
 class EventReader:
     """A kind of event source. ``open(con, target, view, ordered)`` creates view ``view`` over
     the source and returns the ``Source`` it read. A reader is chosen by the source's
-    ``prefix`` (``duckdb:FILE::TABLE``; ``target`` is the text after it), else by a file's
-    ``suffixes`` (``target`` is the path), else for a folder when ``folders``."""
+    ``prefix`` (``duckdb:FILE::TABLE``; ``target`` is the text after it); else a folder is
+    read by a reader of ``folders``, a file by the reader of its (longest) matching ``suffixes``
+    or, when none claims it, by the ``fallback`` reader (CSV); ``target`` is then the path.
+    ``ordered``: add the ingestion order where the source has one (``Source.sequence``)."""
 
     name: str
     open: Callable[[duckdb.DuckDBPyConnection, Any, str, bool], Source]
     suffixes: tuple[str, ...] = ()
     prefix: str | None = None
     folders: bool = False
+    fallback: bool = False
 
     def __post_init__(self) -> None:
         _check_name("event reader", self.name)
+        if any(not s.startswith(".") or s != s.lower() for s in self.suffixes):
+            raise ValueError(
+                f"event reader {self.name!r}: suffixes are .lower, not {self.suffixes}"
+            )
