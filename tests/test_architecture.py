@@ -157,3 +157,21 @@ def test_public_api_is_exact() -> None:
     assert exported - modules == set(journeyscope.__all__) - {"__version__"}
     for name in journeyscope.__all__:
         assert hasattr(journeyscope, name), name
+
+
+def test_the_command_line_starts_without_the_engine() -> None:
+    """`journeyscope --help`, `validate`, `schema`, `render -o x.svg` must start at once: the
+    entry point loads no engine, data frame, statistics, database or web library (each
+    command imports what it needs when it runs)."""
+    import subprocess
+    import sys
+
+    heavy = ["duckdb", "scipy", "pyarrow", "pandas", "numpy", "sqlalchemy", "fastapi",
+             "starlette", "uvicorn", "plotly", "pyspark", "alembic", "playwright"]  # fmt: skip
+    code = (
+        "import sys, journeyscope.cli.main; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()  # fmt: skip
+    assert loaded == "", f"the CLI's entry point imports {loaded}"

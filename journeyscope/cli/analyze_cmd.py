@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from ..analytics import Analysis, FunnelOptions, JourneyOptions
-from ..evaluation import AnalysisOptions, EvaluationSettings, Sources, quarantine_path
-from ..events import ColumnMapping
 from ._app import (
     ENGINE,
     SPARK_CONF,
@@ -25,6 +22,10 @@ from ._app import (
     write_output,
 )
 from .maps_cmd import read_map
+
+if TYPE_CHECKING:  # the engine and its data libraries load when a command runs, not at --help
+    from ..analytics import Analysis, FunnelOptions, JourneyOptions
+    from ..events import ColumnMapping
 
 
 def _when(text: str | None, option: str) -> dt.datetime | None:
@@ -94,6 +95,10 @@ def analyze_command(
 ) -> None:
     """Bind events to the map and compute reach, variants, flows, funnels, channel switches,
     repeated contacts and KPIs. Bad rows are quarantined with their reason, never dropped."""
+    from ..analytics import FunnelOptions, JourneyOptions
+    from ..evaluation import quarantine_path
+    from ..events import ColumnMapping
+
     if fmt not in ("table", "json", "html"):
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
@@ -129,6 +134,8 @@ def analyze_command(
 def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path | None,
          journey: Any, engine: dict[str, Any], options: JourneyOptions,
          funnel: FunnelOptions | None, top: int) -> Analysis:  # fmt: skip
+    from ..evaluation import AnalysisOptions, EvaluationSettings, Sources
+
     sources = Sources(events, columns, customers=customers, quarantine=quarantine)
     settings = EvaluationSettings(
         **engine, insights=None,

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Column, Table
 
-from ..analytics import JourneyOptions
-from ..evaluation import EvaluationSettings, Sources, quarantine_path
-from ..evaluation import same_customers as with_same_customers
-from ..events import ColumnMapping, SurveyMapping
-from ..insights import (
-    Decision,
-    EvidenceOptions,
-    InsightOptions,
-    Insights,
-    JsonDecisionStore,
-    SegmentOptions,
-    StalenessOptions,
-    decisions_path,
-)
 from ._app import (
     ENGINE,
     SPARK_CONF,
@@ -38,6 +24,10 @@ from ._app import (
 from .analyze_cmd import _when
 from .maps_cmd import read_map
 
+if TYPE_CHECKING:  # the engine and its data libraries load when a command runs, not at --help
+    from ..evaluation import Sources
+    from ..insights import InsightOptions, Insights
+
 _EVENTS_HELP = "Events: .csv, .tsv, .parquet, .jsonl, .xes, duckdb:FILE::TABLE or sqlite:..."
 
 
@@ -49,6 +39,9 @@ def _sources(
     survey_mapping: list[str],
 ) -> Sources:
     """The command line's sources: bad rows to ``NAME.quarantine.csv`` in the working folder."""
+    from ..evaluation import Sources, quarantine_path
+    from ..events import ColumnMapping, SurveyMapping
+
     try:
         return Sources(
             events,
@@ -71,6 +64,9 @@ def _options(
     split: str | None,
     as_of: str | None,
 ) -> InsightOptions:
+    from ..analytics import JourneyOptions
+    from ..insights import EvidenceOptions, InsightOptions, SegmentOptions, StalenessOptions
+
     day = _when(as_of, "--as-of")
     return InsightOptions(
         journeys=JourneyOptions(start=_when(since, "--since"), end=_when(until, "--until")),
@@ -117,6 +113,9 @@ def insights_command(
 ) -> None:
     """Validate the map against events and surveys, find and rank pain points, check KPIs,
     track improvements and say whether the map is stale."""
+    from ..evaluation import EvaluationSettings
+    from ..insights import JsonDecisionStore, decisions_path
+
     if fmt not in ("table", "json", "html"):
         err_console.print("--format must be table, json or html.")
         raise typer.Exit(2)
@@ -257,6 +256,8 @@ def decide_command(
 ) -> None:
     """Record a decision on a pain point: accept it, dismiss it or reopen it, and link it to
     the opportunity that fixes it. Later runs of `journeyscope insights` show it."""
+    from ..insights import Decision, JsonDecisionStore, decisions_path
+
     journey = read_map(map_file)
     ids = {o.id for _, s in journey.steps() for o in s.opportunities}
     if opportunity and opportunity not in ids:
@@ -301,6 +302,9 @@ def stale_command(
     match behaviour? New unmapped events and channels, steps whose reach or conversion moved,
     drift of the variant mix, KPIs missing their targets, feelings away from the drawn ones,
     aged evidence. Exit code 1 with the reasons when the map needs an update, 0 otherwise."""
+    from ..evaluation import EvaluationSettings
+    from ..evaluation import same_customers as with_same_customers
+
     journey = read_map(map_file)
     if same_customers and split is None:
         err_console.print("--same-customers needs --split.")

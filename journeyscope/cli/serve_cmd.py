@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..store import Conflict, StoreError, open_store
-from ..web import Settings, create_app
 from ._app import app, console, err_console
 
 _DB_HELP = (
@@ -32,6 +30,8 @@ def serve(
 ) -> None:
     """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
     import uvicorn
+
+    from ..web import Settings, create_app
 
     settings = Settings(
         database_url=db,
@@ -67,6 +67,9 @@ def init_admin(
     data_dir: Path = typer.Option(Path("journeyscope-data"), "--data-dir", help=_DATA_HELP),
 ) -> None:
     """Create the first user of a workspace server (its owner), migrating the database first."""
+    from ..store import Conflict, StoreError, open_store
+    from ..web import Settings
+
     if len(password) < 8:
         err_console.print("The password needs at least 8 characters.")
         raise typer.Exit(2)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..evaluation import EvaluationSettings
 from ..formats import atomic_write_text
-from ..insights import Insights
 from ..model import JourneyMap
 from ..render import BrowserMissing
 from ..render.site import publish_site
@@ -17,6 +16,9 @@ from ..render.story import render_story
 from ..render.video import VIDEO_FORMATS, FfmpegMissing, render_story_video
 from ._app import app, console, err_console, run_evaluation
 from .maps_cmd import read_map
+
+if TYPE_CHECKING:  # the engine and its data libraries load with --events only
+    from ..insights import Insights
 
 STORY_FORMATS = (".html", *VIDEO_FORMATS)
 
@@ -29,6 +31,7 @@ def _insights(
             err_console.print("--customers and --surveys need --events.")
             raise typer.Exit(2)
         return None
+    from ..evaluation import EvaluationSettings
     from .insights_cmd import _sources
 
     settings = EvaluationSettings(analysis=None)

@@ -10,12 +10,14 @@ on the step's touchpoints (from the insights).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..analytics import Analysis
-from ..insights import Insights
 from ..model import JourneyMap
 from .labels import labels_for
+
+if TYPE_CHECKING:  # values in: the lane needs neither engine nor statistics to draw them
+    from ..analytics import Analysis
+    from ..insights import Insights
 
 __all__ = [
     "PAIN_POINTS_PER_STEP",
