@@ -15,15 +15,32 @@ PACKAGE = Path(journeyscope.__file__).parent
 ALLOWED: dict[str, set[str]] = {
     "sql": set(),
     "model": set(),
-    "formats": {"model"},
-    "events": {"formats", "model", "sql"},
-    "engine": {"events", "sql", "_spark"},  # engines differ in one place: engine + _spark
+    "formats": {"model", "plugins"},
+    "events": {"formats", "model", "plugins", "sql"},
+    "engine": {
+        "events",
+        "plugins",
+        "sql",
+        "_spark",
+    },  # engines differ in one place: engine + _spark
     "_spark": {"engine", "events", "sql"},
-    "analytics": {"engine", "events", "model", "shapes", "sql"},
-    "insights": {"analytics", "engine", "events", "formats", "model", "shapes", "sql"},
+    "analytics": {"engine", "events", "model", "plugins", "shapes", "sql"},
+    "insights": {"analytics", "engine", "events", "formats", "model", "plugins", "shapes", "sql"},
     "shapes": set(),
+    # the registry every layer asks, and the default plugins that register each layer's
+    # built-ins (imported inside the hooks: no cycle when modules load)
+    "plugins": {
+        "_spark",
+        "analytics",
+        "engine",
+        "events",
+        "formats",
+        "insights",
+        "model",
+        "render",
+    },
     "evaluation": {"analytics", "engine", "events", "insights", "model"},
-    "render": {"analytics", "formats", "insights", "model"},  # values in; never an engine
+    "render": {"analytics", "formats", "insights", "model", "plugins"},  # values in; no engine
     "synth": {"formats", "model"},
     "store": {"formats", "model"},
     "web": {
@@ -153,6 +170,7 @@ def test_public_api_is_exact() -> None:
         "sql",
         "shapes",
         "_spark",
+        "plugins",
     }
     assert exported - modules == set(journeyscope.__all__) - {"__version__"}
     for name in journeyscope.__all__:
