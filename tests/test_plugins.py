@@ -4,6 +4,7 @@ example kind runs as written."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sys
 import types
@@ -105,6 +106,13 @@ def test_contributing_adds_a_pain_point_kind(monkeypatch: pytest.MonkeyPatch) ->
         assert (mine[0].customers_affected, mine[0].severity) == (5, 5 / 8)
         assert mine[0].evidence["threshold"] == 0.2 and mine[0].evidence["p_value"] < 0.05
         assert [e["customer"] for e in mine[0].examples] == BACK
+        # the published schema takes a plugin's kind too
+        import jsonschema
+
+        from journeyscope.insights.schema import insights_json_schema
+
+        item = insights_json_schema()["properties"]["pain_points"]["items"]
+        jsonschema.validate(json.loads(json.dumps(mine[0].to_dict(), default=str)), item)
     finally:
         get_plugin_manager().unregister(module)
     assert "backtrack" not in pain_point_kinds()

@@ -190,17 +190,22 @@ class Evidence(Shape):
     goal_p_value: Number = None
 
 
-PAIN_POINT_KINDS = Literal[
+#: the built-in kinds; a plugin registers more (``journeyscope.plugins``), so a document may
+#: name any kind written as a registered name is
+BUILT_IN_KINDS = (
     "drop_off", "slow_transition", "repeat_contact", "channel_switch", "bounce", "failed_step",
     "loop", "low_score", "negative_comment",
-]  # fmt: skip
+)  # fmt: skip
 
 
 class PainPoint(Shape):
     """One pain point, ranked, assigned and decided on."""
 
     key: str
-    kind: PAIN_POINT_KINDS
+    kind: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The kind of problem: " + ", ".join(BUILT_IN_KINDS) + ", or a plugin's own.",
+    )
     element: str
     segment: str
     steps: list[str]
