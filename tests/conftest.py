@@ -54,6 +54,15 @@ def tiny_map() -> JourneyMap:
     return JourneyMap.model_validate(tiny_map_data())
 
 
+def free_port() -> int:
+    """A port nothing listens on, on loopback (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 SPARK_MASTER = "local[2]"
 # small logs: one task per shuffle and no adaptive re-planning are fastest
 SPARK_CONFIG = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false"}

@@ -3,7 +3,6 @@ and see the curve move, upload events and see the evidence on the map, switch to
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +13,10 @@ import uvicorn
 
 from journeyscope.web import Settings, create_app
 
+from .conftest import free_port
 from .test_web_support import DATA, PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     app = create_app(Settings(data_dir=tmp_path / "data", secret_key="browser-test-" * 3))
     user = app.state.store.create_user("ana@example.com", "Ana", PASSWORD)
     app.state.store.create_workspace("Research team", user.id)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)

@@ -3,7 +3,6 @@ loopback lose no update and get no response >= 500, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,24 +14,18 @@ import httpx
 import pytest
 import uvicorn
 
-from .conftest import BACKENDS
+from .conftest import BACKENDS, free_port
 from .test_web_support import TestClient, World, build_world, database
 
 SAVES = 50
 ATTEMPTS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(params=BACKENDS)
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[World, str]]:
     with database(request.param) as url:
         world = build_world(tmp_path, database_url=url)
-        port = _free_port()
+        port = free_port()
         config = uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning",
                                 lifespan="on", proxy_headers=False)  # fmt: skip
         server = uvicorn.Server(config)
