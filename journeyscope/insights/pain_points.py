@@ -240,6 +240,10 @@ def _event_kinds() -> dict[str, PainPointKind]:
     return kinds
 
 
+def _p(value: float | None) -> float:
+    return 1.0 if value is None else value
+
+
 def detect_pain_points(
     context: Context,
     curve: list[EmotionPoint] | None = None,
@@ -262,7 +266,9 @@ def detect_pain_points(
             found[-1].examples = _examples(context, key, "all")
         tested = _segment_tests(totals, segments, kind_of, options)
     # one Benjamini-Hochberg family for every segment test, of events and of surveys alike
-    pvalues = [t[3].p_value or 1.0 for t in tested] + [t[5].p_value or 1.0 for t in survey_tests]
+    # (an effect so strong that its p-value underflows to 0.0 is the strongest evidence there
+    # is: only a missing p-value counts as 1)
+    pvalues = [_p(t[3].p_value) for t in tested] + [_p(t[5].p_value) for t in survey_tests]
     qvalues = adjust_pvalues(pvalues)
     event_points = _segment_points(tested, qvalues[: len(tested)], kind_of, options)
     for key, segment, agg, evidence in event_points:
