@@ -1,5 +1,6 @@
-"""Statistics that hold at the sizes real data has: an effect so strong that its p-value
-underflows to 0.0 is the strongest finding, not thrown away."""
+"""Findings that hold on data nobody here has seen: an effect so strong that its p-value
+underflows to 0.0 is the strongest finding, not thrown away; a CRM's own ``persona`` column is
+a segment."""
 
 from __future__ import annotations
 
@@ -48,3 +49,25 @@ def test_a_p_value_that_underflows_is_the_strongest_finding() -> None:
                 & (frame.groupby("customer_id")["device"].first() == "mobile")).sum())  # fmt: skip
     assert mobile[0].customers_affected == left  # plain pandas as the oracle
     assert [p for p in points if p.segment == "device=desktop"] == []
+
+
+def test_a_customers_column_named_persona_is_the_persona_segment() -> None:
+    """A CRM export's own ``persona`` column (the retailer's export of the issue) is a segment
+    once, in its own words, whether or not the map has persona rules of its own."""
+    rng = np.random.default_rng(2)
+    rows, people = [], []
+    start = pd.Timestamp("2024-03-04 09:00", tz="UTC")
+    for number in range(600):
+        persona = "hunter" if number % 2 else "planner"
+        leaves = rng.random() < (0.8 if persona == "hunter" else 0.2)
+        for second, event in enumerate(["visit", "cart"] + ([] if leaves else ["pay"])):
+            rows.append((f"c{number}", event, start + pd.Timedelta(minutes=number, seconds=second)))
+        people.append((f"c{number}", persona, "gold" if number % 3 == 0 else "std"))
+    events = pd.DataFrame(rows, columns=["customer_id", "event", "ts"])
+    customers = pd.DataFrame(people, columns=["customer_id", "persona", "tier"])
+    rules = "personas:\n  - {id: vip, name: VIP, segment: ['tier == gold']}\n"
+    for journey in (parse_map(SHOP), parse_map(rules + SHOP)):
+        result = evaluate(journey, Sources(events, customers=customers)).insights
+        assert result is not None and result.segments.count("persona") == 1
+        keys = [p.key for p in result.pain_points]
+        assert "drop_off:pay:persona=hunter" in keys, keys

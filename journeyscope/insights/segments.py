@@ -2,7 +2,9 @@
 
 ``build_segments`` materialises ``_ins_seg`` (``jid``, ``dim``, ``value``): for each dimension,
 a journey's value is the first non-empty value of the attribute on its events (customer
-attributes are the same on every event), and ``persona`` is the customer's persona. A
+attributes are the same on every event), and ``persona`` is the customer's persona: a column
+of that name in the data (a CRM's own assignment) when there is one, else the map's persona
+rules. Each dimension is listed once. A
 dimension is kept when it has 2 to ``max_values`` distinct values and covers at least
 ``min_coverage`` of the journeys — an attribute only some events carry (a survey score, a
 comment) is not a segment.
@@ -52,11 +54,16 @@ def build_segments(prepared: Prepared, options: SegmentOptions | None = None) ->
     """Materialise ``_ins_seg`` and return the dimensions kept."""
     options = options or SegmentOptions()
     columns = set(prepared.engine.columns("bound"))
-    candidates = ["channel", *prepared.attributes, "persona"]
+    # each dimension once: a "persona" column of the data stands for the map's persona rules
+    candidates = list(dict.fromkeys(["channel", *prepared.attributes, "persona"]))
     wanted = [c for c in candidates if c not in _NOT_SEGMENTS and (c in columns or c == "persona")]
+    from_data = "persona" in prepared.attributes and "persona" in columns
     if options.only is not None:
         wanted = [c for c in wanted if c in options.only]
-    parts = [_persona_sql() if c == "persona" else _first_value_sql(prepared, c) for c in wanted]
+    parts = [
+        _persona_sql() if c == "persona" and not from_data else _first_value_sql(prepared, c)
+        for c in wanted
+    ]
     if not parts:
         parts = ["SELECT 0 AS jid, '' AS dim, '' AS value WHERE 1 = 0"]
     engine = prepared.engine
