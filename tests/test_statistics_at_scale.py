@@ -71,3 +71,39 @@ def test_a_customers_column_named_persona_is_the_persona_segment() -> None:
         assert result is not None and result.segments.count("persona") == 1
         keys = [p.key for p in result.pain_points]
         assert "drop_off:pay:persona=hunter" in keys, keys
+
+
+NEWSLETTER = """
+id: letters
+title: Letters
+stages:
+  - id: buy
+    name: Buy
+    steps:
+      - {id: sent, name: Newsletter sent, evidence: [{event: newsletter_sent}]INITIATED}
+      - {id: visit, name: Visit, evidence: [{event: visit}]}
+      - {id: pay, name: Pay, evidence: [{event: pay}]}
+"""
+
+
+def test_what_the_company_sends_is_not_what_the_customer_does() -> None:
+    """Weekly newsletters are no customer loop, and customers who did not answer one did not
+    drop off: a step marked ``initiated_by: company`` is never a loop, drop-off or bounce."""
+    rows = []
+    start = pd.Timestamp("2024-03-04 09:00", tz="UTC")
+    for number in range(400):
+        for week in range(5):  # the company writes every week
+            rows.append((f"c{number}", "newsletter_sent", start + pd.Timedelta(weeks=week)))
+        if number % 3:  # two thirds come to the site after the first letter, most buy
+            rows.append((f"c{number}", "visit", start + pd.Timedelta(days=1, minutes=number)))
+            if number % 5:
+                rows.append((f"c{number}", "pay", start + pd.Timedelta(days=1, minutes=number + 3)))
+    events = pd.DataFrame(rows, columns=["customer_id", "event", "ts"])
+    plain = evaluate(parse_map(NEWSLETTER.replace("INITIATED", "")), Sources(events))
+    kinds = {(p.kind, p.element) for p in plain.insights.pain_points}  # type: ignore[union-attr]
+    assert ("loop", "sent") in kinds  # without the flag the sends look like a customer's loop
+    sends = NEWSLETTER.replace("INITIATED", ", initiated_by: company")
+    marked = evaluate(parse_map(sends), Sources(events)).insights
+    assert marked is not None
+    about_sends = [p.key for p in marked.pain_points if "sent" in p.steps]
+    assert about_sends == [], about_sends

@@ -16,7 +16,7 @@ from scipy import stats
 
 from .. import plugins
 from ..analytics.binding import glob_to_like, rule_sql
-from ..model import EvidenceRule
+from ..model import EvidenceRule, Step
 from ._context import Context, q
 from ._pain_point import PainPointOptions
 
@@ -60,6 +60,12 @@ def _sids(context: Context, steps: list[str]) -> str:
     return ", ".join(str(context.prepared.sid(s)) for s in steps)
 
 
+def _customers(step: Step) -> bool:
+    """True for what a customer does; a company's send (``initiated_by: company``) is never a
+    loop, a drop-off, a bounce or a slow wait."""
+    return step.initiated_by == "customer"
+
+
 def _reached(context: Context) -> list[str]:
     codes = context.query("SELECT DISTINCT sid FROM path")
     return [context.prepared.step_id(int(r["sid"])) for r in codes]
@@ -80,7 +86,7 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Of the journeys that reached required step A, those with no next required step B (or an
     alternative to it) after their first A."""
     reached = set(_reached(context))
-    slots = [s.id for s in context.steps.values() if s.kind == "required"]
+    slots = [s.id for s in context.steps.values() if s.kind == "required" and _customers(s)]
     slots = [s for s in slots if reached & set(context.alternatives(s))]
     checks = []
     for a, b in pairwise(slots):
@@ -130,6 +136,8 @@ def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
     checks = []
     for (a, b), limit in _slow_limits(context, options).items():
         sa, sb = context.prepared.step_id(a), context.prepared.step_id(b)
+        if not (_customers(context.steps[sa]) and _customers(context.steps[sb])):
+            continue  # the time to or after a send is the company's rhythm, not a wait
         sql = (
             f"SELECT jid, CASE WHEN min(gap) > {limit} THEN 1 ELSE 0 END AS hit, 0 AS cost "
             f"FROM path WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
@@ -201,7 +209,7 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
 def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys by their first mapped step; a hit has only that one mapped event."""
     checks = []
-    for step in _reached(context):
+    for step in [s for s in _reached(context) if _customers(context.steps[s])]:
         sql = (
             "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM path "
             f"WHERE jid IN (SELECT jid FROM path WHERE pos = 1 AND sid = "
@@ -258,7 +266,7 @@ def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
     times = options.loop_times
     contact = set(_contact_steps(context))
     checks = []
-    for step in [s for s in _reached(context) if s not in contact]:
+    for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
         sql = (
             f"SELECT jid, CASE WHEN count(*) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
             f"0 AS cost FROM path WHERE sid = {context.prepared.sid(step)} GROUP BY jid"

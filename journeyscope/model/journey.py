@@ -166,6 +166,12 @@ class Step(Element):
     name: Label
     description: str | None = None
     kind: StepKind = Field(default="required", description="required, optional or alternative.")
+    initiated_by: Literal["customer", "company"] = Field(
+        default="customer",
+        description="company: a send the company makes (a newsletter, a confirmation, a "
+        "reminder), not something the customer does; such a step is never a loop, a drop-off, "
+        "a bounce or a slow wait.",
+    )
     alternative_to: Id | None = Field(
         default=None, description="For an alternative step: the step it replaces."
     )
