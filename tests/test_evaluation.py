@@ -204,3 +204,29 @@ def test_the_workspace_and_the_command_line_give_the_same_insights(
     # and the workspace's map shows that evaluation's lane, pain points with their money
     lane = stored.json()["step_metrics"]
     assert any("at risk" in figure for step in lane.values() for figure in step.values())
+
+
+def test_the_evidence_page_takes_customers_and_surveys_too(
+    world: Any, tour: dict[str, Path]
+) -> None:
+    """The browser's upload form: the event file with the optional customers and survey
+    files, evaluated together (the survey answers reach the insights)."""
+    from .test_web_support import wait_for_analysis
+
+    store = world.app.state.store
+    map_id = store.create_map(world.workspace, journeyscope.load_map(tour["map"]),
+                              world.users["owner"]).id  # fmt: skip
+    page = world.client("editor")
+    form = page.get(f"/maps/{map_id}/evidence").text
+    assert 'name="customers"' in form and 'name="surveys"' in form
+    files = {field: (tour[role].name, tour[role].read_bytes())
+             for field, role in (("file", "events"), ("customers", "customers"),
+                                 ("surveys", "surveys"))}  # fmt: skip
+    sent = page.form(f"/maps/{map_id}/evidence", files=files, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    api = world.api("viewer")
+    latest = api.get(f"/api/maps/{map_id}/analyses").json()[0]
+    assert wait_for_analysis(api, map_id, latest["id"])["status"] == "done"
+    full = api.get(f"/api/maps/{map_id}/analyses/{latest['id']}?include_result=true").json()
+    assert full["insights"]["summary"]["answers"] > 0
+    assert full["insights"]["surveys"]["source"] == "surveys.csv"
