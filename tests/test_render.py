@@ -222,3 +222,21 @@ def test_feelings_and_kpis_in_the_evidence_lane(tiny_map: JourneyMap) -> None:
         step.id: {"measured feeling": "-1.2 (n=1,200)", "KPI Conversion": "0.192 (missed)"}
     }
     assert add_feelings_and_kpis({}, insights) == {step.id: {"measured feeling": "-1.2 (n=1,200)"}}
+
+
+def test_the_evidence_lane_names_personas_by_their_names(tiny_map: JourneyMap) -> None:
+    """A persona segment reads as the persona's name, not its id, in the lane's figures and
+    pain points (the map's own words)."""
+    import pyarrow as pa
+
+    from journeyscope.analytics import Analysis
+    from journeyscope.render.lane import evidence_lane
+
+    reach = pa.Table.from_pylist([{"segment": "ana", "step": "search", "customers": 12,
+                                   "journeys": 12, "events": 20, "share": 0.5}])  # fmt: skip
+    analysis = Analysis("tiny", "duckdb", {"segments": ["ana"]}, [], {"reach": reach})
+    point = {"kind": "drop_off", "steps": ["search"], "segment": "persona=ana", "priority": 1,
+             "customers_affected": 7, "severity": 0.25, "status": "open"}  # fmt: skip
+    lane = evidence_lane(tiny_map, analysis, {"pain_points": [point]}, "ana")
+    assert lane["search"] == {"customers (Ana)": "12", "reach": "50%",
+                              "⚠ Drop-off (Ana)": "25%, 7 customers"}  # fmt: skip

@@ -66,20 +66,27 @@ def evidence_lane(
     """Every step's evidence figures (``segment`` of a segmented analysis), in the map's
     language. ``insights`` is the result (anything with its ``to_dict()``) or its stored JSON."""
     language = journey.language if journey is not None else "en"
-    metrics = step_metrics(analysis, segment, language) if analysis is not None else {}
+    people = {p.id: p.name for p in journey.personas} if journey is not None else {}
+    metrics = (
+        step_metrics(analysis, segment, language, people.get(segment, segment))
+        if analysis is not None
+        else {}
+    )
     data = insights if isinstance(insights, Mapping) or insights is None else insights.to_dict()
     if data and not data.get("error"):
-        add_pain_points(metrics, data.get("pain_points") or [], language)
+        add_pain_points(metrics, data.get("pain_points") or [], language, people)
         add_feelings_and_kpis(metrics, data, journey)
     return metrics
 
 
-def step_metrics(analysis: Analysis, segment: str = "all", language: str = "en") -> LaneFigures:
+def step_metrics(
+    analysis: Analysis, segment: str = "all", language: str = "en", label: str | None = None
+) -> LaneFigures:
     """Per step: customers and share reached, funnel conversion and the median wait. In a
     segmented analysis the figures are the segment's, and their first label says so (the pain
     points beside them are about every customer)."""
     words = _words(language)
-    customers = words["customers"] + ("" if segment == "all" else f" ({segment})")
+    customers = words["customers"] + ("" if segment == "all" else f" ({label or segment})")
     metrics: LaneFigures = {}
     for row in analysis.tables["reach"].to_pylist():
         if row["segment"] == segment:
@@ -140,11 +147,17 @@ def pain_point_figure(point: Mapping[str, Any], language: str = "en") -> str:
     return ", ".join(parts)
 
 
-def pain_point_label(point: Mapping[str, Any], language: str = "en") -> str:
-    """``⚠ Drop-off`` (with the segment when it is one): what the finding is, in words."""
+def pain_point_label(
+    point: Mapping[str, Any], language: str = "en", personas: Mapping[str, str] | None = None
+) -> str:
+    """``⚠ Drop-off`` (with the segment when it is one; a persona by its name): what the
+    finding is, in words."""
     kinds = labels_for(language)["story"]["kinds"]
     kind = kinds.get(point["kind"], str(point["kind"]).replace("_", " "))
     segment = point.get("segment") or "all"
+    dim, _, value = segment.partition("=")
+    if dim == "persona" and value in (personas or {}):
+        segment = (personas or {})[value]
     return f"⚠ {kind}" + ("" if segment == "all" else f" ({segment})")
 
 
@@ -165,12 +178,15 @@ def lane_pain_points(
 
 
 def add_pain_points(
-    metrics: LaneFigures, pain_points: list[Mapping[str, Any]], language: str = "en"
+    metrics: LaneFigures,
+    pain_points: list[Mapping[str, Any]],
+    language: str = "en",
+    personas: Mapping[str, str] | None = None,
 ) -> LaneFigures:
     """Put the highest-priority pain points found in the evidence (``Insights.to_dict()``'s
     ``pain_points``) into the lane, on the step customers leave. Returns ``metrics``, extended."""
     for step, points in lane_pain_points(pain_points).items():
         for point in points:
-            label = pain_point_label(point, language)
+            label = pain_point_label(point, language, personas)
             metrics.setdefault(step, {})[label] = pain_point_figure(point, language)
     return metrics

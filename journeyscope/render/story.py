@@ -143,7 +143,9 @@ def _overview(journey: JourneyMap, insights: Insights | None) -> dict[str, Any]:
         step = next((s.name for s in steps if best.steps and s.id == best.steps[0]), best.element)
         point = best.to_dict()
         language = journey.language
-        top = f"{step}: {pain_point_label(point, language)}: {pain_point_figure(point, language)}"
+        people = {p.id: p.name for p in journey.personas}
+        label = pain_point_label(point, language, people)
+        top = f"{step}: {label}: {pain_point_figure(point, language)}"
     return {"facts": facts, "headline": headline, "top": top}
 
 
