@@ -64,8 +64,8 @@ def two_proportions(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> 
 
 def welch(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> Comparison:
     """Means of ``a`` vs ``b``: Welch's t-test (unequal variances) and its interval."""
-    mean_a = sum(a) / len(a) if a else math.nan
-    mean_b = sum(b) / len(b) if b else math.nan
+    mean_a = math.fsum(a) / len(a) if a else math.nan
+    mean_b = math.fsum(b) / len(b) if b else math.nan
     if len(a) < 2 or len(b) < 2 or (len(set(a)) == 1 and len(set(b)) == 1):
         # too few values, or no spread at all: nothing to test
         return Comparison(mean_a, mean_b, mean_a - mean_b, None, None, None, "Welch t-test")
@@ -84,10 +84,10 @@ def welch(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> Compar
 def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
     """Mean and its t-interval ``(mean, low, high)``; with one value the interval is the value."""
     n = len(values)
-    mean = sum(values) / n
+    mean = math.fsum(values) / n
     if n < 2:
         return mean, mean, mean
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
 

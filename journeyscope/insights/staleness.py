@@ -26,6 +26,7 @@ windows had time to complete, or read conversion changes with care.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -179,7 +180,8 @@ def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, li
         top |= set(sorted(window, key=lambda k: (-window[k], k))[: options.top_variants])
     pooled = [
         {k: v for k, v in w.items() if k in top}
-        | {"other": sum(v for k, v in w.items() if k not in top)}
+        # fsum: the same share whatever order the rows came in (parallel engines vary it)
+        | {"other": math.fsum(v for k, v in w.items() if k not in top)}
         for w in shares
     ]
     step = context.prepared.step_id
