@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -28,7 +30,7 @@ from .sql import QueryError, literal
 if TYPE_CHECKING:
     from .events import EventLog
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect", "engine_for"]
 
 #: the names of the registered engines (DuckDB, Spark and any a plugin adds), read when used
 ENGINES = plugins.Names(plugins.engines)
@@ -144,16 +146,16 @@ class DuckDBEngine(Engine):
         log.seal(threads=threads)
 
     def query(self, sql: str) -> pa.Table:
-        statement = _one_statement(sql)
-        try:
-            return self.con.sql(statement).to_arrow_table()
-        except duckdb.Error as error:
-            raise query_failed(self.name, sql, error) from None
+        return self._run(sql, lambda statement: self.con.sql(statement).to_arrow_table())
 
     def execute(self, sql: str) -> None:
+        self._run(sql, self.con.execute)
+
+    def _run(self, sql: str, action: Callable[[Any], Any]) -> Any:
+        """``action`` on the one statement ``sql`` holds; a failure as a plain QueryError."""
         statement = _one_statement(sql)
         try:
-            self.con.execute(statement)
+            return action(statement)
         except duckdb.Error as error:
             raise query_failed(self.name, sql, error) from None
 
@@ -177,6 +179,20 @@ def _one_statement(sql: str) -> Any:
     if len(statements) != 1:
         raise query_failed("duckdb", sql, ValueError(f"{len(statements)} statements in one call"))
     return statements[0]
+
+
+@contextmanager
+def engine_for(log: EventLog, engine: str | Engine = "duckdb") -> Iterator[Engine]:
+    """``engine`` itself when it is one (the caller closes it), else a new engine of that
+    name, closed when the block ends: its views and files go, the results stay."""
+    if isinstance(engine, Engine):
+        yield engine
+        return
+    runner = connect(log, engine)
+    try:
+        yield runner
+    finally:
+        runner.close()
 
 
 def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:

@@ -88,8 +88,8 @@ class Sources:
     #: quarantine CSV of the events and customers (None: kept in memory only)
     quarantine: str | os.PathLike[str] | None = None
     survey_quarantine: str | os.PathLike[str] | None = None
-    #: what the load reports call each source (``events``, ``customers``, ``surveys``) instead of
-    #: its path — a workspace names the uploaded file, never the server's copy of it
+    #: what the load reports call the events (``events``) and the survey answers (``surveys``)
+    #: instead of their paths — a workspace names the uploaded file, never the server's copy
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -210,10 +210,11 @@ def _compute(
     tell: Callable[[str, float], None],
 ) -> None:
     insight_options = settings.insights if journey is not None else None
-    prepared = None
+    prepared, prepared_as = None, None  # the bound journeys, and the options they were made with
     if settings.analysis is not None and settings.scope == "all":
         tell("binding the events to the map", 0.3)
-        prepared = prepare(runner, journey, settings.analysis.journeys, log.has_customers)
+        prepared_as = settings.analysis.journeys
+        prepared = prepare(runner, journey, prepared_as, log.has_customers)
         tell("computing the analysis", 0.5)
         a = settings.analysis
         result.analysis = analyze_prepared(
@@ -224,13 +225,10 @@ def _compute(
     if insight_options is None or journey is None:
         return
     # the insights read the same bound journeys when they were made the way they need them
-    if (
-        prepared is None
-        or settings.analysis is None
-        or (settings.analysis.journeys != insight_journeys(insight_options))
-    ):
+    wanted = insight_journeys(insight_options)
+    if prepared is None or prepared_as != wanted:
         tell("binding the events to the map", 0.6)
-        prepared = prepare(runner, journey, insight_journeys(insight_options), log.has_customers)
+        prepared = prepare(runner, journey, wanted, log.has_customers)
     tell("finding pain points", 0.75)
     if settings.scope == "staleness":
         result.staleness = _staleness(log, journey, answers, insight_options, prepared)
@@ -266,10 +264,9 @@ def same_customers(options: InsightOptions) -> InsightOptions:
     return dataclasses.replace(options, journeys=cut)
 
 
-def quarantine_path(source: Any, folder: Path | None = None) -> Path | None:
-    """Where the CLI puts the bad rows of a file: ``NAME.quarantine.csv`` in ``folder``
-    (the working directory by default); None for in-memory sources."""
+def quarantine_path(source: Any) -> Path | None:
+    """Where the CLI puts the bad rows of a file: ``NAME.quarantine.csv`` in the working
+    folder; None for in-memory sources."""
     if not isinstance(source, str | os.PathLike):
         return None
-    name = Path(os.fspath(source).split("::")[0]).name
-    return (folder or Path()) / f"{name}.quarantine.csv"
+    return Path(f"{Path(os.fspath(source).split('::')[0]).name}.quarantine.csv")

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["QueryError", "ident", "ident_list", "literal", "literal_list", "qualified"]
+__all__ = ["QueryError", "ident", "literal", "qualified"]
 
 
 class QueryError(ValueError):
@@ -50,11 +49,6 @@ def qualified(table: str, column: str) -> str:
     return f"{table}.{ident(column)}"
 
 
-def ident_list(names: Iterable[str], prefix: str = "") -> str:
-    """``"a", "b"`` (each quoted, optionally after ``prefix`` such as ``e.``)."""
-    return ", ".join(prefix + ident(name) for name in names)
-
-
 def literal(value: Any) -> str:
     """A SQL literal for a Python value: text single-quoted with quotes doubled, finite numbers,
     booleans, NULL, dates and times as typed literals. Anything else is refused."""
@@ -79,8 +73,3 @@ def literal(value: Any) -> str:
             raise ValueError("a text value in a query cannot contain a NUL character")
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"cannot write a {type(value).__name__} as a SQL literal")
-
-
-def literal_list(values: Iterable[Any]) -> str:
-    """``'a', 'b'`` for an ``IN (...)`` list."""
-    return ", ".join(literal(value) for value in values)

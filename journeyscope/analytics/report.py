@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..engine import Engine, connect
+from ..engine import Engine, engine_for
 from ..events import EventLog
 from ..model import JourneyMap
 from .channels import compute_channel_switches
@@ -136,17 +136,13 @@ def analyze(
     switches, repeated contacts and the map's KPIs. (``journeyscope.evaluate`` does this and
     the insights in one pass; this is the analytics half on its own.)"""
     options = options or JourneyOptions()
-    runner = engine if isinstance(engine, Engine) else connect(log, engine)
-    try:
+    with engine_for(log, engine) as runner:
         prepared = prepare(runner, journey, options, has_customers=log.has_customers)
         return analyze_prepared(
             prepared, journey, funnel=funnel, flows=flows, top_variants=top_variants,
             repeat_times=repeat_times, repeat_window_days=repeat_window_days,
             load=log.report.as_dict(),
         )  # fmt: skip
-    finally:
-        if runner is not engine:
-            runner.close()  # its views and files; the results are Arrow tables already
 
 
 def analyze_prepared(

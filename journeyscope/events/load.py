@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -233,6 +234,7 @@ def _build_events(
             return f"({quote(column)} IS NULL OR {quote(column)} = '')"
         return f"{text(column)} IS NULL"
 
+    earliest, latest = _plausible()
     ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
     raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
@@ -245,7 +247,7 @@ def _build_events(
         f"WHEN {EVENT} IS NULL THEN 2 WHEN _ts_text IS NOT NULL AND trim(_ts_text) = '' "
         f"THEN 3 WHEN {TIMESTAMP} IS NULL AND _ts_text IS NULL THEN 3 "
         f"WHEN {TIMESTAMP} IS NULL THEN 4 "
-        f"WHEN {TIMESTAMP} < {_EARLIEST} OR {TIMESTAMP} >= {_latest()} THEN 5 "
+        f"WHEN {TIMESTAMP} < {earliest} OR {TIMESTAMP} >= {latest} THEN 5 "
         "END::TINYINT AS _r FROM ("
         f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
         f"CAST({seq} AS BIGINT) AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
@@ -261,10 +263,10 @@ def _build_events(
         kind = columns[mapping.ts]
         if kind.startswith(_TYPED_TIME):  # answered from the row groups' min/max statistics
             col = quote(mapping.ts)
-            bounds = f"{col} < CAST({_EARLIEST} AS {kind}) OR {col} >= CAST({_latest()} AS {kind})"
+            bounds = f"{col} < CAST({earliest} AS {kind}) OR {col} >= CAST({latest} AS {kind})"
             missing.append(f"({col} IS NULL OR {bounds})")
         else:
-            missing.append(f"({ts}) IS NULL OR ({ts}) < {_EARLIEST} OR ({ts}) >= {_latest()}")
+            missing.append(f"({ts}) IS NULL OR ({ts}) < {earliest} OR ({ts}) >= {latest}")
         _quarantine_events(con, opened, report, "_staged", " OR ".join(missing))
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
@@ -285,15 +287,13 @@ _REASONS = (
     "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)' END"
 )
 
-#: events before this or from next year on are mistakes (a wrong time unit makes 1970 or the
-#: year 56302 of an epoch) and are quarantined, never loaded
-_EARLIEST = "TIMESTAMPTZ '1980-01-01 00:00:00+00'"
 
-
-def _latest() -> str:
-    import datetime as dt
-
-    return f"TIMESTAMPTZ '{dt.date.today().year + 2}-01-01 00:00:00+00'"
+def _plausible() -> tuple[str, str]:
+    """The times an event can have, as SQL literals: from 1980 to the end of next year.
+    Anything else is a mistake (an epoch in the wrong unit is 1970 or the year 56302) and is
+    quarantined, never loaded."""
+    start, end = dt.datetime(1980, 1, 1), dt.datetime(dt.date.today().year + 2, 1, 1)
+    return literal(start), literal(end)
 
 
 _TYPED_TIME = ("TIMESTAMP", "DATE")

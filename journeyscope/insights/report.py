@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..analytics import JourneyOptions, Prepared, prepare
-from ..engine import Engine, connect
+from ..engine import Engine, connect, engine_for
 from ..events import EventLog, SurveyLog
 from ..model import InsightSettings, JourneyMap
 from ._context import Context, build_context, clean, rows
@@ -147,17 +147,24 @@ def compute_insights(
     accepted or dismissed and links them to opportunities. An engine opened here is closed
     before returning (``journeyscope.evaluate`` runs this with the analysis on one engine)."""
     options = options or InsightOptions()
-    if prepared is None and not isinstance(engine, Engine):
-        runner = connect(log, engine)
-        try:
-            return compute_insights(
-                log, journey, surveys=surveys, options=options, settings=settings,
-                decisions=decisions, engine=runner,
-            )  # fmt: skip
-        finally:
-            runner.close()
-    context = insight_context(log, journey, surveys=surveys, options=options,
-                              settings=settings, engine=engine, prepared=prepared)  # fmt: skip
+    if prepared is not None:
+        context = insight_context(log, journey, surveys=surveys, options=options,
+                                  settings=settings, prepared=prepared)  # fmt: skip
+        return _from_context(context, log, journey, surveys, options, decisions)
+    with engine_for(log, engine) as runner:
+        context = insight_context(log, journey, surveys=surveys, options=options,
+                                  settings=settings, engine=runner)  # fmt: skip
+        return _from_context(context, log, journey, surveys, options, decisions)
+
+
+def _from_context(
+    context: Context,
+    log: EventLog,
+    journey: JourneyMap,
+    surveys: SurveyLog | pa.Table | None,
+    options: InsightOptions,
+    decisions: DecisionStore | None,
+) -> Insights:
     prepared, answers = context.prepared, context.answers
     segments = context.segments = build_segments(prepared, options.segments)
     curve = compute_emotion_curve(context, options.evidence)

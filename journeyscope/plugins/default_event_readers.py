@@ -3,6 +3,7 @@ other reader claims), Parquet, JSON Lines, XES, DuckDB and SQLite tables."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._types import EventReader
@@ -14,50 +15,27 @@ if TYPE_CHECKING:
     from ..events.sources import Source
 
 
-# Imported when asked: the events layer itself asks the registry for its readers.
-def read_csv(con: duckdb.DuckDBPyConnection, path: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_csv
+def _opener(name: str) -> Callable[[duckdb.DuckDBPyConnection, Any, str, bool], Source]:
+    """The opener ``name`` of ``journeyscope.events.sources``, imported when asked: the events
+    layer itself asks the registry for its readers."""
 
-    return open_csv(con, path, name, ordered)
+    def read(con: duckdb.DuckDBPyConnection, target: Any, view: str, ordered: bool) -> Source:
+        from ..events import sources
 
+        opener: Callable[..., Source] = getattr(sources, name)
+        return opener(con, target, view, ordered)
 
-def read_parquet(con: duckdb.DuckDBPyConnection, path: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_parquet
-
-    return open_parquet(con, path, name, ordered)
-
-
-def read_jsonl(con: duckdb.DuckDBPyConnection, path: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_jsonl
-
-    return open_jsonl(con, path, name, ordered)
-
-
-def read_xes(con: duckdb.DuckDBPyConnection, path: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_xes
-
-    return open_xes(con, path, name, ordered)
-
-
-def read_duckdb(con: duckdb.DuckDBPyConnection, spec: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_duckdb_table
-
-    return open_duckdb_table(con, spec, name, ordered)
-
-
-def read_sqlite(con: duckdb.DuckDBPyConnection, spec: Any, name: str, ordered: bool) -> Source:
-    from ..events.sources import open_sqlite_table
-
-    return open_sqlite_table(con, spec, name, ordered)
+    read.__name__ = read.__qualname__ = name
+    return read
 
 
 @hookimpl
 def register_event_readers() -> list[EventReader]:
     return [
-        EventReader("csv", read_csv, suffixes=(".csv", ".tsv"), fallback=True),
-        EventReader("parquet", read_parquet, suffixes=(".parquet",), folders=True),
-        EventReader("jsonl", read_jsonl, suffixes=(".jsonl", ".ndjson", ".json")),
-        EventReader("xes", read_xes, suffixes=(".xes", ".xes.gz")),
-        EventReader("duckdb", read_duckdb, prefix="duckdb:"),
-        EventReader("sqlite", read_sqlite, prefix="sqlite:"),
+        EventReader("csv", _opener("open_csv"), suffixes=(".csv", ".tsv"), fallback=True),
+        EventReader("parquet", _opener("open_parquet"), suffixes=(".parquet",), folders=True),
+        EventReader("jsonl", _opener("open_jsonl"), suffixes=(".jsonl", ".ndjson", ".json")),
+        EventReader("xes", _opener("open_xes"), suffixes=(".xes", ".xes.gz")),
+        EventReader("duckdb", _opener("open_duckdb_table"), prefix="duckdb:"),
+        EventReader("sqlite", _opener("open_sqlite_table"), prefix="sqlite:"),
     ]

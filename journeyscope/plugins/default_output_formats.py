@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ._types import OutputFormat
 from .hookspecs import hookimpl
@@ -11,8 +11,9 @@ from .hookspecs import hookimpl
 if TYPE_CHECKING:
     from ..model import JourneyMap, MapState
     from ..render.html import StateChoice
+    from ..render.lane import LaneFigures
 
-Metrics = dict[str, dict[str, str | float]] | None
+Metrics: TypeAlias = "LaneFigures | None"  # the evidence lane's figures per step
 
 
 # Imported when asked (here and below): every layer may import the registry, and a map export

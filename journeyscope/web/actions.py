@@ -16,7 +16,7 @@ from ..store import AnalysisInfo, MapInfo, NotFound, StaleVersion, Store, UserIn
 from .auth import MapAccess, check_csrf, settings_of, store_of
 from .editor import EditError, apply_edit
 from .evidence import AnalysisRunner, Job, metrics_for
-from .uploads import Upload, receive_upload
+from .uploads import SavedFile, Upload, receive_upload
 
 #: further files an evidence upload may carry, by form field: customer attributes, survey answers
 EXTRA_FILES = ("customers", "surveys")
@@ -140,9 +140,9 @@ async def start_analysis(
         access.map.id, access.map.current_version, " + ".join(names), size, user.id
     )
     runner: AnalysisRunner = request.app.state.runner
-    files = {role: (saved.filename, saved.path) for role, saved in upload.extra.items()}
+    events = SavedFile(upload.filename, upload.path, upload.size)
     version = access.map.current_version
-    runner.submit(Job(info.id, access.map.id, version, (upload.filename, upload.path), **files))
+    runner.submit(Job(info.id, access.map.id, version, events, **upload.extra))
     return info
 
 

@@ -20,10 +20,11 @@ from ..analytics import Analysis
 from ..analytics.report import TABLES
 from ..evaluation import EvaluationSettings, Sources, evaluate
 from ..model import JourneyMap
-from ..render.lane import evidence_lane
+from ..render.lane import LaneFigures, evidence_lane
 from ..render.report import funnel_html, plotly_js, sankey_html
 from ..store import Store
 from .painpoints import DbDecisionStore
+from .uploads import SavedFile
 
 __all__ = [
     "AnalysisRunner",
@@ -37,9 +38,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: an uploaded file: the name its owner gave it, and where the server saved it
-Upload = tuple[str, Path]
-
 
 @dataclass(frozen=True)
 class Job:
@@ -48,9 +46,14 @@ class Job:
     analysis_id: int
     map_id: int
     version: int
-    events: Upload
-    customers: Upload | None = None
-    surveys: Upload | None = None
+    events: SavedFile
+    customers: SavedFile | None = None
+    surveys: SavedFile | None = None
+
+    def files(self) -> dict[str, SavedFile]:
+        """The uploaded files by role (``events``, ``customers``, ``surveys``)."""
+        roles = {"events": self.events, "customers": self.customers, "surveys": self.surveys}
+        return {role: saved for role, saved in roles.items() if saved is not None}
 
 
 def _jsonable(value: Any) -> Any:
@@ -70,24 +73,20 @@ class AnalysisRunner:
         return self.pool.submit(self.run, job)
 
     def run(self, job: Job) -> None:
-        analysis_id, map_id, version = job.analysis_id, job.map_id, job.version
-        events, customers, surveys = job.events, job.customers, job.surveys
-        update = self.store.update_analysis
-        files = {"events": events, "customers": customers, "surveys": surveys}
-        given = {role: upload for role, upload in files.items() if upload is not None}
+        analysis_id, update, given = job.analysis_id, self.store.update_analysis, job.files()
         try:
             update(analysis_id, "running", 0.05)
-            journey, _ = self.store.load_journey(map_id, version)
+            journey, _ = self.store.load_journey(job.map_id, job.version)
             folder = self.data_dir / "quarantine"
             sources = Sources(
-                events[1],
-                customers=customers[1] if customers else None,
-                surveys=surveys[1] if surveys else None,
+                job.events.path,
+                customers=job.customers.path if job.customers else None,
+                surveys=job.surveys.path if job.surveys else None,
                 quarantine=folder / f"analysis-{analysis_id}.csv",
                 survey_quarantine=folder / f"analysis-{analysis_id}.surveys.csv",
-                labels={role: upload[0] for role, upload in given.items()},
+                labels={role: saved.filename for role, saved in given.items()},
             )
-            settings = EvaluationSettings(decisions=DbDecisionStore(self.store, map_id))
+            settings = EvaluationSettings(decisions=DbDecisionStore(self.store, job.map_id))
 
             def progress(stage: str, fraction: float) -> None:
                 if fraction < 1.0:
@@ -105,11 +104,11 @@ class AnalysisRunner:
             )
         except Exception as error:  # the user sees why their file failed, in plain words
             log.warning("analysis %s failed", analysis_id, exc_info=True)
-            paths = {str(upload[1]): upload[0] for upload in given.values()}
+            paths = {str(saved.path): saved.filename for saved in given.values()}
             update(analysis_id, "failed", 1.0, error=user_message(error, paths)[:2000])
         finally:
-            for _, path in given.values():
-                path.unlink(missing_ok=True)
+            for saved in given.values():
+                saved.path.unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -155,7 +154,7 @@ def metrics_for(
     data: dict[str, Any] | None,
     insights: dict[str, Any] | None = None,
     journey: JourneyMap | None = None,
-) -> dict[str, dict[str, str | float]] | None:
+) -> LaneFigures | None:
     """The map's evidence lane of a stored evaluation (None without one): the same function
     the report and the story draw it with, in the map's language with ``journey``."""
     if not data:
