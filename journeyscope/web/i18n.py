@@ -1,4 +1,8 @@
-"""UI strings in en, ru, he and pl: JSON catalogues in ``i18n/``, chosen per user."""
+"""UI strings in en, ru, he and pl: JSON catalogues in ``i18n/``, chosen per user.
+
+A language's strings are ``i18n/<lang>.json`` plus every ``i18n/<area>/<lang>.json`` (one folder
+per feature area, so each area keeps its words together); a key defined twice is an error.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,18 @@ def catalogue(lang: str) -> dict[str, str]:
     """The strings of ``lang``; unknown languages get English."""
     if lang not in LANGUAGES:
         lang = DEFAULT
-    path = resources.files("journeyscope.web") / "i18n" / f"{lang}.json"
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    folder = resources.files("journeyscope.web") / "i18n"
+    data: dict[str, str] = json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
+    areas = sorted((a for a in folder.iterdir() if a.is_dir()), key=lambda a: a.name)
+    for area in areas:
+        part = area / f"{lang}.json"
+        if not part.is_file():
+            continue
+        strings: dict[str, str] = json.loads(part.read_text(encoding="utf-8"))
+        twice = sorted(set(strings) & set(data))
+        if twice:
+            raise ValueError(f"i18n/{area.name}/{lang}.json repeats keys: {', '.join(twice)}")
+        data.update(strings)
     return data
 
 
