@@ -3,9 +3,6 @@
 import sys as _sys
 from typing import Any as _Any
 
-from .formats import dump_map, list_templates, load_map, load_template, parse_map, save_map
-from .model import JourneyMap
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,19 +21,24 @@ __all__ = [
 ]
 
 _EVALUATION = ("Evaluation", "EvaluationSettings", "Sources", "evaluate")
+_FORMATS = ("dump_map", "list_templates", "load_map", "load_template", "parse_map", "save_map")
 
 
 def __getattr__(name: str) -> _Any:
-    """The evaluation on first use: ``import journeyscope`` stays light (no engine loaded)."""
+    """Public names on first use: ``import journeyscope`` (so every command's start) stays light."""
     if name in _EVALUATION:
-        from . import evaluation
-
-        return getattr(evaluation, name)
-    raise AttributeError(f"module 'journeyscope' has no attribute {name!r}")
+        from . import evaluation as module
+    elif name in _FORMATS:
+        from . import formats as module  # type: ignore[no-redef]
+    elif name == "JourneyMap":
+        from . import model as module  # type: ignore[no-redef]
+    else:
+        raise AttributeError(f"module 'journeyscope' has no attribute {name!r}")
+    return getattr(module, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EVALUATION})
+    return sorted({*globals(), *_EVALUATION, *_FORMATS, "JourneyMap"})
 
 
 # Rich display in notebooks; outside IPython the renderer is not loaded at import time.

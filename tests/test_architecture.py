@@ -185,7 +185,9 @@ def test_the_command_line_starts_without_the_engine() -> None:
     import sys
 
     heavy = ["duckdb", "scipy", "pyarrow", "pandas", "numpy", "sqlalchemy", "fastapi",
-             "starlette", "uvicorn", "plotly", "pyspark", "alembic", "playwright"]  # fmt: skip
+             "starlette", "uvicorn", "plotly", "pyspark", "alembic", "playwright",
+             # not even the model and the map parser: `--help` is the first thing people run
+             "pydantic", "yaml", "jinja2", "pluggy"]  # fmt: skip
     code = (
         "import sys, journeyscope.cli.main; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"

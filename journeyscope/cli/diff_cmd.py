@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from ..formats.export import EXPORT_FORMATS, export_map
-from ..model.diff import Change, diff_maps, diff_states, summarize
 from ._app import app, console, err_console, write_output
 from .maps_cmd import read_map
+
+if TYPE_CHECKING:  # the model loads when a command runs
+    from ..model.diff import Change
 
 _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
           "moved": (">", "cyan")}  # fmt: skip
@@ -31,6 +33,8 @@ def diff(
     ),
 ) -> None:
     """List what was added, removed, moved and changed, element by element, in plain sentences."""
+    from ..model.diff import diff_maps, diff_states
+
     if fmt not in ("text", "markdown", "json"):
         err_console.print("--format must be text, markdown or json.")
         raise typer.Exit(2)
@@ -51,6 +55,8 @@ def diff(
 
 
 def _print_changes(changes: list[Change], title: str, fmt: str) -> None:
+    from ..model.diff import summarize
+
     counts = summarize(changes)
     if fmt == "json":
         data = {"from_to": title, "summary": counts, "changes": [c.as_dict() for c in changes]}
@@ -84,6 +90,8 @@ def export(
     persona: str | None = typer.Option(None, "--persona", help="Mermaid: only this persona."),
 ) -> None:
     """Export a map for other tools: Mermaid `journey` syntax, CSV for spreadsheets, JSON."""
+    from ..formats.export import EXPORT_FORMATS, export_map
+
     journey = read_map(map_file)
     if fmt not in EXPORT_FORMATS:
         err_console.print(f"--format must be one of {', '.join(EXPORT_FORMATS)}.")

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.table import Table
 
-from ..formats import (
-    TEMPLATE_LANGUAGES,
-    MapFileError,
-    list_templates,
-    load_map,
-    load_template,
-    map_json_schema,
-    save_map,
-)
-from ..model import JourneyMap
+from ..formats import TEMPLATE_LANGUAGES
 from ._app import app, console, err_console, write_output
+
+if TYPE_CHECKING:  # the model (pydantic) and the YAML parser load when a command runs
+    from ..formats import MapFileError
+    from ..model import JourneyMap
 
 
 def fail_on_map_error(error: MapFileError) -> NoReturn:
@@ -33,6 +27,8 @@ def fail_on_map_error(error: MapFileError) -> NoReturn:
 
 def read_map(path: Path) -> JourneyMap:
     """Load a map for a command; a broken file ends the command with exit code 2."""
+    from ..formats import MapFileError, load_map
+
     try:
         return load_map(path)
     except MapFileError as error:
@@ -55,6 +51,7 @@ def schema(
     """Print the JSON Schema of journey map files (format version 1), or with --analysis,
     --insights or --check the JSON Schema of that command's `--format json` output."""
     from .. import shapes
+    from ..formats import map_json_schema
 
     picked = [
         make
@@ -78,6 +75,8 @@ def validate(
     maps: list[Path] = typer.Argument(..., help="Map files (.yaml, .yml, .json)."),
 ) -> None:
     """Check map files; every problem is printed as file:line:column: field: reason."""
+    from ..formats import MapFileError, load_map
+
     failed = False
     for path in maps:
         try:
@@ -102,6 +101,10 @@ def templates(
     lang: str = typer.Option("en", "--lang", help=f"Language: {', '.join(TEMPLATE_LANGUAGES)}."),
 ) -> None:
     """List the bundled starting maps."""
+    from rich.table import Table
+
+    from ..formats import list_templates
+
     table = Table(title="Journeyscope templates")
     for column in ("name", "title", "scope", "languages"):
         table.add_column(column)
@@ -119,6 +122,8 @@ def init(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Create a new map file from a template."""
+    from ..formats import load_template, save_map
+
     if output.exists() and not force:
         err_console.print(f"{output} already exists; use --force to overwrite it.")
         raise typer.Exit(2)

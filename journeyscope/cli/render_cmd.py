@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ..render import FORMATS, BrowserMissing, render_file
 from ._app import app, console, err_console
 from .maps_cmd import read_map
 
@@ -19,13 +18,20 @@ def _listed(names: list[str]) -> str:
 @app.command()
 def render(
     map_file: Path = typer.Argument(..., help="Map file (.yaml, .yml, .json)."),
-    output: Path = typer.Option(..., "-o", "--output", help=f"Output: {_listed(list(FORMATS))}."),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        help="Output: .html, .svg, .png or .pdf (or a format a plugin adds); the suffix picks it.",
+    ),
     state: str = typer.Option(
         "both", "--state", help="current, future, or both (HTML toggles; SVG/PNG/PDF stack)."
     ),
     persona: str | None = typer.Option(None, "--persona", help="Draw only this persona's curve."),
 ) -> None:
     """Draw the journey map: stages as columns, lanes, the emotion curve, backstage."""
+    from ..render import FORMATS, BrowserMissing, render_file
+
     journey = read_map(map_file)
     if output.suffix.lower() not in FORMATS:
         err_console.print(f"Unknown output type {output.suffix!r}: use {_listed(list(FORMATS))}.")

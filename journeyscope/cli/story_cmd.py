@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..formats import atomic_write_text
-from ..model import JourneyMap
-from ..render import BrowserMissing
-from ..render.site import publish_site
-from ..render.story import render_story
-from ..render.video import VIDEO_FORMATS, FfmpegMissing, render_story_video
 from ._app import app, console, err_console, run_evaluation
 from .maps_cmd import read_map
 
-if TYPE_CHECKING:  # the engine and its data libraries load with --events only
+if TYPE_CHECKING:  # the renderers load when the command runs; the engine with --events only
     from ..insights import Insights
-
-STORY_FORMATS = (".html", *VIDEO_FORMATS)
+    from ..model import JourneyMap
 
 
 def _insights(
@@ -62,9 +55,15 @@ def story(
     future state, the emotion curves before and after, KPI targets) or a video of it. With
     --events, each step also shows the pain points found in the evidence (customers, value at
     risk, handling cost) and each opportunity its measured effect."""
+    from ..formats import atomic_write_text
+    from ..render import BrowserMissing
+    from ..render.story import render_story
+    from ..render.video import VIDEO_FORMATS, FfmpegMissing, render_story_video
+
     suffix = output.suffix.lower()
-    if suffix not in STORY_FORMATS:
-        err_console.print(f"Unknown output type {output.suffix!r}: use {', '.join(STORY_FORMATS)}.")
+    story_formats = (".html", *VIDEO_FORMATS)
+    if suffix not in story_formats:
+        err_console.print(f"Unknown output type {output.suffix!r}: use {', '.join(story_formats)}.")
         raise typer.Exit(2)
     journey = read_map(map_file)
     started = time.monotonic()
@@ -92,6 +91,8 @@ def publish(
 ) -> None:
     """Publish every map in FOLDER as a static, read-only site: an index with search, and per
     map the rendered map, its story deck and, if an analysis sits next to it, the report."""
+    from ..render.site import publish_site
+
     if not folder.is_dir():
         err_console.print(f"{folder} is not a folder.")
         raise typer.Exit(2)

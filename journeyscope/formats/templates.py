@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..model import JourneyMap
+from . import TEMPLATE_LANGUAGES
 from .files import parse_map
-
-TEMPLATE_LANGUAGES = ("en", "ru", "he", "pl")
 
 
 @dataclass(frozen=True)
