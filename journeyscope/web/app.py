@@ -19,15 +19,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..store import open_store
-from . import api, pages_auth, pages_evidence, pages_maps
+from . import api, assets, pages_auth, pages_evidence, pages_maps
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
 from .middleware import BodyLimit, SecurityHeaders
 from .rendering import render
 from .settings import Settings
-
-STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     upload_limit = max(settings.max_upload_bytes, settings.max_map_bytes) + 64 * 1024
     app.add_middleware(BodyLimit, other=settings.max_body_bytes, upload=upload_limit)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(assets.router)  # fingerprinted, cached, compressed
     app.include_router(api.router)
     for module in (pages_auth, pages_maps, pages_evidence):
         app.include_router(module.router)
@@ -124,7 +122,7 @@ def _offline_docs(app: FastAPI) -> None:
             "<link rel='icon' href='/static/swagger/favicon-32x32.png'></head>"
             f"<body><div id='swagger-ui' data-openapi='{openapi}'></div>"
             "<script src='/static/swagger/swagger-ui-bundle.js'></script>"
-            "<script src='/static/docs.js'></script></body></html>"
+            f"<script src='{assets.asset_url('docs.js')}'></script></body></html>"
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -13,24 +12,12 @@ from markupsafe import Markup
 from ..store import DECISIONS, AnalysisInfo, NotFound, UserInfo
 from . import actions
 from .auth import DbId, map_access, page_user, read_form, store_of
-from .evidence import charts, plotly_js
+from .evidence import charts
 from .pages_auth import redirect
 from .painpoints import board, insights_available
 from .rendering import render
 
 router = APIRouter(include_in_schema=False)
-
-
-@cache
-def _plotly_bytes() -> bytes:
-    return plotly_js().encode("utf-8")
-
-
-@router.get("/assets/plotly.min.js")
-def plotly() -> Response:
-    """plotly.js from the installed plotly package: the app never needs the internet."""
-    headers = {"Cache-Control": "public, max-age=86400"}
-    return Response(_plotly_bytes(), media_type="text/javascript", headers=headers)
 
 
 @router.get("/maps/{map_id}/evidence")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from .assets import asset_url
 from .auth import csrf_token, session_user
 from .i18n import LANGUAGES, RTL, pick_language, translator
 
@@ -21,6 +22,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+ENV.globals["asset_url"] = asset_url
 
 
 _INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S)
