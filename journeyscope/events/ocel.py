@@ -11,9 +11,10 @@ event related to two orders is in both orders' journeys. Columns (all text, as w
 * every event attribute under its own name (an attribute named ``customer_id``, ``ts``,
   ``event`` or ``seq`` would clash and is left out; one named ``channel`` is the channel).
 
-The objects of the chosen type are the customers: one row each with ``customer_id`` and every
-object attribute at its latest value (attributes change over time in OCEL 2.0; the one with the
-latest time wins, ties by the order in the file). Object-to-object relations are not followed.
+The objects of the chosen type are the customers (those with at least one event, as in pm4py):
+one row each with ``customer_id`` and every object attribute at its latest value (attributes
+change over time in OCEL 2.0; the one with the latest time wins, ties by the order in the
+file). Object-to-object relations are not followed.
 
 The log is read into memory (OCEL files are documents, not streams). As with XES, an XML file
 with a document type declaration is refused, never expanded.
@@ -127,7 +128,9 @@ def ocel_tables(log: OcelLog, object_type: str | None = None) -> tuple[pa.Table,
             ):
                 rows[column].append(value)
     events = pa.table({c: pa.array(v, pa.string()) for c, v in rows.items()})
-    return events, _customers(log, sorted(chosen, key=list(log.objects).index))
+    related = set(rows[CUSTOMER])  # as pm4py: an object no event is related to is left out
+    ids = [oid for oid in log.objects if oid in related]
+    return events, _customers(log, ids)
 
 
 def _customers(log: OcelLog, ids: list[str]) -> pa.Table:

@@ -87,7 +87,8 @@ class XesOptions:
     complete) or ``intervals`` (each ``start`` paired with the next ``complete`` of the same
     activity and ``concept:instance``, as pm4py's ``to_interval``: one event with the columns
     ``start_timestamp`` and ``complete_timestamp``; a complete without a start starts when it
-    ends; a start never completed and other transitions are left out).
+    ends; a start never completed and other transitions are left out; an event that already
+    has a ``start_timestamp`` attribute, pm4py's interval form, is one interval as it is).
     ``time`` (with ``intervals``): which of the two is the event's time, ``start`` (pm4py's
     order) or ``complete``. ``step``: ``name`` or ``name+transition`` (``pay+start``).
 
@@ -226,6 +227,8 @@ def _intervals(rows: list[_Row], time: str) -> list[_Row]:
     out: list[_Row] = []
     for row in rows:
         key, transition = (row.get(EVENT), row.get(_INSTANCE)), _transition(row)
+        if row.get(START) and transition == "complete":  # already one (pm4py's interval form)
+            started.setdefault(key, []).insert(0, {TIMESTAMP: row[START]})
         if transition == "start":
             started.setdefault(key, []).append(row)
         elif transition == "complete":
