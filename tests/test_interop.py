@@ -269,6 +269,9 @@ def test_ocel_errors_are_plain(tmp_path: Path) -> None:
     broken.write_text('{"events": [\n{"id": "e1",,}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"broken.jsonocel \(line 2\): not valid JSON"):
         load_events(f"ocel:{broken}::order")
+    broken.write_text('{"objects": [], "events": [{"id": "e1", "time": "2024-05-01"}]}')
+    with pytest.raises(ValueError, match=r"event 1 has no 'type', which OCEL 2\.0 requires"):
+        load_events(f"ocel:{broken}::order")
     hostile = tmp_path / "entities.xmlocel"
     hostile.write_text(
         '<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">]><log>&a;</log>',
@@ -439,9 +442,12 @@ def test_mermaid_round_trip_of_every_template() -> None:
     assert len(seen["tasks"]) == to_mermaid(load_template("tour-de-farce")).count(": ") // 2
 
 
+NAME_CHARACTERS = st.characters(codec="utf-8", exclude_characters=ZWSP)
+NAMES = st.text(NAME_CHARACTERS, min_size=1, max_size=30).filter(lambda t: bool(mermaid_text(t)))
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=30).filter(lambda t: mermaid_text(t)), min_size=1,
-                max_size=6))  # fmt: skip
+@given(st.lists(NAMES, min_size=1, max_size=6))
 def test_mermaid_names_survive_export_and_import(names: list[str]) -> None:
     steps = [{"id": f"s{i}", "name": n} for i, n in enumerate(names)]
     journey = JourneyMap.model_validate(
@@ -449,6 +455,20 @@ def test_mermaid_names_survive_export_and_import(names: list[str]) -> None:
     )
     back = parse_mermaid(to_mermaid(journey))
     assert [s.name for _, s in back.steps()] == [mermaid_text(n) for n in names]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=4, unique=True))
+def test_mermaid_persona_names_survive_export_and_import(names: list[str]) -> None:
+    personas = [{"id": f"p{i}", "name": n} for i, n in enumerate(names)]
+    steps = [{"id": "s", "name": "Step", "feelings": [
+        {"persona": f"p{i}", "score": i % 3 - 1} for i in range(len(names))]}]  # fmt: skip
+    journey = JourneyMap.model_validate({"id": "m", "title": "T", "personas": personas,
+        "stages": [{"id": "a", "name": "A", "steps": steps}]})  # fmt: skip
+    back = parse_mermaid(to_mermaid(journey))
+    expected = [mermaid_text(n) for n in names]
+    if len(set(expected)) == len(expected) and expected != ["Customer"]:
+        assert sorted(p.name for p in back.personas) == sorted(expected)  # in order of scores
 
 
 def test_mermaid_import_errors_are_located(tmp_path: Path) -> None:

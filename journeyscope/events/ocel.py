@@ -187,32 +187,42 @@ def _read_json(path: str) -> OcelLog:
         raise ValueError(f"{path}: not UTF-8 text (byte {error.start + 1})") from None
     if not isinstance(data, dict) or "events" not in data or "objects" not in data:
         raise ValueError(f'{path}: not an OCEL 2.0 JSON log (no "events" and "objects")')
-    events = [
-        OcelEvent(
-            _text(e["id"]),
-            _text(e["type"]),
-            _text(e["time"]),
-            {a["name"]: _text(a["value"]) for a in e.get("attributes") or []},
-            [
-                (_text(r["objectId"]), _text(r.get("qualifier")))
-                for r in e.get("relationships") or []
-            ],
-        )
-        for e in data["events"]
-    ]
-    objects = {
-        _text(o["id"]): OcelObject(
-            _text(o["id"]),
-            _text(o["type"]),
-            [
-                (a["name"], _text(a.get("time")), _text(a["value"]))
-                for a in o.get("attributes") or []
-            ],
-        )
-        for o in data["objects"]
-    }
+    events = _each(path, data["events"], "event", _json_event)
+    objects = {o.id: o for o in _each(path, data["objects"], "object", _json_object)}
     types = [_text(t["name"]) for t in data.get("objectTypes") or []]
     return OcelLog(path, types, events, objects)
+
+
+def _json_event(e: dict[str, Any]) -> OcelEvent:
+    attributes = {a["name"]: _text(a["value"]) for a in e.get("attributes") or []}
+    related = [
+        (_text(r["objectId"]), _text(r.get("qualifier"))) for r in e.get("relationships") or []
+    ]
+    return OcelEvent(_text(e["id"]), _text(e["type"]), _text(e["time"]), attributes, related)
+
+
+def _json_object(o: dict[str, Any]) -> OcelObject:
+    values = [
+        (a["name"], _text(a.get("time")), _text(a["value"])) for a in o.get("attributes") or []
+    ]
+    return OcelObject(_text(o["id"]), _text(o["type"]), values)
+
+
+def _each(path: str, items: Any, what: str, read: Any) -> list[Any]:
+    """``read`` of each item of a JSON list; a malformed one is a ``ValueError`` naming it."""
+    if not isinstance(items, list):
+        raise ValueError(f'{path}: "{what}s" is not a list')
+    out = []
+    for n, item in enumerate(items, 1):
+        try:
+            out.append(read(item))
+        except KeyError as error:
+            raise ValueError(
+                f"{path}: {what} {n} has no {error}, which OCEL 2.0 requires"
+            ) from None
+        except (TypeError, AttributeError):
+            raise ValueError(f"{path}: {what} {n} is not written as OCEL 2.0 says") from None
+    return out
 
 
 def _read_xml(path: str) -> OcelLog:

@@ -13,7 +13,8 @@ the actors. So the export writes names so that Mermaid reads them back as they a
 * ``:`` becomes `` -``, ``;`` a comma and ``#`` ``no.``, as Mermaid has no way to write them.
 
 The import undoes the first two, so ``parse_mermaid(to_mermaid(map))`` gives back the stages,
-steps, personas and (five-point) scores.
+steps, personas and (five-point) scores. (A name with a zero-width space between two ``%`` of
+its own is the one thing that does not read back exactly.)
 
 >>> from journeyscope.model import JourneyMap
 >>> journey = JourneyMap.model_validate({"id": "m", "title": "Buying", "stages": [
@@ -55,7 +56,7 @@ def mermaid_text(text: str) -> str:
 def mermaid_name(text: str) -> str:
     """A task, section or title text as Mermaid will read it back unchanged."""
     text = mermaid_text(text).replace("%%", f"%{_ZWSP}%")
-    return _ZWSP + text if _KEYWORD.match(text) else text
+    return _ZWSP + text if _KEYWORD.match(text) or text.startswith(_ZWSP) else text
 
 
 def _after_keyword(text: str) -> str:
@@ -68,7 +69,14 @@ def _actor(name: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return text.replace(_ZWSP, "").replace(_COMMA, ",").strip()
+    """A name as written before :func:`mermaid_name`: without the one zero-width space in front
+    and the ones inside ``%%``."""
+    text = text.strip().replace(f"%{_ZWSP}%", "%%")
+    return text.removeprefix(_ZWSP).strip()
+
+
+def _unescape_actor(text: str) -> str:
+    return _unescape(text).replace(_COMMA, ",")
 
 
 def _five_point(journey: JourneyMap, score: float | None) -> int:
@@ -193,7 +201,7 @@ def _task(line: str, number: int, sections: list[_Section]) -> str | None:
         return f"the score {score_text.strip()} is not a whole number from 1 to 5"
     if not sections:
         sections.append(_Section("Journey"))
-    actors = [_unescape(a) for a in actors_text.split(",") if _unescape(a)] or [CUSTOMER]
+    actors = [_unescape_actor(a) for a in actors_text.split(",") if _unescape(a)] or [CUSTOMER]
     tasks = sections[-1].tasks
     last = tasks[-1] if tasks else None
     clean = _unescape(name)
