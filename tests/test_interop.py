@@ -569,3 +569,17 @@ def test_csv_header_of_the_export_is_what_the_import_knows() -> None:
     header = next(csv.reader(io.StringIO(to_csv(load_template("tour-de-farce")))))
     journey = parse_csv_map(",".join(header) + "\ns,S,t,T\n", "h.csv")
     assert [(s.id, s.name) for _, s in journey.steps()] == [("t", "T")]
+
+
+@pytest.mark.spark
+def test_bound_log_is_the_same_on_spark(spark: Any) -> None:
+    from tests.conftest import SPARK_CONFIG, SPARK_MASTER
+
+    journey = JourneyMap.model_validate(ORDER_MAP)
+    source = f"ocel:{OCEL / 'orders.xmlocel'}::order"
+    duck = bound_log(load_events(source), journey).to_pylist()
+    options = {"master": SPARK_MASTER, "config": SPARK_CONFIG}
+    sparky = bound_log(load_events(source), journey, engine="spark", engine_options=options)
+    assert [{**row, "ts": row["ts"].astimezone(dt.UTC)} for row in sparky.to_pylist()] == [
+        {**row, "ts": row["ts"].astimezone(dt.UTC)} for row in duck
+    ]
