@@ -347,6 +347,20 @@ def test_bound_log_to_ocel_reads_back_in_pm4py(tmp_path: Path) -> None:
     assert activities["ocel:activity"].tolist() == by_time["event"].to_pylist()
 
 
+def test_ocel_to_ocel_keeps_objects_and_their_attributes(tmp_path: Path) -> None:
+    journey = JourneyMap.model_validate(ORDER_MAP)
+    path = tmp_path / "again.jsonocel"
+    export_bound_log(load_events(f"ocel:{OCEL / 'orders.ocel.sqlite'}::order"), journey, path)
+    again = load_events(f"ocel:{path}::customer")
+    assert {c: [e for e, _ in j] for c, j in _journeys(again).items()} == ORDER_JOURNEYS
+    assert again.con.execute("SELECT * FROM customers ORDER BY customer_id").fetchall() == [
+        ("o1", "99.0", "north"), ("o2", "40.0", "south"), ("o3", "15.0", "north")]  # fmt: skip
+    steps = again.con.execute("SELECT DISTINCT step FROM events ORDER BY 1").fetchall()
+    assert steps == [("Cancel",), ("Pay",), ("Place the order",), (None,)]
+    ocel = _quiet(_pm4py().read_ocel2_json, str(path))
+    assert sorted(ocel.objects["price"].astype(str)) == ["15.0", "40.0", "99.0"]
+
+
 def test_export_escapes_what_xml_cannot_hold(tmp_path: Path) -> None:
     frame = pd.DataFrame({
         "customer_id": ["a<b", "a<b"], "ts": ["2024-05-01 10:00", "2024-05-01 11:00"],

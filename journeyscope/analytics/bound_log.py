@@ -91,14 +91,18 @@ def export_bound_log(
     """Write the bound log to ``path`` as XES (``.xes``) or OCEL 2.0 JSON (``.jsonocel``);
     returns the number of events written. XES: one trace per journey, the activity the event
     name or (``activity="step"``) the step, leaving out events on no step. OCEL: one object of
-    ``object_type`` per customer; ``step`` and ``touchpoint`` are event attributes."""
+    ``object_type`` per customer with the customer's attributes; ``step`` and ``touchpoint``
+    are event attributes."""
     fmt = log_format(path)
     table = bound_log(log, journey, options, engine=engine, engine_options=engine_options)
     if fmt == "xes":
         name = journey.title if journey else "journeyscope"
         return write_xes(table, path, activity=activity, name=name)
     order = pa.compute.sort_indices(table, [("ts", "ascending"), ("seq", "ascending")])
-    return write_ocel_json(table.take(order), path, object_type=object_type)
+    return write_ocel_json(
+        table.take(order), path, object_type=object_type,
+        object_attributes=log.customer_attributes,
+    )  # fmt: skip
 
 
 def _quoted(column: str) -> str:

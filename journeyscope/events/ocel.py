@@ -372,48 +372,57 @@ _NOT_ATTRIBUTES = frozenset({CUSTOMER, TIMESTAMP, EVENT, SEQUENCE, "jid"})
 
 
 def write_ocel_json(
-    events: pa.Table, path: str | os.PathLike[str], *, object_type: str = "customer"
+    events: pa.Table,
+    path: str | os.PathLike[str],
+    *,
+    object_type: str = "customer",
+    object_attributes: list[str] | None = None,
 ) -> int:
     """Write events (``customer_id``, ``ts``, ``event``, and any of ``step``, ``touchpoint``,
     ``channel`` and attributes), in time order, as an OCEL 2.0 JSON log: one object of type
     ``object_type`` per customer, each event related to its customer (qualifier ``customer``),
-    the other columns event attributes (text; ``step`` is the map step the event binds to).
+    the columns named in ``object_attributes`` (the customers' own) attributes of the objects,
+    the others event attributes (text; ``step`` is the map step the event binds to).
     Written atomically. Returns the number of events written."""
     from ..formats import atomic_write_text
 
-    document = ocel_document(events, object_type)
+    document = ocel_document(events, object_type, object_attributes or [])
     atomic_write_text(Path(path), json.dumps(document, ensure_ascii=False, indent=1) + "\n")
     return len(document["events"])
 
 
-def ocel_document(events: pa.Table, object_type: str = "customer") -> dict[str, Any]:
+def ocel_document(
+    events: pa.Table, object_type: str = "customer", object_attributes: list[str] | None = None
+) -> dict[str, Any]:
     """The OCEL 2.0 JSON document :func:`write_ocel_json` writes."""
-    import datetime as dt
-
+    own = [c for c in object_attributes or [] if c in events.column_names]
     # ocel:* names are the format's own (pm4py reads ocel:eid as the event id): left out
     names = [
         c
         for c in events.column_names
-        if c not in _NOT_ATTRIBUTES and not c.startswith(("_", "ocel:"))
+        if c not in _NOT_ATTRIBUTES and c not in own and not c.startswith(("_", "ocel:"))
     ]
     kinds: dict[str, set[str]] = {}
     out_events: list[dict[str, Any]] = []
-    customers: dict[str, None] = {}
+    objects: dict[str, dict[str, Any]] = {}
     for n, row in enumerate(events.to_pylist(), 1):
-        when = row[TIMESTAMP]
-        if isinstance(when, dt.datetime):
-            when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-            when = when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
         customer, kind = str(row[CUSTOMER]), str(row[EVENT])
-        customers[customer] = None
+        if customer not in objects:
+            values = [(k, row.get(k)) for k in own]
+            objects[customer] = {"id": customer, "type": object_type, "attributes": [
+                {"name": k, "time": _INITIAL, "value": _text(v)} for k, v in values if v is not None
+            ]}  # fmt: skip
         attributes = [{"name": k, "value": _text(row[k])} for k in names if row.get(k) is not None]
         kinds.setdefault(kind, set()).update(a["name"] for a in attributes)
         out_events.append({
-            "id": f"e{n}", "type": kind, "time": str(when), "attributes": attributes,
+            "id": f"e{n}", "type": kind, "time": _utc_text(row[TIMESTAMP]),
+            "attributes": attributes,
             "relationships": [{"objectId": customer, "qualifier": "customer"}],
         })  # fmt: skip
     return {
-        "objectTypes": [{"name": object_type, "attributes": []}],
+        "objectTypes": [
+            {"name": object_type, "attributes": [{"name": a, "type": "string"} for a in own]}
+        ],
         "eventTypes": [
             {
                 "name": kind,
@@ -421,6 +430,19 @@ def ocel_document(events: pa.Table, object_type: str = "customer") -> dict[str, 
             }
             for kind, used in kinds.items()
         ],
-        "objects": [{"id": c, "type": object_type, "attributes": []} for c in customers],
+        "objects": list(objects.values()),
         "events": out_events,
     }
+
+
+#: OCEL 2.0's time of an attribute's initial value
+_INITIAL = "1970-01-01T00:00:00Z"
+
+
+def _utc_text(when: Any) -> str:
+    import datetime as dt
+
+    if isinstance(when, dt.datetime):
+        when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return str(when)
