@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import warnings
 from pathlib import Path
@@ -279,6 +280,15 @@ def test_ocel_errors_are_plain(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="document type declaration"):
         read_ocel(hostile)
+    viewed = tmp_path / "viewed.sqlite"  # a view where a table belongs is not read
+    shutil.copy(OCEL / "orders.ocel.sqlite", viewed)
+    db = sqlite3.connect(viewed)
+    db.execute("ALTER TABLE event_object RENAME TO e2o")
+    db.execute("CREATE VIEW event_object AS SELECT * FROM e2o")
+    db.commit()
+    db.close()
+    with pytest.raises(ValueError, match="it has no table 'event_object'"):
+        load_events(f"ocel:{viewed}::order")
     one_type = tmp_path / "one.jsonocel"  # one object type: no need to name it
     one_type.write_text(json.dumps({
         "objectTypes": [{"name": "ticket", "attributes": []}], "eventTypes": [],

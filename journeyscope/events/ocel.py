@@ -277,6 +277,9 @@ def _local(tag: str) -> str:
 def _read_sqlite(path: str) -> OcelLog:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
+        # a log comes from anywhere: no function of its schema runs, nothing is written
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA query_only = ON")
         return _sqlite_log(db, path)
     except sqlite3.Error as error:
         raise ValueError(f"{path}: not an OCEL 2.0 SQLite log: {error}") from None
@@ -285,39 +288,38 @@ def _read_sqlite(path: str) -> OcelLog:
 
 
 def _sqlite_log(db: sqlite3.Connection, path: str) -> OcelLog:
-    def rows(sql: str) -> list[sqlite3.Row]:
-        return db.execute(sql).fetchall()
-
     db.row_factory = sqlite3.Row
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def rows(table: str) -> list[sqlite3.Row]:
+        """A table's rows in file order; only tables are read (a view could run anything)."""
+        if table not in tables:
+            raise ValueError(f"{path}: not an OCEL 2.0 SQLite log: it has no table {table!r}")
+        return db.execute(f"SELECT * FROM {ident(table)} ORDER BY rowid").fetchall()
+
     relations: dict[str, list[tuple[str, str]]] = {}
-    for r in rows("SELECT * FROM event_object ORDER BY rowid"):
+    for r in rows("event_object"):
         relations.setdefault(str(r["ocel_event_id"]), []).append(
             (str(r["ocel_object_id"]), _text(r["ocel_qualifier"]))
         )
-    kinds = {str(r["ocel_id"]): str(r["ocel_type"]) for r in rows("SELECT * FROM event")}
+    listed = rows("event")
+    kinds = {str(r["ocel_id"]): str(r["ocel_type"]) for r in listed}
     events: list[OcelEvent] = []
-    for kind, table in _type_tables(rows("SELECT * FROM event_map_type"), "event_"):
-        for r in rows(f"SELECT * FROM {ident(table)} ORDER BY rowid"):
+    for kind, table in _type_tables(rows("event_map_type"), "event_"):
+        for r in rows(table):
             eid = str(r["ocel_id"])
             attributes = _row_values(r, ("ocel_id", "ocel_time"))
-            events.append(
-                OcelEvent(
-                    eid,
-                    kinds.get(eid, kind),
-                    _text(r["ocel_time"]),
-                    attributes,
-                    relations.get(eid, []),
-                )
-            )
-    order = {str(r["ocel_id"]): n for n, r in enumerate(rows("SELECT * FROM event ORDER BY rowid"))}
+            time, related = _text(r["ocel_time"]), relations.get(eid, [])
+            events.append(OcelEvent(eid, kinds.get(eid, kind), time, attributes, related))
+    order = {str(r["ocel_id"]): n for n, r in enumerate(listed)}
     events.sort(key=lambda e: order.get(e.id, len(order)))
     objects = {
         str(r["ocel_id"]): OcelObject(str(r["ocel_id"]), str(r["ocel_type"]))
-        for r in rows("SELECT * FROM object ORDER BY rowid")
+        for r in rows("object")
     }
     types = list(dict.fromkeys(o.type for o in objects.values()))
-    for _kind, table in _type_tables(rows("SELECT * FROM object_map_type"), "object_"):
-        for r in rows(f"SELECT * FROM {ident(table)} ORDER BY rowid"):
+    for _kind, table in _type_tables(rows("object_map_type"), "object_"):
+        for r in rows(table):
             skip = ("ocel_id", "ocel_time", "ocel_changed_field")
             found = objects.get(str(r["ocel_id"]))
             if found is not None:
