@@ -34,6 +34,7 @@ they make a "billion laughs" or read local files), and a gzip file inflating to 
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import os
@@ -419,7 +420,6 @@ def write_xes(
     several), ``concept:name`` the event name (``activity="event"``) or its step
     (``activity="step"``: events on no step are left out), every other column an attribute.
     Written to a temporary file renamed into place. Returns the number of events written."""
-    import datetime as dt
     import tempfile
 
     target = Path(path)
@@ -445,7 +445,7 @@ def write_xes(
                         trace_name = f"{key[0]}" + (f" #{n}" if n > 1 else "")
                         out.write(f'  <trace>\n    <string key="concept:name" '
                                   f"value={_xml_attr(trace_name)}/>\n")  # fmt: skip
-                    out.write(_xes_event(row, str(label), activity, dt))
+                    out.write(_xes_event(row, str(label), activity))
                     written += 1
             out.write("  </trace>\n" if trace is not None else "")
             out.write("</log>\n")
@@ -456,7 +456,7 @@ def write_xes(
     return written
 
 
-def _xes_event(row: dict[str, Any], label: str, activity: str, dt: Any) -> str:
+def _xes_event(row: dict[str, Any], label: str, activity: str) -> str:
     parts = [f'      <string key="concept:name" value={_xml_attr(label)}/>']
     when = row.get(TIMESTAMP)
     if isinstance(when, dt.datetime):
