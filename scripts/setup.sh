@@ -2,7 +2,8 @@
 # Set up everything Journeyscope needs on a fresh machine; safe to run again (it skips what is done).
 #   scripts/setup.sh        runtime: a virtualenv in .venv with journeyscope installed
 #   scripts/setup.sh dev    + test tools (pytest, pm4py oracle, pyspark...) and the system
-#                           packages the tests use (Debian chromium, ffmpeg, poppler-utils)
+#                           packages the tests use (Debian chromium, ffmpeg, poppler-utils),
+#                           and the Node test tools in tests/tools (mermaid, for its parser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-runtime}"
@@ -31,6 +32,7 @@ if [ "$mode" = dev ]; then
   command -v pdftoppm >/dev/null || missing="$missing poppler-utils"
   fc-list 2>/dev/null | grep -qi "Noto Sans Hebrew" || missing="$missing fonts-noto-core"
   command -v java >/dev/null || missing="$missing openjdk-17-jre-headless"
+  command -v npm >/dev/null || missing="$missing nodejs npm"
   if [ -n "$missing" ]; then
     echo "== installing system packages:$missing"
     if [ "$(id -u)" = 0 ]; then
@@ -40,5 +42,12 @@ if [ "$mode" = dev ]; then
       sudo apt-get update -qq
       sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     fi
+  fi
+  # mermaid's own parser and renderer, for the tests of the Mermaid export (tests/tools)
+  lock="tests/tools/package-lock.json"
+  if [ ! -f tests/tools/node_modules/.installed ] || [ "$lock" -nt tests/tools/node_modules/.installed ]; then
+    echo "== installing the Node test tools (mermaid, jsdom) into tests/tools"
+    (cd tests/tools && npm ci --no-audit --no-fund --silent)
+    touch tests/tools/node_modules/.installed
   fi
 fi

@@ -49,7 +49,8 @@ def analyze_command(
         "--events",
         "-e",
         help="Events: .csv, .tsv, .parquet (file or folder), .jsonl, .xes, .xes.gz, "
-        "duckdb:FILE::TABLE or sqlite:FILE::TABLE.",
+        "duckdb:FILE::TABLE or sqlite:FILE::TABLE; xes:FILE::lifecycle=intervals (XES "
+        "options) or ocel:FILE::TYPE (OCEL 2.0, one journey per object of TYPE).",
     ),
     customers: str | None = typer.Option(
         None, "--customers", help="Customer attributes (segment, region, ...), same formats."

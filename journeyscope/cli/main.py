@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registration)
     analyze_cmd,
+    convert_cmd,
     diff_cmd,
     insights_cmd,
     maps_cmd,

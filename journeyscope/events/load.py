@@ -159,6 +159,8 @@ def load_events(
     report = LoadReport(source=opened.label)
     attributes = _build_events(con, opened, mapping, report)
     customer_attributes: list[str] = []
+    if customers is None and opened.customers is not None:  # e.g. an OCEL log's objects
+        customers, customer_id = opened.customers, CUSTOMER
     if customers is not None:
         customer_attributes = _build_customers(con, customers, customer_id, report)
     if quarantine is not None and report.quarantined + report.customer_rows_quarantined:

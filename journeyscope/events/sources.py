@@ -19,13 +19,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from .. import plugins
 from ..sql import ident, literal
+
+if TYPE_CHECKING:
+    from .xes import XesOptions
 
 __all__ = [
     "SEQ",
@@ -76,6 +79,9 @@ class Source:
     #: the rows stay where they are (a Parquet file, a DuckDB table): ``events`` can be a
     #: view over them instead of a copy in memory
     lazy: bool = False
+    #: customer attributes the source brings along (OCEL objects: an Arrow table keyed by
+    #: ``customer_id``), loaded as the customers when the load is given none
+    customers: Any = None
 
 
 def open_source(
@@ -341,13 +347,19 @@ def _without_non_utf8_lines(path: Path, copy: Path) -> list[Reject]:
 
 
 def open_xes(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool = False
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    ordered: bool = False,
+    options: XesOptions | None = None,
 ) -> Source:
-    """An XES event log (``.xes``, ``.xes.gz``), one row per event, read into memory."""
+    """An XES event log (``.xes``, ``.xes.gz``), one row per event, read into memory;
+    ``options``: how the lifecycle is read (see ``XesOptions``)."""
     from .xes import read_xes, xes_columns
 
-    schema = pa.schema([(column, pa.string()) for column in xes_columns(path)])
-    con.register("_xes_reader", pa.RecordBatchReader.from_batches(schema, read_xes(path)))
+    schema = pa.schema([(column, pa.string()) for column in xes_columns(path, options)])
+    batches = read_xes(path, options=options)
+    con.register("_xes_reader", pa.RecordBatchReader.from_batches(schema, batches))
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM _xes_reader")
     con.unregister("_xes_reader")
     return Source(label=str(path), all_text=True, sequence="rowid + 1")

@@ -1,4 +1,5 @@
-"""Export a map for other tools: Mermaid ``journey`` diagrams, CSV (one row per step), JSON.
+"""Export a map for other tools: Mermaid ``journey`` diagrams (see ``formats.mermaid``), CSV
+(one row per step), JSON.
 
 >>> from journeyscope.model import JourneyMap
 >>> journey = JourneyMap.model_validate({"id": "m", "title": "Buying", "stages": [
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from .. import plugins
 from ..model import BACKSTAGE_LISTS, LIST_LANES, JourneyMap, MapState, Stage, Step
 from .files import map_to_data
+from .mermaid import to_mermaid
 
 __all__ = ["EXPORT_FORMATS", "export_map", "to_csv", "to_json", "to_mermaid"]
 
@@ -38,53 +40,6 @@ def _steps(journey: JourneyMap, state: MapState) -> Iterator[tuple[Stage, Step]]
     for stage in journey.stages_of(state):
         for step in stage.steps:
             yield stage, step
-
-
-def _mermaid_text(text: str) -> str:
-    """Mermaid ends a task name at ':' and a line at a newline or ';' — keep names on one line."""
-    return " ".join(text.replace(":", " -").replace(";", ",").replace("#", "no.").split())
-
-
-def _five_point(journey: JourneyMap, score: float | None) -> int:
-    """Mermaid scores are 1..5: map the map's emotion scale onto that range (3 when unknown)."""
-    if score is None:
-        return 3
-    low, high = journey.emotion_scale.min, journey.emotion_scale.max
-    return max(1, min(5, round(1 + 4 * (score - low) / (high - low))))
-
-
-def to_mermaid(journey: JourneyMap, state: MapState = "current", persona: str | None = None) -> str:
-    """A Mermaid ``journey`` diagram: sections are stages, tasks are steps, actors are personas.
-
-    Personas that feel a step differently get one task line each, since Mermaid gives a task a
-    single score.
-    """
-    names = {p.id: p.name for p in journey.personas if persona in (None, p.id)}
-    lines = ["journey", f"    title {_mermaid_text(journey.title)}"]
-    for stage in journey.stages_of(state):
-        lines.append(f"    section {_mermaid_text(stage.name)}")
-        for step in stage.steps:
-            for score, actors in _scores_by_actor(journey, step, names):
-                actor_text = ", ".join(_mermaid_text(actor) for actor in actors)
-                lines.append(f"      {_mermaid_text(step.name)}: {score}: {actor_text}")
-    return "\n".join(lines) + "\n"
-
-
-def _scores_by_actor(
-    journey: JourneyMap, step: Step, names: dict[str, str]
-) -> list[tuple[int, list[str]]]:
-    actors = [pid for pid in names if not step.personas or pid in step.personas]
-    if not actors:
-        return [(_five_point(journey, _general_score(step)), ["Customer"])]
-    groups: dict[int, list[str]] = {}
-    for pid in actors:
-        score = next((f.score for f in step.feelings if f.persona == pid), _general_score(step))
-        groups.setdefault(_five_point(journey, score), []).append(names[pid])
-    return list(groups.items())
-
-
-def _general_score(step: Step) -> float | None:
-    return next((f.score for f in step.feelings if f.persona is None), None)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

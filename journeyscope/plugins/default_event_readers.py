@@ -1,5 +1,6 @@
 """The built-in event readers (see ``journeyscope.events.sources``): CSV/TSV (and every file no
-other reader claims), Parquet, JSON Lines, XES, DuckDB and SQLite tables."""
+other reader claims), Parquet, JSON Lines, XES (``xes:FILE::OPTIONS`` with lifecycle options),
+OCEL 2.0 (``ocel:FILE::OBJECT_TYPE``), DuckDB and SQLite tables."""
 
 from __future__ import annotations
 
@@ -9,20 +10,27 @@ from typing import TYPE_CHECKING, Any
 from ._types import EventReader
 from .hookspecs import hookimpl
 
+#: OCEL 2.0 file names (``journeyscope.events.ocel.SUFFIXES``, kept here so that listing the
+#: readers imports no reader)
+OCEL_SUFFIXES = (".jsonocel", ".xmlocel", ".ocel.json", ".ocel.xml", ".ocel.sqlite")
+
 if TYPE_CHECKING:
     import duckdb
 
     from ..events.sources import Source
 
 
-def _opener(name: str) -> Callable[[duckdb.DuckDBPyConnection, Any, str, bool], Source]:
-    """The opener ``name`` of ``journeyscope.events.sources``, imported when asked: the events
+def _opener(
+    name: str, module: str = "sources"
+) -> Callable[[duckdb.DuckDBPyConnection, Any, str, bool], Source]:
+    """The opener ``name`` of ``journeyscope.events.<module>``, imported when asked: the events
     layer itself asks the registry for its readers."""
 
     def read(con: duckdb.DuckDBPyConnection, target: Any, view: str, ordered: bool) -> Source:
-        from ..events import sources
+        from ..events import ocel, sources, xes
 
-        opener: Callable[..., Source] = getattr(sources, name)
+        modules = {"sources": sources, "xes": xes, "ocel": ocel}
+        opener: Callable[..., Source] = getattr(modules[module], name)
         return opener(con, target, view, ordered)
 
     read.__name__ = read.__qualname__ = name
@@ -36,6 +44,8 @@ def register_event_readers() -> list[EventReader]:
         EventReader("parquet", _opener("open_parquet"), suffixes=(".parquet",), folders=True),
         EventReader("jsonl", _opener("open_jsonl"), suffixes=(".jsonl", ".ndjson", ".json")),
         EventReader("xes", _opener("open_xes"), suffixes=(".xes", ".xes.gz")),
+        EventReader("xes_options", _opener("open_xes_spec", "xes"), prefix="xes:"),
+        EventReader("ocel", _opener("open_ocel", "ocel"), suffixes=OCEL_SUFFIXES, prefix="ocel:"),
         EventReader("duckdb", _opener("open_duckdb_table"), prefix="duckdb:"),
         EventReader("sqlite", _opener("open_sqlite_table"), prefix="sqlite:"),
     ]
