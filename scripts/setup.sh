@@ -30,7 +30,8 @@ if [ "$mode" = dev ]; then
   command -v chromium >/dev/null || missing="$missing chromium"
   command -v ffmpeg >/dev/null || missing="$missing ffmpeg"
   command -v pdftoppm >/dev/null || missing="$missing poppler-utils"
-  fc-list 2>/dev/null | grep -qi "Noto Sans Hebrew" || missing="$missing fonts-noto-core"
+  # (no `fc-list | grep -q`: grep's early exit kills fc-list, and pipefail calls that a miss)
+  [ -n "$(fc-list 'Noto Sans Hebrew' 2>/dev/null)" ] || missing="$missing fonts-noto-core"
   command -v java >/dev/null || missing="$missing openjdk-17-jre-headless"
   command -v npm >/dev/null || missing="$missing nodejs npm"
   if [ -n "$missing" ]; then
