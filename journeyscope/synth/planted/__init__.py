@@ -1,0 +1,41 @@
+"""Planted-problem worlds: generators of several shapes that write real files (events,
+customers, survey answers and a map) with known problems, and a scorer that judges an
+evaluation's findings against that truth.
+
+>>> from journeyscope.synth.planted import retail
+>>> world = retail(200, seed=3)
+>>> sorted(p.id for p in world.problems)
+['app-checkout-abandonment', 'slow-delivery-novosibirsk']
+"""
+
+from ._world import (
+    TRUTH_SCHEMA,
+    Decoy,
+    PlantedDrift,
+    PlantedImprovement,
+    PlantedKpi,
+    PlantedProblem,
+    PlantedSegment,
+    PlantedWorld,
+)
+from .retail import retail
+from .score import Label, Score, score
+
+#: every shape: name -> generator ``(n_customers, seed, folder=None) -> PlantedWorld``
+SHAPES = {"retail": retail}
+
+__all__ = [
+    "SHAPES",
+    "TRUTH_SCHEMA",
+    "Decoy",
+    "Label",
+    "PlantedDrift",
+    "PlantedImprovement",
+    "PlantedKpi",
+    "PlantedProblem",
+    "PlantedSegment",
+    "PlantedWorld",
+    "Score",
+    "retail",
+    "score",
+]
