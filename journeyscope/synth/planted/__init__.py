@@ -20,9 +20,11 @@ from ._world import (
 )
 from .retail import retail
 from .score import Label, Score, score
+from .subscription import subscription
+from .utility import utility
 
 #: every shape: name -> generator ``(n_customers, seed, folder=None) -> PlantedWorld``
-SHAPES = {"retail": retail}
+SHAPES = {"retail": retail, "subscription": subscription, "utility": utility}
 
 __all__ = [
     "SHAPES",
@@ -38,4 +40,6 @@ __all__ = [
     "Score",
     "retail",
     "score",
+    "subscription",
+    "utility",
 ]

@@ -51,7 +51,7 @@ class Table:
         self.order: list[str] = [id_column, time_column]
         self.rows = 0
 
-    def add(self, customers: np.ndarray, seconds: np.ndarray, **columns: Value) -> None:
+    def add(self, customers: np.ndarray, seconds: np.ndarray | float, **columns: Value) -> None:
         n = len(customers)
         if n == 0:
             return

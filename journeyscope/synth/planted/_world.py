@@ -53,8 +53,12 @@ class PlantedProblem:
     """One planted pain point: its ``kind`` (a registered pain-point kind or a survey kind),
     the map ``step`` it is about, the ``segment`` it is concentrated in (None: everybody), the
     rate there and elsewhere, and how many customers have it. ``also`` lists the other kinds of
-    evidence of the same problem (a low score *and* a complaint on the same answers): a finding
-    of any of them is this problem, and two findings of it are one too many."""
+    evidence of the same problem (a low score *and* a complaint on the same answers), and
+    ``also_steps`` the other steps where that evidence shows (the scores after an escalation):
+    a finding of any of them is this problem, and two findings of it are one too many.
+    ``symptoms`` are (kind, step) pairs where the problem also shows without being named (the
+    complaints after an escalation, found as complaints): such a finding is no false alarm,
+    but it is not the problem found either."""
 
     id: str
     kind: str
@@ -65,6 +69,12 @@ class PlantedProblem:
     customers: int
     description: str
     also: tuple[str, ...] = ()
+    also_steps: tuple[str, ...] = ()
+    symptoms: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def steps(self) -> set[str]:
+        return {self.step, *self.also_steps}
 
     @property
     def kinds(self) -> set[str]:

@@ -24,7 +24,9 @@ __all__ = ["Label", "Score", "score"]
 class Label:
     """What one of the top pain points is: ``planted`` (the first match of ``problem``),
     ``duplicate`` (a later match of it), ``decoy`` (a normal pattern reported as a problem),
-    ``near`` (a problem's kind and step in another segment) or ``not planted``."""
+    ``symptom`` (where a problem shows without being named, in its segment), ``near`` (a
+    problem's kind and step in another segment) or ``not planted``. Only ``planted`` counts
+    for precision."""
 
     rank: int
     kind: str
@@ -106,25 +108,35 @@ def matches(problem: PlantedProblem, point: Any) -> bool:
     return (
         point.kind in problem.kinds
         and point.segment in problem.segment_names
-        and problem.step in steps
+        and bool(problem.steps & steps)
     )
+
+
+def _candidates(world: PlantedWorld, point: Any) -> list[PlantedProblem]:
+    """The problems ``point`` matches, those at their own step (not an ``also_steps``) first."""
+    steps = {point.element, *point.steps}
+    found = [p for p in world.problems if matches(p, point)]
+    return sorted(found, key=lambda p: p.step not in steps)
 
 
 def _label(world: PlantedWorld, rank: int, point: Any, seen: set[str]) -> Label:
     def label(verdict: str, problem: str | None = None) -> Label:
         return Label(rank, point.kind, point.element, point.segment, verdict, problem)
 
-    for problem in world.problems:
-        if matches(problem, point):
-            verdict = "duplicate" if problem.id in seen else "planted"
-            seen.add(problem.id)
-            return label(verdict, problem.id)
+    for problem in _candidates(world, point):
+        verdict = "duplicate" if problem.id in seen else "planted"
+        seen.add(problem.id)
+        return label(verdict, problem.id)
     steps = {point.element, *point.steps}
     for decoy in world.decoys:
         if point.kind == decoy.kind and decoy.step in steps:
             return label("decoy", decoy.step)
     for problem in world.problems:
-        if point.kind in problem.kinds and problem.step in steps:
+        symptom = any(point.kind == k and s in steps for k, s in problem.symptoms)
+        if symptom and point.segment in problem.segment_names:
+            return label("symptom", problem.id)
+    for problem in world.problems:
+        if point.kind in problem.kinds and problem.steps & steps:
             return label("near", problem.id)
     return label("not planted")
 
@@ -156,7 +168,7 @@ def score(world: PlantedWorld, evaluation: Evaluation, top: int = 10) -> Score:
     labels = [_label(world, rank, p, seen) for rank, p in enumerate(points[:top], start=1)]
     ranks: dict[str, int | None] = {}
     for problem in world.problems:
-        found = [rank for rank, p in enumerate(points, start=1) if matches(problem, p)]
+        found = [r for r, p in enumerate(points, 1) if _candidates(world, p)[:1] == [problem]]
         ranks[problem.id] = found[0] if found else None
     status = {k.kpi: k.status for k in insights.kpis}
     kpis = {k.kpi: (status.get(k.kpi) == k.status, status.get(k.kpi, "absent")) for k in world.kpis}
