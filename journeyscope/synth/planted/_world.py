@@ -164,6 +164,10 @@ class PlantedWorld:
             survey_mapping=self.survey_mapping,
         )
 
+    def map_options(self) -> list[str]:
+        """The command line's ``--map NAME=COLUMN`` values for the events' column names."""
+        return [f"{k}={v}" for k, v in self.mapping.model_dump(exclude_defaults=True).items()]
+
     def truth(self) -> dict[str, Any]:
         """The truth as the ``journeyscope.planted/1`` JSON document."""
         files = {k: getattr(self, k).name for k in ("events", "customers", "surveys", "map")}

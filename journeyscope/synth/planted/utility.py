@@ -110,7 +110,7 @@ def utility(
 def _accounts(d: Draw, ev: Table, ans: Table, tariff: np.ndarray) -> dict[str, np.ndarray]:
     n = d.n
     who = np.arange(n)
-    t = d.starts()
+    t = t0 = d.starts()
     ev.add(who, t, activity="move_in_request", **{"contact channel": "web"}, topic="moving")
     steps = (("identity_check", "web", 5), ("contract_sent", "email", 60),
              ("contract_signed", "web", 24 * 60), ("meter_reading", "web", 48 * 60),
@@ -120,7 +120,7 @@ def _accounts(d: Draw, ev: Table, ans: Table, tariff: np.ndarray) -> dict[str, n
         ev.add(who, t, activity=name, **{"contact channel": channel})
     low_dynamic = _bills(d, ev, ans, t, tariff)
     escalated, form_moving = _contacts(d, ev, ans, t)
-    _drift(d, ev, t)
+    _drift(d, ev, t0)
     return {"escalated_chat": escalated["chat"], "escalated_form": escalated["form"],
             "form_moving": form_moving, "low_dynamic": low_dynamic}  # fmt: skip
 
