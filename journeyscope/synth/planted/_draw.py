@@ -11,7 +11,18 @@ import numpy as np
 from ...formats import load_map
 from ._table import DAY, HOUR, WEEK
 
-__all__ = ["END", "LAUNCH", "MAPS", "SPLIT", "START", "Draw", "out_folder", "write_map"]
+__all__ = [
+    "END",
+    "LAUNCH",
+    "MAPS",
+    "PLAIN_NAMES",
+    "SPLIT",
+    "START",
+    "Draw",
+    "out_folder",
+    "renames",
+    "write_map",
+]
 
 #: the first Monday of the data; customers start over 24 weeks, sends stop after 26
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)
@@ -20,6 +31,12 @@ LAUNCH = (START + dt.timedelta(weeks=13)).date()
 #: the middle of the journeys' start times, where ``check`` splits old from new by default
 SPLIT = START + dt.timedelta(weeks=12)
 END = 26 * WEEK
+#: with ``collide=False``: the events' columns named like Journeyscope's own words, renamed
+PLAIN_NAMES = {name: f"source_{name}" for name in ("step", "seq", "journey", "channel", "persona")}
+
+
+def renames(collide: bool) -> dict[str, str] | None:
+    return None if collide else PLAIN_NAMES
 
 
 def out_folder(folder: str | Path | None, shape: str) -> Path:

@@ -42,8 +42,16 @@ class Table:
     string for the whole block or an array of strings (``""`` is an empty cell); a number column
     takes float arrays (NaN is empty)."""
 
-    def __init__(self, ids: list[str], id_column: str, time_column: str, start: dt.datetime):
+    def __init__(
+        self,
+        ids: list[str],
+        id_column: str,
+        time_column: str,
+        start: dt.datetime,
+        rename: dict[str, str] | None = None,
+    ):
         self.ids, self.id_column, self.time_column, self.start = ids, id_column, time_column, start
+        self.rename = rename or {}
         self.who: list[np.ndarray] = []
         self.when: list[np.ndarray] = []
         self.text: dict[str, list[tuple[int, np.ndarray | str | None]]] = {}
@@ -122,7 +130,7 @@ class Table:
             first = np.r_[0, np.flatnonzero(np.diff(owners)) + 1]
             counts = np.diff(np.r_[first, len(owners)])
             table = table.append_column(sequence, pa.array(groups(counts)[1] + 1))
-        return table
+        return table.rename_columns([self.rename.get(c, c) for c in table.column_names])
 
     def write(self, path: Path, sequence: str | None = None) -> Path:
         """Write the rows as Parquet (``.parquet``) or CSV (any other suffix), atomically."""

@@ -36,16 +36,20 @@ class PlantedSegment:
     """Where a problem is concentrated: ``attribute`` (its column name in the data) has
     ``value``; ``level`` says whether it is an attribute of the events at the step (the device of
     the checkout event) or of the customer (a CRM column). ``role`` is the event role the column
-    is mapped to (``channel``), when it is one: a finding may name it by either name."""
+    is mapped to (``channel``), when it is one: a finding may name it by either name.
+    ``personas`` are the map's personas whose rule is exactly this segment (the same
+    customers): ``persona=<id>`` names it too."""
 
     attribute: str
     value: str
     level: Literal["event", "customer"]
     role: str | None = None
+    personas: tuple[str, ...] = ()
 
     def names(self) -> set[str]:
-        """The ways a finding may name this segment: ``attribute=value``."""
-        return {f"{a}={self.value}" for a in (self.attribute, self.role) if a}
+        """The ways a finding may name this segment: ``attribute=value``, ``persona=id``."""
+        names = {f"{a}={self.value}" for a in (self.attribute, self.role) if a}
+        return names | {f"persona={p}" for p in self.personas}
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ class PlantedWorld:
     improvements: list[PlantedImprovement] = field(default_factory=list)
     kpis: list[PlantedKpi] = field(default_factory=list)
     drift: PlantedDrift | None = None
+    #: False: the events' columns named like our words (step, seq, ...) were renamed source_*
+    colliding_names: bool = True
 
     @property
     def truth_file(self) -> Path:
@@ -176,6 +182,7 @@ class PlantedWorld:
             "shape": self.shape,
             "customers": self.n_customers,
             "seed": self.seed,
+            "colliding_names": self.colliding_names,
             "files": files,
             "mapping": self.mapping.model_dump(exclude_defaults=True),
             "customer_id": self.customer_id,

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ...events import ColumnMapping, SurveyMapping
-from ._draw import END, LAUNCH, START, Draw, out_folder, write_map
+from ._draw import END, LAUNCH, START, Draw, out_folder, renames, write_map
 from ._table import DAY, HOUR, MINUTE, Table, groups, write_columns
 from ._world import Decoy, PlantedImprovement, PlantedProblem, PlantedSegment, PlantedWorld
 
@@ -48,14 +48,20 @@ PRAISE = ("Fast delivery", "Well packed", "Arrived as promised", "Great courier"
 
 
 def retail(
-    n_customers: int = 3000, seed: int = 1, folder: str | Path | None = None
+    n_customers: int = 3000,
+    seed: int = 1,
+    folder: str | Path | None = None,
+    *,
+    collide: bool = True,
 ) -> PlantedWorld:
     """Write a retail world of ``n_customers`` into ``folder`` (a new temporary folder when
-    None) and return its files and truth."""
+    None) and return its files and truth.
+    ``collide=False`` renames the events' columns named like Journeyscope's own words
+    (``step`` becomes ``source_step``...), to measure the findings apart from those names."""
     out = out_folder(folder, "retail")
     d = Draw(n_customers, seed)
     city = d.pick(CITIES)
-    events = Table(d.ids("R"), "shopper id", "time", START)
+    events = Table(d.ids("R"), "shopper id", "time", START, renames(collide))
     answers = Table(d.ids("R"), "shopper id", "answered at", START)
     facts = _shop(d, events, answers, city)
     write_columns(out / "customers.csv", {
@@ -96,6 +102,7 @@ def retail(
             PlantedImprovement("opp-new-footer", "add-to-cart-rate", False, TO_CART, TO_CART),
         ],
     )
+    world.colliding_names = collide
     world.write_truth()
     return world
 
@@ -279,4 +286,7 @@ DECOYS = [
     Decoy("slow_transition", "repurchase", "a repurchase about 30 days after a newsletter is "
           "loyalty, not a wait"),
     Decoy("drop_off", "newsletter_open", "a newsletter nobody opens is no customer dropping out"),
+    Decoy("loop", "newsletter_open", "opening this week's newsletter, and next week's, is no loop"),
+    Decoy("channel_switch", "newsletter", "the company e-mails the newsletter: the customer "
+          "switched no channel"),
 ]  # fmt: skip

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ...events import ColumnMapping, SurveyMapping
-from ._draw import END, LAUNCH, START, Draw, out_folder, write_map
+from ._draw import END, LAUNCH, START, Draw, out_folder, renames, write_map
 from ._table import DAY, HOUR, MINUTE, WEEK, Table, groups, write_columns
 from ._world import (
     Decoy,
@@ -55,15 +55,21 @@ ONBOARDING = (("verify_email", 0.92), ("profile_setup", 0.94), ("choose_plan", P
 
 
 def subscription(
-    n_customers: int = 3000, seed: int = 1, folder: str | Path | None = None
+    n_customers: int = 3000,
+    seed: int = 1,
+    folder: str | Path | None = None,
+    *,
+    collide: bool = True,
 ) -> PlantedWorld:
     """Write a subscription-service world of ``n_customers`` into ``folder`` (a new temporary
-    folder when None) and return its files and truth."""
+    folder when None) and return its files and truth.
+    ``collide=False`` renames the events' columns named like Journeyscope's own words
+    (``step`` becomes ``source_step``...), to measure the findings apart from those names."""
     out = out_folder(folder, "subscription")
     d = Draw(n_customers, seed)
     region, plan = d.pick(REGIONS), d.pick(PLANS)
     ids = d.ids("M")
-    events = Table(ids, "member", "event time", START)
+    events = Table(ids, "member", "event time", START, renames(collide))
     answers = Table(ids, "member", "answered", START)
     facts = _members(d, events, answers, region, plan)
     kind = d.pick({"b2c": 0.85, "b2b": 0.15})
@@ -103,6 +109,7 @@ def subscription(
         ],
         kpis=[PlantedKpi("activation-rate", 0.8, activation, "missed")],
     )
+    world.colliding_names = collide
     world.write_truth()
     return world
 
@@ -244,7 +251,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
             id="churn-after-price-change",
             kind="drop_off",
             step="price_change_email",
-            segment=PlantedSegment("plan", "basic", "customer"),
+            segment=PlantedSegment("plan", "basic", "customer", personas=("budget",)),
             rate=BASIC_CHURN,
             rest_rate=REST_CHURN,
             customers=int((facts["churned"] & facts["basic"]).sum()),

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ...events import ColumnMapping, SurveyMapping
-from ._draw import END, LAUNCH, SPLIT, START, Draw, out_folder, write_map
+from ._draw import END, LAUNCH, SPLIT, START, Draw, out_folder, renames, write_map
 from ._table import DAY, HOUR, MINUTE, WEEK, Table, groups, write_columns
 from ._world import (
     Decoy,
@@ -64,15 +64,21 @@ PRAISE = ("Quick answer", "Friendly staff", "Clear and simple", "All fine")
 
 
 def utility(
-    n_customers: int = 3000, seed: int = 1, folder: str | Path | None = None
+    n_customers: int = 3000,
+    seed: int = 1,
+    folder: str | Path | None = None,
+    *,
+    collide: bool = True,
 ) -> PlantedWorld:
     """Write a utility world of ``n_customers`` into ``folder`` (a new temporary folder when
-    None) and return its files and truth."""
+    None) and return its files and truth.
+    ``collide=False`` renames the events' columns named like Journeyscope's own words
+    (``step`` becomes ``source_step``...), to measure the findings apart from those names."""
     out = out_folder(folder, "utility")
     d = Draw(n_customers, seed)
     tariff = d.pick(TARIFFS)
     ids = d.ids("U")
-    events = Table(ids, "account", "timestamp", START)
+    events = Table(ids, "account", "timestamp", START, renames(collide))
     answers = Table(ids, "account", "when", START)
     facts = _accounts(d, events, answers, tariff)
     write_columns(out / "accounts.csv", {"account": ids, "район": d.pick(DISTRICTS).tolist(),
@@ -103,6 +109,7 @@ def utility(
         ],
         drift=PlantedDrift("smart_meter_app_login", SPLIT.date(), DRIFT_SHARE),
     )
+    world.colliding_names = collide
     world.write_truth()
     return world
 
@@ -259,7 +266,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
             id="confusing-dynamic-tariff-bill",
             kind="low_score",
             step="bill_view",
-            segment=PlantedSegment("segment", "dynamic tariff", "customer"),
+            segment=PlantedSegment("segment", "dynamic tariff", "customer", personas=("dynamic",)),
             rate=DYNAMIC_LOW,
             rest_rate=REST_LOW,
             customers=len(facts["low_dynamic"]),
