@@ -128,6 +128,7 @@ def _accounts(d: Draw, ev: Table, ans: Table, tariff: np.ndarray) -> dict[str, n
     low_dynamic = _bills(d, ev, ans, t, tariff)
     escalated, form_moving = _contacts(d, ev, ans, t)
     _drift(d, ev, t0)
+    _direct_debit_and_moving_out(d, ev, t)
     return {"escalated_chat": escalated["chat"], "escalated_form": escalated["form"],
             "form_moving": form_moving, "low_dynamic": low_dynamic}  # fmt: skip
 
@@ -221,6 +222,19 @@ def _service_answers(
     comment = np.where((complaint == "") & d.chance(0.3, m), d.rng.choice(PRAISE, m), complaint)
     ans.add(who, t + d.uniform(1, 24, m) * HOUR, csat=score.astype(float), kind="csat",
             step="issue_resolved", comment=comment)  # fmt: skip
+
+
+def _direct_debit_and_moving_out(d: Draw, ev: Table, t_start: np.ndarray) -> None:
+    """A fifth set up a direct debit after their first bill; one in twenty moves out (and still
+    gets the bills until then, and a final bill)."""
+    debit = np.flatnonzero(d.chance(0.2))
+    ev.add(debit, t_start[debit] + d.uniform(31, 50, len(debit)) * DAY,
+           activity="direct_debit_setup", **{"contact channel": "web"})  # fmt: skip
+    leave = np.flatnonzero(d.chance(0.05))
+    t_out = t_start[leave] + d.uniform(60, 150, len(leave)) * DAY
+    ev.add(leave, t_out, activity="move_out", **{"contact channel": "web"}, topic="moving")
+    ev.add(leave, t_out + d.uniform(2, 10, len(leave)) * DAY, activity="final_bill",
+           **{"contact channel": "email"})  # fmt: skip
 
 
 def _drift(d: Draw, ev: Table, t_start: np.ndarray) -> None:
