@@ -85,8 +85,19 @@ def test_retail_app_checkouts_are_abandoned_far_more_often(worlds) -> None:
     assert set(by) == {"app", "web"}
     assert close(by["app"]["abandoned"], 0.55, by["app"]["n"])
     assert close(by["web"]["abandoned"], 0.10, by["web"]["n"])
-    # an attribute of the checkout event: many checked out on another platform than they came on
+    # an attribute of the checkout event: many checked out on another platform than they came
+    # on, and the platform they came on says nothing about abandoning
     assert by["app"]["switched"] > 0.2 and by["web"]["switched"] > 0.2
+    first = sql(
+        """SELECT v.platform, count(*) AS n, avg(CASE WHEN p.s IS NULL THEN 1 ELSE 0 END) AS rate
+           FROM (SELECT "shopper id" AS s, platform FROM e WHERE action = 'visit') v
+           JOIN (SELECT DISTINCT "shopper id" AS s FROM e WHERE action = 'checkout') c USING (s)
+           LEFT JOIN (SELECT DISTINCT "shopper id" AS s FROM e WHERE action = 'pay') p USING (s)
+           GROUP BY v.platform""",
+        e=w.events,
+    )
+    overall = sum(r["rate"] * r["n"] for r in first) / sum(r["n"] for r in first)
+    assert all(close(r["rate"], overall, r["n"]) for r in first), first
     problem = _problem(w, "app-checkout-abandonment")
     assert problem.customers == round(by["app"]["abandoned"] * by["app"]["n"])
     assert problem.segment == PlantedSegment("platform", "app", "event", role="channel")
@@ -496,9 +507,11 @@ BIG = 300_000
 def big(
     request, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[PlantedWorld, Evaluation, float]:
-    started = time.perf_counter()
+    # CPU seconds (every thread of the process): the wall clock on a shared CI machine says
+    # more about the neighbours than about the generator
+    started = time.process_time()
     world = SHAPES[request.param](BIG, 1, tmp_path_factory.mktemp(f"big-{request.param}"))
-    generated = time.perf_counter() - started
+    generated = time.process_time() - started
     return world, evaluate(load_map(world.map), world.sources(), INSIGHTS), generated
 
 
@@ -506,7 +519,7 @@ def big(
 @pytest.mark.parametrize("big", list(SHAPES), indirect=True)
 def test_300k_customers_generate_quickly_and_evaluate(big) -> None:
     world, evaluation, generated = big
-    assert generated < 60, f"{world.shape}: {generated:.0f} s to generate {BIG:,} customers"
+    assert generated < 30, f"{world.shape}: {generated:.0f} CPU s to generate {BIG:,} customers"
     _loads(world, evaluation)
     result = score(world, evaluation)
     assert all(ok for ok, _ in result.improvements.values()), result.improvements

@@ -1,9 +1,9 @@
 """A retailer selling through an app and a website, with problems planted where they happen.
 
 Every shopper visits (app 40%, web 60%), browses — search then view a product, one to several
-times: normal browsing, not a loop to fix — puts something in the basket and checks out, often
-on the other platform (40% of app browsers check out on the web, 15% of web browsers in the
-app). Planted:
+times: normal browsing, not a loop to fix — puts something in the basket and checks out in the
+app (35%) or on the web, whichever platform they came in on: a journey's first platform says
+nothing about its checkout's. Planted:
 
 * **checkout abandonment in the app**: 55% of the checkouts made *in the app* are abandoned
   (never paid), against 10% on the web — an attribute of the checkout event, not of the shopper;
@@ -39,6 +39,7 @@ CITIES = {"Москва": 0.35, "Санкт-Петербург": 0.25, "Ново
           "Екатеринбург": 0.12}  # fmt: skip
 SLOW_CITY = "Новосибирск"
 APP_ABANDON, WEB_ABANDON = 0.55, 0.10
+CHECKOUT_IN_APP = 0.35
 OPEN_BEFORE, OPEN_AFTER = 0.22, 0.32
 TO_CART = 0.72
 COMPLAINTS = ("Parcel came days late", "Why does delivery take a week?",
@@ -129,9 +130,10 @@ def _shop(d: Draw, ev: Table, ans: Table, city: np.ndarray) -> dict[str, np.ndar
            platform=first[carts[coupon]], step="basket", journey="s1")  # fmt: skip
     go = d.chance(0.88, len(carts))
     who, t_checkout = carts[go], t_cart[go] + d.uniform(5, 60, int(go.sum())) * MINUTE
-    switch = d.chance(np.where(first[who] == "app", 0.4, 0.15))
-    platform = np.where(switch, np.where(first[who] == "app", "web", "app"), first[who])
-    session = np.where(switch, "s2", "s1")
+    # where a shopper checks out has nothing to do with where they came in: only the
+    # checkout event says whether it happened in the app
+    platform = np.where(d.chance(CHECKOUT_IN_APP, len(who)), "app", "web")
+    session = np.where(platform != first[who], "s2", "s1")
     ev.add(who, t_checkout, action="checkout", platform=platform, step="basket", journey=session)
     abandoned = d.chance(np.where(platform == "app", APP_ABANDON, WEB_ABANDON))
     payers, t_pay = (
