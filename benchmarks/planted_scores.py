@@ -48,6 +48,8 @@ def row(result: Score, seed: int, gen_s: float, eval_s: float) -> str:
     ranks = ", ".join(f"{p} {r if r is not None else '—'}" for p, r in result.ranks.items())
     improvements = sum(ok for ok, _ in result.improvements.values())
     drift = {None: "none planted", True: "found", False: "missed"}[result.drift]
+    if result.drift is None and result.new_events:
+        drift += f" (check names {', '.join(result.new_events)})"
     precision = f"{result.precision:.0%}" if result.labels else "no findings"
     return (
         f"| {result.shape} | {result.customers:,} | {seed} | {precision} | "

@@ -2,10 +2,12 @@
 customers, survey answers and a map) with known problems, and a scorer that judges an
 evaluation's findings against that truth.
 
+>>> import tempfile
 >>> from journeyscope.synth.planted import retail
->>> world = retail(200, seed=3)
->>> sorted(p.id for p in world.problems)
-['app-checkout-abandonment', 'slow-delivery-novosibirsk']
+>>> with tempfile.TemporaryDirectory() as folder:
+...     world = retail(200, seed=3, folder=folder)
+...     sorted(p.id for p in world.problems), world.truth_file.name
+(['app-checkout-abandonment', 'slow-delivery-novosibirsk'], 'truth.json')
 """
 
 from ._world import (
