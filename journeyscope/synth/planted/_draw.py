@@ -7,8 +7,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from ...formats import load_map
+from ...model import InsightSettings
 from ._table import DAY, HOUR, WEEK
 
 __all__ = [
@@ -56,11 +58,22 @@ def write_map(path: Path, shape: str) -> Path:
     loads: a generator never writes a broken map."""
     text = (MAPS / f"{shape}.yaml").read_text(encoding="utf-8")
     text = text.replace("{LAUNCH}", LAUNCH.isoformat()).replace("{SPLIT}", SPLIT.date().isoformat())
+    if "wait_targets" not in InsightSettings.model_fields:
+        text = _older_wait_targets(text)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     load_map(tmp)
     tmp.replace(path)
     return path
+
+
+def _older_wait_targets(text: str) -> str:
+    """The map in the format before ``wait_targets`` (``{step: hours}``, each wait measured
+    from the event just before): the truth stays what it is, only the map says less."""
+    data = yaml.safe_load(text)
+    targets = data["insights"].pop("wait_targets", [])
+    data["insights"]["wait_targets_hours"] = {t["step"]: t["hours"] for t in targets}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 class Draw:
