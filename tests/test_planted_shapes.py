@@ -363,8 +363,9 @@ def test_truth_file_is_the_worlds_truth_and_generation_is_seeded(worlds, tmp_pat
     assert other.events.read_bytes() != again.events.read_bytes()
 
 
+#: the registered pain-point kinds, the survey kinds, and issue 14's contact escalations
 KINDS = {"drop_off", "slow_transition", "repeat_contact", "loop", "channel_switch", "bounce",
-         "failed_step", "low_score", "negative_comment"}  # fmt: skip
+         "failed_step", "low_score", "negative_comment", "escalation"}  # fmt: skip
 
 
 def _problem(world: PlantedWorld, problem_id: str) -> PlantedProblem:

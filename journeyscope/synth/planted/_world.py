@@ -54,7 +54,8 @@ class PlantedSegment:
 
 @dataclass(frozen=True)
 class PlantedProblem:
-    """One planted pain point: its ``kind`` (a registered pain-point kind or a survey kind),
+    """One planted pain point: its ``kind`` (a registered pain-point kind, a survey kind, or
+    ``escalation``: a first contact on chat or a web form followed by the phone, issue 14),
     the map ``step`` it is about, the ``segment`` it is concentrated in (None: everybody), the
     rate there and elsewhere, and how many customers have it. ``also`` lists the other kinds of
     evidence of the same problem (a low score *and* a complaint on the same answers), and

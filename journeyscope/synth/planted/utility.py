@@ -249,7 +249,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
     return [
         PlantedProblem(
             id="chat-to-phone-escalation",
-            kind="channel_switch",
+            kind="escalation",
             step="chat_support",
             segment=None,
             rate=CHAT_ESCALATION,
@@ -258,6 +258,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
             description="40% of the chats are pushed to a phone call within two days; the "
             "escalated customers rate the service 1-2 with complaints afterwards, although "
             "everybody reaches the goal; each costs a phone contact on top of the chat.",
+            also=("channel_switch",),
             also_steps=("phone_support",),
             symptoms=(
                 ("low_score", "issue_resolved"),
@@ -267,7 +268,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
         ),
         PlantedProblem(
             id="web-form-to-phone-moving",
-            kind="channel_switch",
+            kind="escalation",
             step="web_form",
             segment=PlantedSegment("topic", "moving", "event"),
             rate=MOVING_ESCALATION,
@@ -275,6 +276,8 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
             customers=int((facts["escalated_form"] & facts["form_moving"]).sum()),
             description="45% of the web forms about moving end in a phone call within three "
             "days (8% of the other forms); the topic is that of the form event.",
+            also=("channel_switch",),
+            also_steps=("phone_support",),
         ),
         PlantedProblem(
             id="confusing-dynamic-tariff-bill",
