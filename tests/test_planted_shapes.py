@@ -30,6 +30,7 @@ from journeyscope.synth.planted import (
     score,
 )
 from journeyscope.synth.planted._draw import LAUNCH, SPLIT
+from journeyscope.synth.planted.score import matches
 
 N = 3000
 #: insights only: what ``journeyscope insights`` computes (the analysis half adds nothing here)
@@ -497,6 +498,11 @@ def test_the_scorer_labels_each_pain_point(worlds, evaluations) -> None:
     assert (result.precision, result.recall, result.not_planted) == (0.2, 0.5, 4)
     assert result.missed(8) == [] and result.missed(5) == ["app-checkout-abandonment"]
     assert not result.meets_bar()
+    # a finding names the ends of what it reports, not every step in between
+    checkout = _problem(w, "app-checkout-abandonment")
+    assert matches(checkout, _point("drop_off", "pay", "channel=app", ["checkout", "pay"]))
+    spanning = _point("drop_off", "add_to_cart", "channel=app", ["add_to_cart", "checkout", "pay"])
+    assert not matches(checkout, spanning)
 
 
 # --- 300,000 customers -------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A pain point **matches** a planted problem when its kind is one of the problem's kinds, its
 segment names the problem's segment (``attribute=value``; ``all`` for a problem everybody has)
-and the problem's step is the pain point's element or one of its steps. Each problem counts
+and it names the problem's step: its element (either end of an ``A->B`` transition) or the first
+or last of its steps. Each problem counts
 once: a second pain point matching it is a **duplicate** (the same customers counted twice),
 and like every other unmatched pain point it is **not planted**. Precision is the share of the
 top pain points that are a planted problem's first match; recall the share of the planted
@@ -102,9 +103,17 @@ class Score:
         }
 
 
+def named_steps(point: Any) -> set[str]:
+    """The steps a pain point names: its element (both ends of an ``A->B`` transition) and
+    the first and last of its steps — not the steps in between, where a finding spanning a
+    whole stage would name every problem of the stage."""
+    ends = {point.steps[0], point.steps[-1]} if point.steps else set()
+    return {*str(point.element).split("->"), *ends}
+
+
 def matches(problem: PlantedProblem, point: Any) -> bool:
     """Is ``point`` (a pain point) a finding of ``problem``?"""
-    steps = {point.element, *point.steps}
+    steps = named_steps(point)
     return (
         point.kind in problem.kinds
         and point.segment in problem.segment_names
@@ -114,7 +123,7 @@ def matches(problem: PlantedProblem, point: Any) -> bool:
 
 def _candidates(world: PlantedWorld, point: Any) -> list[PlantedProblem]:
     """The problems ``point`` matches, those at their own step (not an ``also_steps``) first."""
-    steps = {point.element, *point.steps}
+    steps = named_steps(point)
     found = [p for p in world.problems if matches(p, point)]
     return sorted(found, key=lambda p: p.step not in steps)
 
@@ -127,7 +136,7 @@ def _label(world: PlantedWorld, rank: int, point: Any, seen: set[str]) -> Label:
         verdict = "duplicate" if problem.id in seen else "planted"
         seen.add(problem.id)
         return label(verdict, problem.id)
-    steps = {point.element, *point.steps}
+    steps = named_steps(point)
     for decoy in world.decoys:
         if point.kind == decoy.kind and decoy.step in steps:
             return label("decoy", decoy.step)
