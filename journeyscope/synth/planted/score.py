@@ -26,7 +26,8 @@ class Label:
     """What one of the top pain points is: ``planted`` (the first match of ``problem``),
     ``duplicate`` (a later match of it), ``decoy`` (a normal pattern reported as a problem),
     ``symptom`` (where a problem shows without being named, in its segment), ``near`` (a
-    problem's kind and step in another segment) or ``not planted``. Only ``planted`` counts
+    problem's kind in another segment, or with its step only inside the steps reported) or
+    ``not planted``. Only ``planted`` counts
     for precision."""
 
     rank: int
@@ -144,8 +145,9 @@ def _label(world: PlantedWorld, rank: int, point: Any, seen: set[str]) -> Label:
         symptom = any(point.kind == k and s in steps for k, s in problem.symptoms)
         if symptom and point.segment in problem.segment_names:
             return label("symptom", problem.id)
+    spanned = steps | set(point.steps)
     for problem in world.problems:
-        if point.kind in problem.kinds and problem.steps & steps:
+        if point.kind in problem.kinds and problem.steps & spanned:
             return label("near", problem.id)
     return label("not planted")
 
