@@ -112,11 +112,18 @@ def named_steps(point: Any) -> set[str]:
     return {*str(point.element).split("->"), *ends}
 
 
+def kinds_of(point: Any) -> set[str]:
+    """The kinds of evidence a pain point holds: its kind, and every kind merged into it when
+    detection merges the findings of one problem (a ``kinds`` list)."""
+    return {point.kind, *(getattr(point, "kinds", None) or ())}
+
+
 def matches(problem: PlantedProblem, point: Any) -> bool:
-    """Is ``point`` (a pain point) a finding of ``problem``?"""
+    """Is ``point`` (a pain point) a finding of ``problem``? A finding that merged several
+    kinds of evidence matches by any of them."""
     steps = named_steps(point)
     return (
-        point.kind in problem.kinds
+        bool(kinds_of(point) & problem.kinds)
         and point.segment in problem.segment_names
         and bool(problem.steps & steps)
     )
