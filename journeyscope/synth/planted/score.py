@@ -18,7 +18,7 @@ from typing import Any
 from ...evaluation import Evaluation
 from ._world import PlantedProblem, PlantedWorld
 
-__all__ = ["Label", "Score", "score"]
+__all__ = ["Label", "Score", "kinds_of", "matches", "named_steps", "score"]
 
 
 @dataclass(frozen=True)
