@@ -87,7 +87,8 @@ def test_a_clean_log_reports_no_pain_point() -> None:
     insights = compute_insights(
         events, load_map(MAP), surveys=load_surveys(log.answers, into=events)
     )
-    assert insights.segments == ["device", "persona", "region"]
+    # channel: the channels of the events at a step (the support step is on phone and chat)
+    assert insights.segments == ["channel", "device", "persona", "region"]
     assert insights.summary["customers"] == N and insights.summary["answers"] == len(log.answers)
     assert [p.key for p in insights.pain_points] == []
     assert not log.planted and len(log.hits["drop_off"]) > 0  # noise, nothing planted

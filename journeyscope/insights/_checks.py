@@ -221,7 +221,7 @@ def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def _failure_sql(context: Context) -> str:
     engine = context.prepared.engine
-    columns = set(engine.columns("bound"))
+    columns = context.prepared.columns
     likes = [
         f"event LIKE {q(glob_to_like(g))} ESCAPE '\\'" for g in context.settings.failure_events
     ]

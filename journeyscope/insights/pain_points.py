@@ -31,6 +31,7 @@ from ._pain_point import (
     PainPointOptions,
     RateAbove,
     ReportHits,
+    large_enough,
 )
 from ._stats import Comparison, adjust_pvalues
 from ._survey_points import survey_pain_points, survey_segment_points
@@ -38,7 +39,7 @@ from .decisions import Decision, DecisionStore
 from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys
 from .evidence import EmotionPoint
 from .priority import linked_opportunity, lost_customers, owners_of, priority_score
-from .segments import build_segments
+from .segments import Segment, build_segments
 
 __all__ = [
     "Check",
@@ -62,24 +63,35 @@ _SUMS = (
 )
 
 
-def _aggregate(context: Context, checks: list[Check]) -> tuple[dict[str, CheckCounts], list[Any]]:
-    """Per check key (and per key, segment dimension and value): counts, cost, goals."""
+def _aggregate(
+    context: Context, checks: list[Check]
+) -> tuple[dict[str, CheckCounts], list[tuple[str, Segment, CheckCounts]]]:
+    """Per check key (and per key and segment, of the customer or of the events at the check's
+    step): counts, cost, goals."""
     engine = context.prepared.engine
     union = " UNION ALL ".join(
-        f"SELECT {q(c.key)} AS key, jid, hit, CAST(cost AS DOUBLE) AS cost FROM ({c.sql}) c{i}"
+        f"SELECT {q(c.key)} AS key, {q(c.steps[0]) if c.steps else 'CAST(NULL AS VARCHAR)'} "
+        f"AS at, jid, hit, CAST(cost AS DOUBLE) AS cost FROM ({c.sql}) c{i}"
         for i, c in enumerate(checks)
     )
     engine.materialize("_ins_checks", union)
     join = "FROM _ins_checks c JOIN _ins_goal g ON g.jid = c.jid"
     overall = context.query(f"SELECT c.key, {_SUMS} {join} GROUP BY c.key")
     segments = context.query(
-        f"SELECT c.key, s.dim, s.value, {_SUMS} {join} JOIN _ins_seg s ON s.jid = c.jid "
-        "GROUP BY c.key, s.dim, s.value ORDER BY c.key, s.dim, s.value"
+        f"SELECT c.key, 'customer' AS level, s.dim, s.value, {_SUMS} {join} "
+        "JOIN _ins_seg s ON s.jid = c.jid GROUP BY c.key, s.dim, s.value UNION ALL "
+        f"SELECT c.key, 'event' AS level, s.dim, s.value, {_SUMS} {join} "
+        "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at GROUP BY c.key, s.dim, s.value "
+        "ORDER BY key, dim, value"
     )
     names = [f.name for f in fields(CheckCounts)]
     totals = {r["key"]: CheckCounts(*(r[f] or 0 for f in names)) for r in overall}
     return totals, [
-        (r["key"], f"{r['dim']}={r['value']}", CheckCounts(*(r[f] or 0 for f in names)))
+        (
+            r["key"],
+            Segment(str(r["dim"]), str(r["value"]), r["level"]),
+            CheckCounts(*(r[f] or 0 for f in names)),
+        )
         for r in segments
     ]
 
@@ -123,20 +135,28 @@ def _overall_points(
 
 
 def _segment_evidence(
-    kind: PainPointKind, test: Comparison, qv: float, own_p: float
+    kind: PainPointKind,
+    test: Comparison,
+    qv: float,
+    own_p: float,
+    counts: tuple[CheckCounts, CheckCounts],
 ) -> dict[str, Any]:
+    """The evidence of a segment: the effect (difference with its interval, lift with its
+    interval), the p- and q-value and what the kind adds."""
     lift = test.a / test.b if test.b > 0 else float("inf")
-    common = {"lift": lift, "p_value": test.p_value, "q_value": qv, "ci_low": test.low,
-              "ci_high": test.high, "severity": test.a}  # fmt: skip
+    lift_low, lift_high = kind.evidence.lift_interval(*counts)
+    common = {"lift": lift, "lift_low": lift_low, "lift_high": lift_high,
+              "difference": test.a - test.b, "p_value": test.p_value, "q_value": qv,
+              "ci_low": test.low, "ci_high": test.high, "severity": test.a}  # fmt: skip
     return common | kind.evidence.segment_evidence(test, own_p)
 
 
 def _segment_tests(
     totals: dict[str, CheckCounts],
-    segments: list[Any],
+    segments: list[tuple[str, Segment, CheckCounts]],
     kind_of: dict[str, PainPointKind],
     options: PainPointOptions,
-) -> list[tuple[str, str, CheckCounts, Comparison, float]]:
+) -> list[tuple[str, Segment, CheckCounts, Comparison, float]]:
     """Every check in every segment with enough journeys on both sides, against the rest: its
     hit rate (or, for a channel switch, its goal-rate gap), and a p-value the segment must
     also pass on its own (0 when there is none)."""
@@ -151,28 +171,34 @@ def _segment_tests(
 
 
 def _segment_points(
-    tested: list[tuple[str, str, CheckCounts, Comparison, float]],
+    totals: dict[str, CheckCounts],
+    tested: list[tuple[str, Segment, CheckCounts, Comparison, float]],
     qvalues: list[float],
     kind_of: dict[str, PainPointKind],
     options: PainPointOptions,
-) -> list[tuple[str, str, CheckCounts, dict[str, Any]]]:
+) -> list[tuple[str, Segment, CheckCounts, dict[str, Any]]]:
     """Segments where a check's problem is concentrated: significantly above the rest (after
     Benjamini-Hochberg over every segment test) and at least ``min_lift`` times it."""
     found = []
     for (key, segment, agg, test, own_p), qv in zip(tested, qvalues, strict=True):
-        evidence = _segment_evidence(kind_of[key], test, qv, own_p)
+        rest = totals[key].minus(agg)
+        evidence = _segment_evidence(kind_of[key], test, qv, own_p, (agg, rest))
         if (
             qv < options.alpha
             and own_p < options.alpha
             and test.a > max(test.b, 0.0)
-            and evidence["lift"] >= options.min_lift
+            and large_enough(test.a - test.b, evidence["lift"], options)
         ):
             found.append((key, segment, agg, evidence))
     return found
 
 
 def _pain_point(
-    context: Context, check: Check, segment: str, agg: CheckCounts, evidence: dict[str, Any]
+    context: Context,
+    check: Check,
+    segment: Segment | None,
+    agg: CheckCounts,
+    evidence: dict[str, Any],
 ) -> PainPoint:
     severity = float(evidence.pop("severity"))
     hit_rate, rest_rate = agg.goal_rates()
@@ -186,11 +212,12 @@ def _pain_point(
         "goal_rate_unaffected": rest_rate,
     }
     value = lost * context.mean_value if context.mean_value is not None else None
+    name = segment.key if segment is not None else "all"
     return PainPoint(
-        f"{check.key}:{segment}",
+        f"{check.key}:{name}",
         check.kind,
         check.element,
-        segment,
+        name,
         check.steps,
         check.touchpoints,
         check.events,
@@ -200,18 +227,24 @@ def _pain_point(
         lost,
         value,
         agg.cost if check.costed else None,
+        segment_detail=segment.to_dict() if segment is not None else None,
     )
 
 
-def _examples(context: Context, key: str, segment: str) -> list[dict[str, Any]]:
+def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[str, Any]]:
     """Journeys where the check hit (in the segment): the drill-down that makes each number
     traceable."""
     where = f"c.key = {q(key)} AND c.hit = 1"
     join = ""
-    if segment != "all":
-        dim, _, value = segment.partition("=")
-        join = "JOIN _ins_seg s ON s.jid = c.jid"
-        where += f" AND s.dim = {q(dim)} AND CAST(s.value AS VARCHAR) = {q(value)}"
+    if segment is not None:
+        join = (
+            "JOIN _ins_seg s ON s.jid = c.jid"
+            if segment.level == "customer"
+            else "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at"
+        )
+        where += (
+            f" AND s.dim = {q(segment.dimension)} AND CAST(s.value AS VARCHAR) = {q(segment.value)}"
+        )
     members = f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
     return example_journeys(context, members, EXAMPLES).get("1", [])
 
@@ -258,19 +291,20 @@ def detect_pain_points(
     checks = build_checks(context, options, kinds)
     found, survey_tests = survey_pain_points(context, curve or [], options)
     by_key, tested = {c.key: c for c in checks}, []
+    totals: dict[str, CheckCounts] = {}
     kind_of = {key: kinds[check.kind] for key, check in by_key.items()}
     if checks:
         totals, segments = _aggregate(context, checks)
         for key, agg, evidence in _overall_points(totals, by_key, kinds, options):
-            found.append(_pain_point(context, by_key[key], "all", agg, evidence))
-            found[-1].examples = _examples(context, key, "all")
+            found.append(_pain_point(context, by_key[key], None, agg, evidence))
+            found[-1].examples = _examples(context, key, None)
         tested = _segment_tests(totals, segments, kind_of, options)
     # one Benjamini-Hochberg family for every segment test, of events and of surveys alike
     # (an effect so strong that its p-value underflows to 0.0 is the strongest evidence there
     # is: only a missing p-value counts as 1)
     pvalues = [_p(t[3].p_value) for t in tested] + [_p(t[5].p_value) for t in survey_tests]
     qvalues = adjust_pvalues(pvalues)
-    event_points = _segment_points(tested, qvalues[: len(tested)], kind_of, options)
+    event_points = _segment_points(totals, tested, qvalues[: len(tested)], kind_of, options)
     for key, segment, agg, evidence in event_points:
         found.append(_pain_point(context, by_key[key], segment, agg, evidence))
         found[-1].examples = _examples(context, key, segment)

@@ -25,6 +25,7 @@ __all__ = [
     "KpiStatus",
     "Moment",
     "PainPoint",
+    "SegmentDetail",
     "StageSuccess",
     "Staleness",
     "UnmappedEvent",
@@ -198,6 +199,17 @@ BUILT_IN_KINDS = (
 )  # fmt: skip
 
 
+class SegmentDetail(Shape):
+    """The segment a pain point is concentrated in, in parts."""
+
+    dimension: str
+    """The attribute (or ``persona``), by the name the data gives it."""
+    value: str
+    level: Literal["event", "customer"]
+    """``event``: the attribute of the events at the pain point's step (the device of the
+    checkout event); ``customer``: of the customer (a customers-file column, the persona)."""
+
+
 class PainPoint(Shape):
     """One pain point, ranked, assigned and decided on."""
 
@@ -227,6 +239,8 @@ class PainPoint(Shape):
     status: Literal["open", "accepted", "dismissed"]
     decision_owner: str | None
     examples: Examples = Field(default_factory=list)
+    segment_detail: SegmentDetail | None = None
+    """The segment in parts; None (or absent) for all customers."""
 
 
 class KpiPeriod(Shape):
