@@ -50,6 +50,13 @@ class PainPointOptions:
     bounce_min: float = 0.2
     min_answers: int = 5
     negative_min: int = 3
+    #: an escalation: a first contact on one of these channels...
+    escalation_from: tuple[str, ...] = ("chat", "web_form", "webform", "form", "email", "bot")
+    #: ...followed by one on these within the window
+    escalation_to: tuple[str, ...] = ("phone",)
+    escalation_window_hours: float = 72
+    #: one first contact in twenty pushed to the phone is a pain point for everybody
+    escalation_min: float = 0.05
 
 
 @dataclass

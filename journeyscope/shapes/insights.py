@@ -195,7 +195,7 @@ class Evidence(Shape):
 #: name any kind written as a registered name is
 BUILT_IN_KINDS = (
     "drop_off", "slow_transition", "repeat_contact", "channel_switch", "bounce", "failed_step",
-    "loop", "low_score", "negative_comment",
+    "loop", "escalation", "low_score", "negative_comment",
 )  # fmt: skip
 
 
