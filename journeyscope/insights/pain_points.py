@@ -4,11 +4,12 @@ priced, owned and ranked [R8, R9].
 Kinds: ``drop_off``, ``slow_transition``, ``repeat_contact``, ``loop``, ``channel_switch``,
 ``bounce``, ``failed_step``, ``escalation`` (from events: registered pain-point kinds,
 ``journeyscope.plugins``, to which a plugin adds its own) and ``low_score``,
-``negative_comment`` (from surveys). Each event kind makes its checks (``Check``) and names the test of their evidence (``RateAbove``,
-``ReportHits``, ``GoalRateGap``). Every event check is run over all journeys and over every
-segment (see ``segments.py``); a segment problem is reported when its rate is significantly
-above the rest's (two-proportion z-test, Benjamini–Hochberg adjusted) and at least ``min_lift``
-times it.
+``negative_comment`` (from surveys). Each event kind makes its checks (``Check``) and names the
+test of their evidence (``RateAbove``, ``ReportHits``, ``GoalRateGap``). Every event check is
+run over all journeys and over every segment (see ``segments.py``); a segment problem is
+reported when its rate is significantly above the rest's (two-proportion z-test,
+Benjamini–Hochberg adjusted) and large enough (``large_enough``: ``min_lift`` times it and
+``min_difference`` above it).
 For channel switches the "rate" is the goal-rate gap between journeys that stayed on their
 channel and those that switched: a segment that switches more has no problem, one where
 switching costs more has.
