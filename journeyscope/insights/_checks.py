@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from scipy import stats
 
 from .. import plugins
-from ..analytics.binding import glob_to_like, rule_sql
+from ..analytics.binding import StepInfo, glob_to_like, rule_sql
 from ..model import EvidenceRule, Step
 from ._context import Context, q
 from ._pain_point import PainPointOptions
@@ -48,7 +49,7 @@ class Check:
     steps: list[str] = field(default_factory=list)
     touchpoints: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
-    facts: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     costed: bool = False
 
     @property
@@ -104,35 +105,79 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
     return checks
 
 
+def _targets(context: Context) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
+    """The declared waits in hours: per step from the event just before it, and per step from
+    a named earlier step (``wait_targets`` with ``measured_from``)."""
+    direct = dict(context.settings.wait_targets_hours)
+    named: dict[str, tuple[str, float]] = {}
+    for target in context.settings.wait_targets:
+        if target.measured_from is None:
+            direct[target.step] = target.hours
+        else:
+            named[target.step] = (target.measured_from, target.hours)
+    return direct, named
+
+
+def _judged_without_target(context: Context, a: StepInfo, b: StepInfo) -> bool:
+    """A wait with no target is judged only inside a stage, and only into a required step the
+    customer takes: the gap to an optional step (a review, a repurchase a month later) is the
+    customer's own rhythm, and waiting for a departure between stages is no pain point."""
+    step = context.steps.get(b.id)
+    return a.stage == b.stage and step is not None and step.kind == "required"
+
+
 def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int, int], float]:
     """Limit per forward transition: the target step's wait target when the map gives one;
-    else, within a stage, ``slow_factor`` x the median of the within-stage transitions' medians.
-    Transitions between stages without a target are not judged (waiting for a departure is no
-    pain point)."""
+    else, for a transition judged without a target (``_judged_without_target``),
+    ``slow_factor`` x the median of the within-stage transitions' medians. A step whose target
+    is measured from a named earlier step is judged by ``_measured_from_checks`` instead."""
     edges = context.query(
         f"SELECT prev_sid AS a, sid AS b, {context.prepared.engine.median('gap')} AS m, "
         "count(*) AS n FROM path WHERE prev_sid IS NOT NULL AND prev_sid < sid "
         "GROUP BY prev_sid, sid"
     )
     infos = context.prepared.binding.steps
-    targets = context.settings.wait_targets_hours
+    targets, named = _targets(context)
     limits: dict[tuple[int, int], float] = {}
     inside = [e for e in edges if infos[e["a"] - 1].stage == infos[e["b"] - 1].stage]
     reference = float(stats.scoreatpercentile([e["m"] for e in inside], 50)) if inside else 0.0
     for e in edges:
-        target = targets.get(infos[e["b"] - 1].id)
-        if e["n"] < options.min_customers:
+        a, b = infos[e["a"] - 1], infos[e["b"] - 1]
+        target = targets.get(b.id)
+        if e["n"] < options.min_customers or b.id in named:
             continue
         if target is not None:
             limits[(e["a"], e["b"])] = target * 3600
-        elif e in inside and reference > 0:
+        elif _judged_without_target(context, a, b) and reference > 0:
             limits[(e["a"], e["b"])] = options.slow_factor * reference
     return limits
 
 
+def _measured_from_checks(context: Context) -> list[Check]:
+    """Of the journeys with the named earlier step and the target step after it, those whose
+    first target-step event came later than the target after their first earlier-step event."""
+    reached = set(_reached(context))
+    checks = []
+    for step, (start, hours) in _targets(context)[1].items():
+        if not {step, start} <= reached:
+            continue
+        limit = float(hours) * 3600
+        sql = (
+            f"SELECT a.jid, CASE WHEN min(b.t) - a.t > {limit} THEN 1 ELSE 0 END AS hit, "
+            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM path WHERE sid = "
+            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN path b ON b.jid = a.jid AND "
+            f"b.sid = {context.prepared.sid(step)} AND b.t >= a.t GROUP BY a.jid, a.t"
+        )
+        facts: dict[str, Any] = {"limit_seconds": limit, "measured_from": start}
+        checks.append(Check("slow_transition", f"{start}->{step}", sql, [start, step],
+                            facts=facts))  # fmt: skip
+    return checks
+
+
 def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Each forward transition A -> B between consecutive mapped events; a hit waited longer
-    than the limit (the step's wait target, or ``slow_factor`` x the map-wide median)."""
+    than the limit (the step's wait target, or ``slow_factor`` x the map-wide median); and each
+    wait declared from a named earlier step (``_measured_from_checks``)."""
     checks = []
     for (a, b), limit in _slow_limits(context, options).items():
         sa, sb = context.prepared.step_id(a), context.prepared.step_id(b)
@@ -151,7 +196,7 @@ def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
                 facts={"limit_seconds": limit},
             )
         )
-    return checks
+    return checks + _measured_from_checks(context)
 
 
 def _contact_steps(context: Context) -> list[str]:

@@ -26,6 +26,7 @@ __all__ = [
     "Moment",
     "PainPoint",
     "SegmentDetail",
+    "SendResponse",
     "StageSuccess",
     "Staleness",
     "UnmappedEvent",
@@ -416,6 +417,24 @@ class InsightsSummary(Shape):
     problems: list[str]
 
 
+class SendResponse(Shape):
+    """The answers to the sends of one company step (``initiated_by: company``): a send is
+    answered by a step of the customer's own within ``window_days``, before the next send."""
+
+    step: str
+    name: str
+    sends: Count
+    customers: Count
+    responded: Count
+    response_rate: float
+    rate_low: Number
+    rate_high: Number
+    """The 95% Wilson interval of the response rate."""
+    median_hours: Number
+    """Median time from a send to its answer, in hours (null: no answers)."""
+    window_days: float
+
+
 class InsightsDocument(Shape):
     """Version 1 promises: the keys below exist with these types; new keys may be added in a
     minor change; renaming or removing one means journeyscope.insights/2."""
@@ -441,6 +460,8 @@ class InsightsDocument(Shape):
     improvements: list[Improvement]
     staleness: Staleness
     drilldown: Drilldown | None = None
+    sends: list[SendResponse] = Field(default_factory=list)
+    """What each company step's sends set off (absent in documents written before)."""
 
 
 class CheckDocument(Shape):
