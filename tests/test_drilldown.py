@@ -161,7 +161,7 @@ def with_answers(context: Any, tmp_path: Path, text: str = SURVEYS) -> Any:
 
 def test_survey_low_score_examples(tiny, tmp_path: Path) -> None:
     context = with_answers(tiny, tmp_path)
-    options = PainPointOptions(alpha=0.99, min_answers=3, negative_min=2)
+    options = PainPointOptions(alpha=0.99, min_answers=3, negative_min=2, merge=False)
     points = detect_pain_points(context, compute_emotion_curve(context), options)
     points = {p.key: p for p in add_survey_examples(context, points)}
     low = points["low_score:search:all"]

@@ -57,6 +57,8 @@ class PainPointOptions:
     escalation_window_hours: float = 72
     #: one first contact in twenty pushed to the phone is a pain point for everybody
     escalation_min: float = 0.05
+    #: one finding per problem (``_merge``); False lists each kind's finding on its own
+    merge: bool = True
 
 
 @dataclass
@@ -90,6 +92,10 @@ class PainPoint:
     #: the segment in parts (``dimension``, ``value``, ``level``: ``event`` = the attribute of
     #: the events at the step, ``customer`` = of the customer); None for all customers
     segment_detail: dict[str, str] | None = None
+    #: every kind of evidence of the problem (this one's first), when findings merged
+    kinds: list[str] = field(default_factory=list)
+    #: the findings merged into this one: key, kind, element, steps, customers, evidence
+    merged: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

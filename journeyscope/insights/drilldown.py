@@ -44,6 +44,7 @@ __all__ = [
     "example_journeys",
     "funnel_examples",
     "step_reach",
+    "survey_customers",
     "survey_examples",
     "unmapped_examples",
 ]
@@ -223,10 +224,7 @@ def survey_examples(
     journey's ``steps`` (empty when they have no events) and their ``answers`` there (kind,
     score, comment, time). ``answers``: ``bind_answers(context)``, to bind them only once."""
     answers = bind_answers(context) if answers is None else answers
-    mine = [a for a in answers if a["bound_step"] == step and _counts(kind, a)]
-    if segment is not None:
-        inside = _segment_customers(context, segment, step)
-        mine = [a for a in mine if str(a["customer_id"]) in inside]
+    mine = _survey_hits(context, kind, step, segment, answers)
     customers = sorted({str(a["customer_id"]) for a in mine})[:limit]
     if not customers:
         return []
@@ -246,6 +244,32 @@ def survey_examples(
                                 "comment": a["comment"], "ts": a["ts"]}) for a in theirs]}
         )  # fmt: skip
     return out
+
+
+def _survey_hits(
+    context: Context,
+    kind: str,
+    step: str,
+    segment: Segment | None,
+    answers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The answers that count for a survey pain point at ``step`` (in ``segment``)."""
+    mine = [a for a in answers if a["bound_step"] == step and _counts(kind, a)]
+    if segment is not None:
+        inside = _segment_customers(context, segment, step)
+        mine = [a for a in mine if str(a["customer_id"]) in inside]
+    return mine
+
+
+def survey_customers(
+    context: Context,
+    kind: str,
+    step: str,
+    segment: Segment | None,
+    answers: list[dict[str, Any]],
+) -> set[str]:
+    """Every customer behind a survey pain point (not only the examples)."""
+    return {str(a["customer_id"]) for a in _survey_hits(context, kind, step, segment, answers)}
 
 
 def _counts(kind: str, answer: dict[str, Any]) -> bool:

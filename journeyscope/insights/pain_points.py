@@ -24,6 +24,7 @@ from .. import plugins
 from ..plugins import PainPointKind
 from ._checks import Check, build_checks
 from ._context import Context, q
+from ._merge import merge_findings
 from ._pain_point import (
     CheckCounts,
     EvidenceTest,
@@ -37,8 +38,8 @@ from ._pain_point import (
 from ._stats import Comparison, adjust_pvalues
 from ._survey_points import survey_pain_points, survey_segment_points
 from .decisions import Decision, DecisionStore
-from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys
-from .evidence import EmotionPoint
+from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys, survey_customers
+from .evidence import EmotionPoint, bind_answers
 from .priority import linked_opportunity, lost_customers, owners_of, priority_score
 from .segments import Segment, build_segments
 
@@ -232,9 +233,8 @@ def _pain_point(
     )
 
 
-def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[str, Any]]:
-    """Journeys where the check hit (in the segment): the drill-down that makes each number
-    traceable."""
+def _members_sql(key: str, segment: Segment | None) -> str:
+    """SQL of the journeys where the check ``key`` hit (in the segment)."""
     where = f"c.key = {q(key)} AND c.hit = 1"
     join = ""
     if segment is not None:
@@ -246,8 +246,40 @@ def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[
         where += (
             f" AND s.dim = {q(segment.dimension)} AND CAST(s.value AS VARCHAR) = {q(segment.value)}"
         )
-    members = f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
-    return example_journeys(context, members, EXAMPLES).get("1", [])
+    return f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
+
+
+def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[str, Any]]:
+    """Journeys where the check hit (in the segment): the drill-down that makes each number
+    traceable."""
+    return example_journeys(context, _members_sql(key, segment), EXAMPLES).get("1", [])
+
+
+def _segment_of(point: PainPoint) -> Segment | None:
+    detail = point.segment_detail
+    return None if detail is None else Segment(**detail)  # type: ignore[arg-type]
+
+
+def _members(context: Context, points: list[PainPoint], checks: set[str]) -> dict[str, set[str]]:
+    """Per pain point, the ids of its customers (to tell one problem from two)."""
+    answers = bind_answers(context) if any(p.kind in SURVEY_KINDS for p in points) else []
+    found: dict[str, set[str]] = {}
+    for point in points:
+        if point.kind in SURVEY_KINDS:
+            found[point.key] = survey_customers(
+                context, point.kind, point.element, _segment_of(point), answers
+            )
+        elif (check := point.key[: -len(point.segment) - 1]) in checks:  # "kind:element"
+            found[point.key] = _customer_ids(context, _members_sql(check, _segment_of(point)))
+    return found
+
+
+def _customer_ids(context: Context, members: str) -> set[str]:
+    rows = context.query(
+        f"SELECT DISTINCT u.customer_id FROM ({members}) m JOIN _ins_goal g ON g.jid = m.jid "
+        "JOIN _cust u ON u.cid = g.cid"
+    )
+    return {str(r["customer_id"]) for r in rows}
 
 
 def _finish(context: Context, point: PainPoint, decision: Decision | None) -> PainPoint:
@@ -312,5 +344,7 @@ def detect_pain_points(
     found += survey_segment_points(context, survey_tests, qvalues[len(tested) :], options)
     known = decisions.all() if decisions is not None else {}
     found = [_finish(context, p, known.get(p.key)) for p in found]
+    if options.merge:
+        found = merge_findings(context, found, _members(context, found, set(by_key)))
     found.sort(key=lambda p: (p.status == "dismissed", -p.priority, p.key))
     return found

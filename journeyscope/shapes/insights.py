@@ -23,6 +23,7 @@ __all__ = [
     "InsightsDocument",
     "KpiEffect",
     "KpiStatus",
+    "MergedFinding",
     "Moment",
     "PainPoint",
     "SegmentDetail",
@@ -100,6 +101,10 @@ class Moment(Shape):
     ci_high: Number
     p_value: Number
     significant: bool
+    stage: str | None = None
+    """The compared journeys all entered this stage before the goal (or never reached it)."""
+    q_value: Number = None
+    """The p-value adjusted over every moment (Benjamini-Hochberg); significant: below 0.05."""
 
 
 class UnmappedEvent(Shape):
@@ -110,6 +115,30 @@ class UnmappedEvent(Shape):
     events: Count
     share: float
     examples: Examples = Field(default_factory=list)
+
+
+class ConformanceDeviation(Shape):
+    """A real deviation: ``back`` from ``source`` to ``target`` in an earlier stage, or
+    ``skip``: on from ``source`` to ``target`` without the required ``step`` between."""
+
+    kind: Literal["back", "skip"]
+    source: str
+    target: str
+    step: str | None
+    transitions: Count
+    journeys: Count
+
+
+class Conformance(Shape):
+    """Fit of each journey to the map, allowing its optional steps, repeats and loops within
+    a stage: fitness = 1 - deviating moves / moves."""
+
+    journeys: Count
+    conforming: Count
+    conforming_share: float
+    mean_fitness: float
+    fitness_quartiles: list[float]
+    deviations: list[ConformanceDeviation]
 
 
 class Validation(Shape):
@@ -124,6 +153,8 @@ class Validation(Shape):
     deviations: list[Deviation]
     stages: list[StageSuccess]
     moments: list[Moment]
+    conformance: Conformance | None = None
+    """How well each journey fits the map (absent in documents written before)."""
 
 
 class EmotionPoint(Shape):
@@ -211,6 +242,18 @@ class SegmentDetail(Shape):
     checkout event); ``customer``: of the customer (a customers-file column, the persona)."""
 
 
+class MergedFinding(Shape):
+    """A finding merged into a pain point: the same customers' same problem."""
+
+    key: str
+    kind: str
+    element: str
+    steps: list[str]
+    customers_affected: Count
+    severity: float
+    evidence: Evidence
+
+
 class PainPoint(Shape):
     """One pain point, ranked, assigned and decided on."""
 
@@ -242,6 +285,11 @@ class PainPoint(Shape):
     examples: Examples = Field(default_factory=list)
     segment_detail: SegmentDetail | None = None
     """The segment in parts; None (or absent) for all customers."""
+    kinds: list[str] = Field(default_factory=list)
+    """Every kind of evidence of this one problem, its own first (findings on the same
+    customers merged: a low score and negative comments; a loop over search and view)."""
+    merged: list[MergedFinding] = Field(default_factory=list)
+    """The findings merged into this one, each with its own evidence."""
 
 
 class KpiPeriod(Shape):
