@@ -41,7 +41,9 @@ ALLOWED: dict[str, set[str]] = {
     },
     "evaluation": {"analytics", "engine", "events", "insights", "model"},
     "render": {"analytics", "formats", "insights", "model", "plugins"},  # values in; no engine
-    "synth": {"formats", "model"},
+    # synth.planted writes worlds for evaluate() (its Sources, column mappings) and scores
+    # an Evaluation's findings against their truth
+    "synth": {"evaluation", "events", "formats", "model"},
     "store": {"formats", "model"},
     "web": {
         "__version__",
