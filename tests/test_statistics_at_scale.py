@@ -108,7 +108,8 @@ def test_what_the_company_sends_is_not_what_the_customer_does() -> None:
     events = pd.DataFrame(rows, columns=["customer_id", "event", "ts"])
     plain = evaluate(parse_map(NEWSLETTER.replace("INITIATED", "")), Sources(events))
     kinds = {(p.kind, p.element) for p in plain.insights.pain_points}  # type: ignore[union-attr]
-    assert ("loop", "sent") in kinds  # without the flag the sends look like a customer's loop
+    # a week apart, the letters are no loop even unflagged (a loop comes back within a day)
+    assert ("loop", "sent") not in kinds
     sends = NEWSLETTER.replace("INITIATED", ", initiated_by: company")
     marked = evaluate(parse_map(sends), Sources(events)).insights
     assert marked is not None

@@ -51,6 +51,9 @@ class Check:
     events: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     costed: bool = False
+    #: False: judged in segments only, against the rest (a rate for everybody means nothing,
+    #: e.g. customers who did nothing more after a send: one-time buyers do that too)
+    overall: bool = True
 
     @property
     def key(self) -> str:
@@ -102,6 +105,31 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
             "GROUP BY a.jid"
         )
         checks.append(Check("drop_off", b, sql, steps=[a, b]))
+    return checks + _after_send_checks(context, options)
+
+
+def _after_send_checks(context: Context, options: PainPointOptions) -> list[Check]:
+    """What a send sets off: of the journeys that got the company's send S, those with no step
+    of their own later than ``after_send_days`` after their first S — they left (cancelled,
+    stopped using) soon after it. Sends too late in the log to tell are left out. Judged in
+    segments only: a segment that leaves after the send far more than the rest."""
+    window = float(options.after_send_days) * 86400
+    mine = [s.id for s in context.steps.values() if _customers(s)]
+    sends = [s.id for s in context.steps.values() if not _customers(s)]
+    reached = set(_reached(context))
+    if not mine:
+        return []
+    checks = []
+    for send in (s for s in sends if s in reached):
+        sql = (
+            "SELECT s.jid, CASE WHEN max(c.t) IS NULL OR max(c.t) <= s.t + "
+            f"{window} THEN 1 ELSE 0 END AS hit, 0 AS cost FROM (SELECT jid, min(t) AS t "
+            f"FROM path WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s LEFT JOIN path c "
+            f"ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) AND c.t > s.t "
+            f"WHERE s.t <= (SELECT max(t) FROM path) - {2 * window} GROUP BY s.jid, s.t"
+        )
+        facts = {"after_send_days": float(options.after_send_days)}
+        checks.append(Check("drop_off", send, sql, steps=[send], facts=facts, overall=False))
     return checks
 
 
@@ -234,18 +262,28 @@ def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys arriving at step B from another step; a hit arrived on another channel than the
-    previous mapped event's."""
+    previous mapped event's. Only the customer's own steps count: a newsletter the company
+    e-mails is no channel the customer switched to or from."""
+    mine = [s for s in _reached(context) if _customers(context.steps[s])]
+    if not mine:
+        return []
+    codes = ", ".join(q(s) for s in mine)
+    # the goal already reached cannot be lost by a switch after it (a lifecycle's renewal
+    # before a cancellation): those journeys are left out
+    goals = _sids(context, context.alternatives(context.goal))
+    reached = f"SELECT jid, min(t) AS gt FROM path WHERE sid IN ({goals}) GROUP BY jid"
     checks = []
-    for step in _reached(context):
+    for step in mine:
         cost, costed = _cost_sql(context, [step])
         window = "OVER (PARTITION BY jid ORDER BY t, seq)"
         sql = (
-            "SELECT jid, hit, cost FROM (SELECT jid, CASE WHEN pch IS NOT NULL AND channel IS NOT "
-            f"NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, row_number() "
-            "OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, seq, step, "
-            f"touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} AS pch "
-            f"FROM bound WHERE step IS NOT NULL) p WHERE step = {q(step)} AND pstep IS NOT NULL "
-            "AND pstep <> step) r WHERE _rn = 1"
+            "SELECT r.jid, r.hit, r.cost FROM (SELECT jid, t, CASE WHEN pch IS NOT NULL AND "
+            f"channel IS NOT NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, "
+            "row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, "
+            f"seq, step, touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} "
+            f"AS pch FROM bound WHERE step IN ({codes})) p WHERE step = {q(step)} AND pstep IS "
+            f"NOT NULL AND pstep <> step) r LEFT JOIN ({reached}) g ON g.jid = r.jid "
+            "WHERE r._rn = 1 AND (g.gt IS NULL OR g.gt >= r.t)"
         )
         checks.append(Check("channel_switch", step, sql, [step], costed=costed))
     return checks
@@ -306,15 +344,24 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 
 def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
-    """Journeys at a step that is not a contact step and came back to it ``loop_times`` or
-    more times (searching the same list again and again, re-reading the same page): loops."""
-    times = options.loop_times
+    """Journeys at a step of the customer's own that is not a contact step; a hit came back to
+    it ``loop_times`` or more times within ``loop_window_hours`` (searching the same list again
+    and again, re-reading the same page): loops. A visit right after a company send answers
+    the send and does not count (opening each week's newsletter is no loop), and neither does
+    coming back every month (paying each bill, a habit)."""
+    times, window = options.loop_times, float(options.loop_window_hours) * 3600
     contact = set(_contact_steps(context))
+    sends = _sids(context, [s.id for s in context.steps.values() if not _customers(s)]) or "0"
     checks = []
     for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
+        counted = (
+            f"SELECT jid, t FROM path WHERE sid = {context.prepared.sid(step)} AND "
+            f"(prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
+        )
         sql = (
-            f"SELECT jid, CASE WHEN count(*) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
-            f"0 AS cost FROM path WHERE sid = {context.prepared.sid(step)} GROUP BY jid"
+            f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, 0 AS cost "
+            f"FROM (SELECT jid, count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
+            f"{window} PRECEDING AND CURRENT ROW) AS w FROM ({counted}) c) r GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("loop", step, sql, [step], tps))

@@ -2,8 +2,9 @@
 call within a window — the extra contact is a cost and a disappointment even when everybody
 reaches the goal, so the goal rate is not what judges it.
 
-A check per step where the *first* contacts happen (``escalation_from`` channels): its
-population is the journeys with such a contact at the step; a hit made a contact on an
+A check per contact step of the customer's (a touchpoint on an ``escalation_from`` channel, or
+priced per contact, not on the phone): its population is the journeys with a contact there on
+another channel than the phone; a hit made a contact on an
 ``escalation_to`` channel (the phone) within ``escalation_window_hours`` after the first one;
 its cost is the handling cost of those extra contacts (the touchpoint's ``cost_per_contact``,
 else the channel's in ``channel_costs``). The facts compare the survey answers given after the
@@ -49,11 +50,23 @@ def _extra_contact_cost(context: Context, options: PainPointOptions) -> tuple[st
 
 
 def _first_contact_steps(context: Context, options: PainPointOptions) -> list[str]:
-    rows = context.query(
-        "SELECT DISTINCT step FROM bound WHERE step IS NOT NULL AND lower(channel) IN "
-        f"({_channels(options.escalation_from)}) ORDER BY step"
-    )
-    return [str(r["step"]) for r in rows]
+    """The customer's own contact steps that are not on the phone already: a touchpoint on an
+    ``escalation_from`` channel (chat, a web form...), or one priced per contact (a form on the
+    web) on another channel than ``escalation_to``. A company's e-mail is no first contact."""
+    start = {c.lower() for c in options.escalation_from}
+    target = {c.lower() for c in options.escalation_to}
+    found = []
+    for step in context.steps.values():
+        if step.initiated_by != "customer":
+            continue
+        if any(
+            tp.channel.lower() in start
+            or (tp.cost_per_contact is not None and tp.channel.lower() not in target)
+            for tp in step.touchpoints
+        ):
+            found.append(step.id)
+    reached = {str(r["step"]) for r in context.query("SELECT DISTINCT step FROM bound")}
+    return [s for s in found if s in reached]
 
 
 def escalation_checks(context: Context, options: PainPointOptions) -> list[Check]:
@@ -63,8 +76,8 @@ def escalation_checks(context: Context, options: PainPointOptions) -> list[Check
     checks = []
     for step in _first_contact_steps(context, options):
         first = (
-            f"SELECT jid, min(t) AS t FROM bound WHERE step = {q(step)} AND lower(channel) IN "
-            f"({_channels(options.escalation_from)}) GROUP BY jid"
+            f"SELECT jid, min(t) AS t FROM bound WHERE step = {q(step)} AND (channel IS NULL OR "
+            f"lower(channel) NOT IN ({_channels(options.escalation_to)})) GROUP BY jid"
         )
         sql = (
             "SELECT f.jid, CASE WHEN count(p.t) > 0 THEN 1 ELSE 0 END AS hit, "

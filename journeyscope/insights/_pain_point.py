@@ -46,6 +46,8 @@ class PainPointOptions:
     repeat_times: int = 2
     repeat_window_days: float = 7
     loop_times: int = 3
+    #: ...within this many hours: coming back every month (a bill, a habit) is no loop
+    loop_window_hours: float = 24
     loop_min: float = 0.2
     bounce_min: float = 0.2
     min_answers: int = 5
@@ -57,6 +59,8 @@ class PainPointOptions:
     escalation_window_hours: float = 72
     #: one first contact in twenty pushed to the phone is a pain point for everybody
     escalation_min: float = 0.05
+    #: a customer with no step of their own later than this after a send left after it
+    after_send_days: float = 30
     #: one finding per problem (``_merge``); False lists each kind's finding on its own
     merge: bool = True
 

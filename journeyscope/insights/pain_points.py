@@ -122,7 +122,8 @@ def _overall_points(
     found = [
         (key, agg, evidence)
         for key, agg in totals.items()
-        if (evidence := _overall_test(kinds[by_key[key].kind], agg, options)) is not None
+        if by_key[key].overall
+        and (evidence := _overall_test(kinds[by_key[key].kind], agg, options)) is not None
     ]
     for kind in (k for k in kinds.values() if k.evidence.adjusted):
         family = [f for f in found if by_key[f[0]].kind == kind.name]
