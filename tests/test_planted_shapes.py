@@ -394,11 +394,9 @@ def test_every_world_loads_and_evaluates(worlds, evaluations, shape: str) -> Non
     _loads(worlds[shape], evaluations[shape])
 
 
-#: on main: the events' own ``step`` column hides the binding (issue 14, item 1)
-UNBOUND = (
-    "the events' own `step` column (a page area, an onboarding screen, a phone-menu option) "
-    "takes the place of the map step Journeyscope binds each event to: no event is bound"
-)
+# an events' own ``step`` column (a page area, an onboarding screen, a phone-menu option) once
+# took the place of the map step each event is bound to (issue 14, item 1): now it is an
+# attribute like any other
 
 
 def _binds(evaluation: Evaluation) -> None:
@@ -407,9 +405,7 @@ def _binds(evaluation: Evaluation) -> None:
     assert summary["mapped_events"] >= 0.98 * summary["events"], summary
 
 
-@pytest.mark.parametrize(
-    "shape", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=UNBOUND)) for s in SHAPES]
-)
+@pytest.mark.parametrize("shape", list(SHAPES))
 def test_every_event_binds_to_the_map(evaluations, shape: str) -> None:
     _binds(evaluations[shape])
 
@@ -458,10 +454,7 @@ def _bar(world: PlantedWorld, evaluation: Evaluation) -> None:
     assert result.meets_bar(), result.to_dict()
 
 
-@pytest.mark.parametrize(
-    "shape",
-    [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=MISSED[s])) for s in SHAPES],
-)
+@pytest.mark.parametrize("shape", list(SHAPES))
 def test_the_issues_bar(worlds, evaluations, shape: str) -> None:
     """Every planted problem in the top 8 with the right kind, step and segment; at most 2 of
     the top 10 not planted; improvements judged right; drift found."""

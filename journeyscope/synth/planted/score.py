@@ -103,10 +103,12 @@ class Score:
 
 
 def matches(problem: PlantedProblem, point: Any) -> bool:
-    """Is ``point`` (a pain point) a finding of ``problem``?"""
+    """Is ``point`` (a pain point) a finding of ``problem``? A finding that merged several
+    kinds of evidence (``kinds``) matches by any of them."""
     steps = {point.element, *point.steps}
+    kinds = set(getattr(point, "kinds", None) or [point.kind])
     return (
-        point.kind in problem.kinds
+        bool(kinds & problem.kinds)
         and point.segment in problem.segment_names
         and bool(problem.steps & steps)
     )

@@ -250,6 +250,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
         PlantedProblem(
             id="chat-to-phone-escalation",
             kind="channel_switch",
+            also=("escalation",),  # the kind of its own that names it
             step="chat_support",
             segment=None,
             rate=CHAT_ESCALATION,
@@ -268,6 +269,7 @@ def _problems(facts: dict[str, np.ndarray]) -> list[PlantedProblem]:
         PlantedProblem(
             id="web-form-to-phone-moving",
             kind="channel_switch",
+            also=("escalation",),  # the kind of its own that names it
             step="web_form",
             segment=PlantedSegment("topic", "moving", "event"),
             rate=MOVING_ESCALATION,
