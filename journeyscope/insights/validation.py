@@ -17,6 +17,7 @@ did not reach the next stage.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -360,13 +361,15 @@ def _conformance(context: Context, options: ValidationOptions) -> Conformance:
     values.append((1.0, journeys - moved))  # no move between two steps: nothing to deviate
     values = [(v, n) for v, n in values if n > 0]
     conforming = sum(n for v, n in values if v >= 1.0)
-    mean = sum(v * n for v, n in values) / journeys
+    values.sort()  # the engine's groups come in any order: the same sums whatever it is
+    mean = math.fsum(v * n for v, n in values) / journeys
     found = context.query(
         f"WITH {ctes} SELECT * FROM (SELECT 'back' AS kind, a, b, CAST(NULL AS INTEGER) AS slot, "
         "count(*) AS transitions, count(DISTINCT jid) AS journeys FROM m WHERE sb < sa "
         "GROUP BY a, b UNION ALL SELECT 'skip' AS kind, a, b, slot, count(*) AS transitions, "
         "count(DISTINCT jid) AS journeys FROM sk GROUP BY a, b, slot) x "
-        f"ORDER BY journeys DESC, transitions DESC, kind, a, b LIMIT {int(options.top_deviations)}"
+        "ORDER BY journeys DESC, transitions DESC, kind, a, b, slot "
+        f"LIMIT {int(options.top_deviations)}"
     )
     step = context.prepared.step_id
     deviations = [
