@@ -435,14 +435,14 @@ def test_check_finds_the_drift(worlds, runner: CliRunner, tmp_path: Path, monkey
     assert [r["event"] for r in staleness["new_unmapped"]] == [w.drift.event]
 
 
-#: what today's detectors miss of the issue's bar, per shape (at 3,000 and 300,000 customers)
-MISSED = {
-    "retail": "no event binds to the map (its `step` column, item 1), so neither the app checkout "
-    "abandonment nor the slow delivery is found as such; the late parcels show as a low score "
-    "and, counted again, as a negative comment on the same answers",
-    "subscription": "no event binds to the map (its `step` column, item 1): no pain point at all",
-    "utility": "no event binds to the map (its `step` column, item 1): no escalation is found; "
-    "the dynamic-tariff bill is found twice (a low score and a negative comment)",
+#: what today's detectors miss of the issue's bar at 300,000 customers (at 3,000 every shape
+#: meets it); measured on the findings branch
+MISSED_AT_300K = {
+    "retail": "three of the top 10 are not planted: a channel switch into the checkout (the "
+    "app's abandonment seen through the switch to the app), the search loop (browsing) and the "
+    "delivery complaints for all customers",
+    "utility": "three of the top 10 are not planted: a slow wait from the bill download to the "
+    "payment (within the bill's term) and the web-form escalations for all customers",
 }
 
 
@@ -522,7 +522,12 @@ def test_300k_customers_generate_quickly_and_evaluate(big) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "big",
-    [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=MISSED[s])) for s in SHAPES],
+    [
+        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=MISSED_AT_300K[s]))
+        if s in MISSED_AT_300K
+        else s
+        for s in SHAPES
+    ],
     indirect=True,
 )
 def test_the_issues_bar_at_300k(big) -> None:
