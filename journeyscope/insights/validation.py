@@ -306,7 +306,12 @@ def _conformance_ctes(context: Context) -> str | None:
     stages = {stage: k for k, stage in enumerate(dict.fromkeys(i.stage for i in infos))}
     number = " ".join(f"WHEN {i.index + 1} THEN {stages[i.stage]}" for i in infos)
     codes = ", ".join(str(i.index + 1) for i in mine)
-    slots = [(i.index + 1, i.index + 1) for i in mine if i.kind == "required"]
+    # a required step no event can show (no evidence rule, or nobody takes it) is the map's
+    # gap, listed as unobserved: a journey cannot be blamed for skipping it
+    seen = {int(r["sid"]) for r in context.query("SELECT DISTINCT sid FROM path")}
+    slots = [
+        (i.index + 1, i.index + 1) for i in mine if i.kind == "required" and i.index + 1 in seen
+    ]
     for i in mine:
         step = context.steps[i.id]
         if step.kind == "alternative" and step.alternative_to in context.steps:
