@@ -33,6 +33,7 @@ from journeyscope.insights.drilldown import (
 )
 from journeyscope.insights.kpi_status import numerator_elements
 from journeyscope.insights.schema import insights_json_schema
+from journeyscope.insights.segments import Segment
 from journeyscope.model import JourneyMap
 
 from .conftest import SPARK_CONFIG as CONFIG
@@ -160,7 +161,7 @@ def with_answers(context: Any, tmp_path: Path, text: str = SURVEYS) -> Any:
 
 def test_survey_low_score_examples(tiny, tmp_path: Path) -> None:
     context = with_answers(tiny, tmp_path)
-    options = PainPointOptions(alpha=0.99, min_answers=3, negative_min=2)
+    options = PainPointOptions(alpha=0.99, min_answers=3, negative_min=2, merge=False)
     points = detect_pain_points(context, compute_emotion_curve(context), options)
     points = {p.key: p for p in add_survey_examples(context, points)}
     low = points["low_score:search:all"]
@@ -187,7 +188,7 @@ def test_survey_examples_in_a_segment(shop: JourneyMap, tmp_path: Path) -> None:
     data, channel = segmented_log()
     rows = "".join(f"{c},2024-03-04T10:00:00Z,1,csat,cart,\n" for c in ["c000", "c061", "c070"])
     context = with_answers(context_for(data, shop), tmp_path, SURVEYS.splitlines()[0] + "\n" + rows)
-    app = survey_examples(context, "low_score", "cart", "channel=app")
+    app = survey_examples(context, "low_score", "cart", Segment("channel", "app", "event"))
     assert customers(app) == ["c061", "c070"] and {channel[c] for c in customers(app)} == {"app"}
     assert customers(survey_examples(context, "low_score", "cart")) == ["c000", "c061", "c070"]
 

@@ -81,13 +81,19 @@ def test_validation_by_hand(tiny) -> None:
     assert (stages["find"].journeys, stages["find"].reached_next, stages["find"].reached_goal) == (
         6, 4, 3)  # fmt: skip
     assert stages["buy"].next_rate is None and stages["buy"].goal_rate == 0.75
-    assert [m.step for m in v.moments] == ["cart", "call", "search", "visit"]
-    cart = v.moments[0]
-    assert (cart.with_rate, cart.without_rate, cart.difference) == (0.75, 0.0, 0.75)
-    pooled = 3 / 6  # plain two-proportion z-test: 3/4 with cart, 0/2 without
-    z = 0.75 / math.sqrt(pooled * (1 - pooled) * (1 / 4 + 1 / 2))
-    assert cart.p_value == pytest.approx(2 * stats.norm.sf(z))
-    assert cart.ci_low == pytest.approx(0.75 - 1.959964 * math.sqrt(0.75 * 0.25 / 4), abs=1e-6)
+    # like with like: nobody pays without the cart (it is on the only path: true by
+    # construction) and every journey visits and searches, so none of them is a moment; of the
+    # six journeys that entered "find", d called (0 of 1 paid) against 3 of the 5 others
+    assert [m.step for m in v.moments] == ["call"]
+    call = v.moments[0]
+    assert (call.stage, call.with_rate, call.without_rate, call.difference) == (
+        "find", 0.0, 0.6, -0.6)  # fmt: skip
+    pooled = 3 / 6  # plain two-proportion z-test: 0/1 with the call, 3/5 without
+    z = 0.6 / math.sqrt(pooled * (1 - pooled) * (1 / 1 + 1 / 5))
+    assert call.p_value == pytest.approx(2 * stats.norm.sf(z))
+    assert call.q_value == call.p_value  # one moment: nothing to adjust
+    # conformance: c's way back from search to visit stays inside "find": it fits the map
+    assert (v.conformance.journeys, v.conformance.conforming) == (6, 6)
 
 
 PERMISSIVE = PainPointOptions(

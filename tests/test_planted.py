@@ -17,6 +17,7 @@ from journeyscope.events import load_events, load_surveys
 from journeyscope.formats import load_map
 from journeyscope.insights import (
     PainPoint,
+    PainPointOptions,
     build_context,
     build_segments,
     compute_emotion_curve,
@@ -28,6 +29,8 @@ from journeyscope.insights.schema import insights_json_schema
 
 from .planted import KINDS, MAP, WHERE, PlantedLog, plant
 from .test_insights import SHOP, frame
+
+UNMERGED = PainPointOptions(merge=False)
 
 N, SEED = 3000, 1
 SEGMENTS = [("device", "tablet"), ("region", "north"), ("persona", "bargain-hunter")]
@@ -45,7 +48,8 @@ def detect(log: PlantedLog) -> list[PainPoint]:
     prepared = prepare(connect(events), journey, JourneyOptions(), events.has_customers)
     context = build_context(prepared, journey, answers=surveys.answers())
     context.segments = build_segments(prepared)
-    return detect_pain_points(context, compute_emotion_curve(context))
+    # each kind's own finding and numbers (merging them is tests/test_findings_merge.py's)
+    return detect_pain_points(context, compute_emotion_curve(context), UNMERGED)
 
 
 @pytest.mark.parametrize("segment", SEGMENTS, ids=lambda s: f"{s[0]}={s[1]}")
@@ -87,7 +91,8 @@ def test_a_clean_log_reports_no_pain_point() -> None:
     insights = compute_insights(
         events, load_map(MAP), surveys=load_surveys(log.answers, into=events)
     )
-    assert insights.segments == ["device", "persona", "region"]
+    # channel: the channels of the events at a step (the support step is on phone and chat)
+    assert insights.segments == ["channel", "device", "persona", "region"]
     assert insights.summary["customers"] == N and insights.summary["answers"] == len(log.answers)
     assert [p.key for p in insights.pain_points] == []
     assert not log.planted and len(log.hits["drop_off"]) > 0  # noise, nothing planted
@@ -116,7 +121,8 @@ def test_survey_pain_points_are_priced_by_hand() -> None:
     journey = load_map(SHOP)  # goal: pay; 100 per converting customer
     prepared = prepare(connect(log), journey, JourneyOptions(), False)
     context = build_context(prepared, journey, answers=surveys.answers())
-    points = {p.key: p for p in detect_pain_points(context, compute_emotion_curve(context))}
+    curve = compute_emotion_curve(context)
+    points = {p.key: p for p in detect_pain_points(context, curve, UNMERGED)}
 
     low = points["low_score:cart:all"]
     # goal rates: low answerers 2/8, the others 4/4; pooled two-proportion z-test

@@ -131,7 +131,7 @@ def test_every_extension_point_lists_its_builtins_through_the_plugin_manager() -
     assert {get_plugin_manager().get_name(p) for p in DEFAULT_PLUGINS} == defaults
     builtins = {
         "register_pain_point_kinds": (pain_point_kinds, ["drop_off", "slow_transition",
-            "repeat_contact", "loop", "channel_switch", "bounce", "failed_step"]),
+            "repeat_contact", "loop", "channel_switch", "bounce", "failed_step", "escalation"]),
         "register_kpi_functions": (kpi_functions, ["count", "count_customers",
             "count_journeys", "avg", "sum", "min", "max", "median", "avg_seconds",
             "avg_minutes", "avg_hours", "avg_days", "median_seconds", "median_minutes",

@@ -14,7 +14,12 @@ from journeyscope.analytics import JourneyOptions, prepare
 from journeyscope.engine import connect
 from journeyscope.events import SurveyMapping, load_events, load_surveys
 from journeyscope.formats import load_map
-from journeyscope.insights import build_context, compute_emotion_curve, detect_pain_points
+from journeyscope.insights import (
+    PainPointOptions,
+    build_context,
+    compute_emotion_curve,
+    detect_pain_points,
+)
 from journeyscope.insights.evidence import normalised_score
 
 SHOP = Path(__file__).parent / "data" / "insights" / "shop.yaml"
@@ -126,7 +131,9 @@ def test_low_scores_become_pain_points(tmp_path: Path) -> None:
     journey = load_map(SHOP)
     prepared = prepare(connect(log), journey, JourneyOptions(), False)
     context = build_context(prepared, journey, answers=surveys.answers())
-    points = {p.key: p for p in detect_pain_points(context, compute_emotion_curve(context))}
+    unmerged = PainPointOptions(merge=False)  # each kind's own finding and numbers
+    points = {p.key: p for p in detect_pain_points(context, compute_emotion_curve(context),
+                                                   unmerged)}  # fmt: skip
     low = points["low_score:cart:all"]
     norms = [(1 + n % 2 - 1) / 4 for n in range(12)]
     assert low.severity == pytest.approx(1 - sum(norms) / 12)

@@ -8,6 +8,7 @@ log as *unmapped*.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..engine import Engine
@@ -20,9 +21,20 @@ __all__ = [
     "bind_map",
     "bind_raw",
     "by_stage",
+    "column_map",
     "glob_to_like",
     "rule_sql",
 ]
+
+#: attribute names (as the user wrote them) -> the column holding them; a plain set of column
+#: names stands for itself
+Columns = Mapping[str, str] | set[str]
+
+
+def column_map(columns: Columns) -> Mapping[str, str]:
+    """``columns`` as a mapping from the attribute names a map or setting may use to the columns
+    that hold them (a set: each name is its own column)."""
+    return columns if isinstance(columns, Mapping) else {name: name for name in columns}
 
 
 @dataclass(frozen=True)
@@ -76,11 +88,11 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
-def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> str | None:
+def _condition_sql(condition: Condition, engine: Engine, columns: Mapping[str, str]) -> str | None:
     name, op, value = condition.attribute, condition.op, condition.value
     if name not in columns:
         return None
-    col = ident(name)
+    col = ident(columns[name])
     if op == "exists":
         return f"{col} IS NOT NULL"
     if op in ("in", "not_in"):
@@ -98,8 +110,10 @@ def _condition_sql(condition: Condition, engine: Engine, columns: set[str]) -> s
     return f"{engine.to_text(col)} {sql_op} {literal(str(value))}"  # dates too, as written
 
 
-def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str, list[str]]:
-    """One rule as a SQL condition, and the attributes it names that the data lacks."""
+def rule_sql(rule: EvidenceRule, engine: Engine, columns: Columns) -> tuple[str, list[str]]:
+    """One rule as a SQL condition, and the attributes it names that the data lacks.
+    ``columns`` maps the attribute names to the columns holding them (see ``column_map``)."""
+    names = column_map(columns)
     if rule.event is not None:
         parts = [f"event = {literal(rule.event)}"]
     elif rule.event_in is not None:
@@ -110,7 +124,7 @@ def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str
         parts = [engine.regex_full("event", str(rule.event_regex))]
     missing = []
     for condition in rule.where:
-        sql = _condition_sql(condition, engine, columns)
+        sql = _condition_sql(condition, engine, names)
         if sql is None:
             missing.append(condition.attribute)
             sql = "FALSE"
@@ -119,7 +133,7 @@ def rule_sql(rule: EvidenceRule, engine: Engine, columns: set[str]) -> tuple[str
 
 
 def bind_map(
-    journey: JourneyMap, engine: Engine, columns: set[str], state: MapState = "current"
+    journey: JourneyMap, engine: Engine, columns: Columns, state: MapState = "current"
 ) -> Binding:
     """Compile the evidence rules of ``journey`` (``state``) against the available columns."""
     step_cases: list[str] = []

@@ -22,6 +22,7 @@ is what makes the pass fast (see ``benchmarks/RESULTS.md``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,9 +31,10 @@ from ..model import JourneyMap, MapState
 from ..sql import ident, literal, qualified
 from .binding import Binding, bind_map, bind_raw, by_stage, rule_sql
 
-__all__ = ["JourneyOptions", "Prepared", "prepare"]
+__all__ = ["Attribute", "JourneyOptions", "Prepared", "attribute_columns", "prepare"]
 
 _ORDER = "ts, seq"
+_CORE = ("customer_id", "ts", "seq", "event", "channel")
 JOURNEYS_PER_CUSTOMER = 100_000  # jid = cid * this + k when journeys are split by inactivity
 
 
@@ -79,7 +81,16 @@ class Prepared:
     events: int
     mapped_events: int
     segments: list[str] = field(default_factory=list)
+    #: the attributes of the data by the names the user gave them (never the core columns)
     attributes: list[str] = field(default_factory=list)
+    #: every name a rule, a setting or a segment may use -> the column of ``bound`` holding it
+    columns: dict[str, str] = field(default_factory=dict)
+    #: the attributes that come from the customers table (the same on every event)
+    customer_attributes: set[str] = field(default_factory=set)
+
+    def column(self, name: str) -> str:
+        """The column of ``bound`` holding attribute ``name`` (KeyError when there is none)."""
+        return self.columns[name]
 
     def step_id(self, sid: int) -> str:
         """The step id of a code in ``path.sid``."""
@@ -111,8 +122,8 @@ def prepare(
     """Bind, window and order the events once; see the module docstring for the tables."""
     event_columns = engine.columns("events")
     customer_columns = engine.columns("customers") if has_customers else []
-    extra = [c for c in customer_columns if c != "customer_id" and c not in event_columns]
-    columns = set(event_columns) | set(extra)
+    attributes = attribute_columns(event_columns, customer_columns)
+    columns = {name: name for name in _CORE} | {a.name: a.column for a in attributes}
     if journey is None and options.level == "stage":
         raise ValueError("stage level needs a map: without one there are no stages")
     if journey is None:
@@ -124,20 +135,76 @@ def prepare(
             binding = by_stage(binding)
     _build_dictionaries(engine, binding)
     persona = _persona_sql(engine, journey, columns)
-    _build_bound(engine, binding, options, event_columns, extra, has_customers, persona)
-    _build_segments(engine, options)
+    _build_bound(engine, binding, options, attributes, has_customers, persona)
+    _build_segments(engine, options, columns)
     _build_path(engine, options, binding)
     customers, journeys, events = _totals(engine, options)
     prepared = Prepared(
         engine, binding, options, customers=int(customers or 0), journeys=int(journeys or 0),
         events=int(events or 0),
         mapped_events=_mapped_events(engine, options),
-        attributes=sorted(columns - {"customer_id", "ts", "seq", "event", "channel"}),
+        attributes=sorted(a.name for a in attributes),
+        columns=columns,
+        customer_attributes={a.name for a in attributes if a.table == "customers"},
     )  # fmt: skip
     if options.segment_by:
         values = engine.query("SELECT DISTINCT segment FROM _jseg ORDER BY segment")
         prepared.segments = [str(v) for v in values.column(0).to_pylist()]
     return prepared
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute of the data: its name as the user wrote it, the table and column it comes
+    from, and the column of ``bound`` that holds it (``_a1``, ``_a2``...: a name of the data
+    can never collide with one of ours, however it is spelled)."""
+
+    name: str
+    table: Literal["events", "customers"]
+    source: str
+    column: str
+
+
+_RENAMED = re.compile(r"(.+)_([0-9]+)")
+
+
+def _user_name(column: str, earlier: list[str]) -> str:
+    """The name a user gave a column the loader had to rename: DuckDB makes names unique
+    without regard to case, so an attribute ``Event`` beside the event name becomes
+    ``Event_1``. Only then (the base differs in case alone from an earlier column, and is no
+    column itself) is the name given back."""
+    match = _RENAMED.fullmatch(column)
+    if match is None or match.group(1) in earlier:
+        return column
+    base = match.group(1)
+    return base if base.lower() in {c.lower() for c in earlier} else column
+
+
+def attribute_columns(event_columns: list[str], customer_columns: list[str]) -> list[Attribute]:
+    """The attributes of the events (after the five core columns) and of the customers (those
+    the events do not have already), each with its own column of ``bound``.
+
+    >>> events = ["customer_id", "ts", "seq", "event", "channel", "Event_1", "cid"]
+    >>> [(a.name, a.column) for a in attribute_columns(events, ["customer_id", "seq"])]
+    [('Event', '_a1'), ('cid', '_a2'), ('seq', '_a3')]
+    """
+    found: list[Attribute] = []
+    # the order of loading and the time are ours to keep, not names a user may take: a
+    # customers column "seq" or "ts" is an attribute; "event" and "channel" stay the events'
+    names: set[str] = {"customer_id", "event", "channel"}
+    tables: list[tuple[Literal["events", "customers"], list[str]]] = [
+        ("events", event_columns), ("customers", customer_columns),
+    ]  # fmt: skip
+    for table, columns in tables:
+        for index, column in enumerate(columns):
+            if column in (_CORE if table == "events" else ("customer_id",)):
+                continue
+            name = _user_name(column, columns[:index])
+            if name in names:  # an event attribute wins over a customer's of the same name
+                continue
+            names.add(name)
+            found.append(Attribute(name, table, column, f"_a{len(found) + 1}"))
+    return found
 
 
 def _totals(engine: Engine, options: JourneyOptions) -> tuple[int, int, int]:
@@ -196,15 +263,16 @@ def _build_bound(
     engine: Engine,
     binding: Binding,
     options: JourneyOptions,
-    event_columns: list[str],
-    extra: list[str],
+    attributes: list[Attribute],
     has_customers: bool,
     persona: str,
 ) -> None:
     """Events with binding, ids and attributes: a view (nothing copied) unless journeys are
     split by inactivity, which needs a window and so a table."""
-    attrs = "".join(", " + qualified("e", c) for c in event_columns if c not in _CORE)
-    attrs += "".join(", " + qualified("cu", name) for name in extra)
+    attrs = "".join(
+        f", {qualified('e' if a.table == 'events' else 'cu', a.source)} AS {ident(a.column)}"
+        for a in attributes
+    )
     join = "LEFT JOIN customers cu ON cu.customer_id = e.customer_id" if has_customers else ""
     base = (
         f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
@@ -238,10 +306,7 @@ def _build_bound(
         engine.materialize("bound", sql)
 
 
-_CORE = {"customer_id", "ts", "seq", "event", "channel"}
-
-
-def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: set[str]) -> str:
+def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: dict[str, str]) -> str:
     """The first persona whose segment conditions an event's row meets (NULL if none)."""
     if journey is None or not journey.personas:
         return "CAST(NULL AS VARCHAR)"
@@ -258,13 +323,13 @@ def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: set[str]) 
     return f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
 
 
-def _build_segments(engine: Engine, options: JourneyOptions) -> None:
+def _build_segments(engine: Engine, options: JourneyOptions, columns: dict[str, str]) -> None:
     """``_jseg``: one row per journey with its segment — the attribute on its first event
     (customer attributes are the same on every event), or its customer's persona."""
     by = options.segment_by
     if not by:
         return
-    if by == "persona":
+    if by == "persona" and by not in columns:  # a persona column of the data is its own
         # a customer is a persona when any of their events meets its conditions
         engine.materialize(
             "_jseg",
@@ -273,12 +338,14 @@ def _build_segments(engine: Engine, options: JourneyOptions) -> None:
             "persona FROM bound GROUP BY cid) p ON p.cid = j.cid",
         )
         return
-    if by not in engine.columns("bound"):
-        raise ValueError(f"no attribute {by!r} to segment by")
+    if by not in columns:
+        known = ", ".join(sorted(columns)) or "none"
+        raise ValueError(f"no attribute {by!r} to segment by; the data has: {known}")
+    column = ident(columns[by])
     engine.materialize(
         "_jseg",
-        f"SELECT jid, coalesce({engine.to_text(ident(by))}, '(none)') AS segment FROM ("
-        f"SELECT jid, {ident(by)}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
+        f"SELECT jid, coalesce({engine.to_text(column)}, '(none)') AS segment FROM ("
+        f"SELECT jid, {column}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
         "AS _rn FROM bound) f WHERE _rn = 1",
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from .. import plugins
 from ..engine import Engine
 from ..model import KPI
 from ..sql import ident, literal
+from .binding import Columns, column_map
 from .journeys import Prepared
 
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ def function_call(node: ast.expr, names: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def kpi_sql(formula: str, columns: set[str] | None = None) -> str:
+def kpi_sql(formula: str, columns: Columns | None = None) -> str:
     """The formula as SQL; ValueError names what cannot be read.
 
     >>> print(kpi_sql("count(buy) * 2"))
@@ -98,13 +100,16 @@ def kpi_sql(formula: str, columns: set[str] | None = None) -> str:
 
 
 def compile_kpi(
-    formula: str, columns: set[str] | None = None, engine: Engine | None = None
+    formula: str, columns: Columns | None = None, engine: Engine | None = None
 ) -> KpiFormula:
+    """The formula compiled; ``columns`` maps the attribute names it may use to the columns
+    holding them (None: not checked, each name is its own column)."""
+    known = column_map(columns) if columns is not None else None
     tree, names = read_formula(formula)
     compiled = KpiFormula("")
     dialect = engine if engine is not None else Engine()  # the base spells DuckDB's SQL
     functions = plugins.kpi_functions()
-    compiled.sql = _Compiler(formula, names, columns, compiled, dialect, functions).sql(tree)
+    compiled.sql = _Compiler(formula, names, known, compiled, dialect, functions).sql(tree)
     return compiled
 
 
@@ -117,7 +122,8 @@ class KpiCall:
     function: str
     argument: str
     engine: Engine
-    columns: set[str] | None  # the attributes of the events (None: not known, not checked)
+    #: the attributes of the events -> their columns (None: not known, not checked)
+    columns: Mapping[str, str] | None
     out: KpiFormula
 
     def error(self, reason: str) -> ValueError:
@@ -138,7 +144,8 @@ class KpiCall:
             event, attribute = "", self.argument
         if self.columns is not None and attribute not in self.columns:
             raise ValueError(f"KPI formula {self.formula!r}: no attribute {attribute!r}")
-        value = self.engine.to_number(ident(attribute))
+        column = self.columns[attribute] if self.columns is not None else attribute
+        value = self.engine.to_number(ident(column))
         return f"CASE WHEN {_match(event)} THEN {value} END" if event else value
 
     def time_between(self, aggregate: str, unit: float) -> str:
@@ -155,7 +162,7 @@ class KpiCall:
 class _Compiler:
     formula: str
     names: list[str]
-    columns: set[str] | None
+    columns: Mapping[str, str] | None
     out: KpiFormula
     engine: Engine
     functions: dict[str, KpiFunction]
@@ -216,7 +223,7 @@ def compute_kpi(prepared: Prepared, kpi: KPI, segments: str | None = None) -> pa
     if not kpi.formula:
         raise ValueError(f"KPI {kpi.id!r} has no formula")
     engine = prepared.engine
-    compiled = compile_kpi(kpi.formula, set(engine.columns("bound")), engine)
+    compiled = compile_kpi(kpi.formula, prepared.columns, engine)
     segment, join = "'all'", ""
     if segments is not None:
         segment, join = "s.segment", f" JOIN ({segments}) s ON s.jid = b.jid"

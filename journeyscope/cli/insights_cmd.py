@@ -157,6 +157,11 @@ def _print(result: Insights, top: int) -> None:
         f"{data['summary']['answers']:,} survey answers; goal step {data['goal']}; "
         f"{_pct(v['in_order_share'])} follow the map's order"
     )
+    if (fit := v.get("conformance")) is not None:
+        console.print(
+            f"{_pct(fit['conforming_share'])} fit the map with its optional steps, repeats and "
+            f"loops within a stage (mean fitness {fit['mean_fitness']:.2f})"
+        )
     _print_validation(v)
     shown = data["pain_points"][:top]
     table = Table(

@@ -21,7 +21,8 @@ from .report import (
     compute_insights,
     insight_context,
 )
-from .segments import SegmentOptions, build_segments
+from .segments import Segment, SegmentOptions, build_segments
+from .sends import SendOptions, SendResponse, compute_sends
 from .staleness import Staleness, StalenessOptions, compute_staleness
 from .validation import Validation, ValidationOptions, compute_validation
 
@@ -43,7 +44,10 @@ __all__ = [
     "KpiStatus",
     "PainPoint",
     "PainPointOptions",
+    "Segment",
     "SegmentOptions",
+    "SendOptions",
+    "SendResponse",
     "Staleness",
     "StalenessOptions",
     "Validation",
@@ -55,6 +59,7 @@ __all__ = [
     "compute_improvements",
     "compute_insights",
     "compute_kpi_status",
+    "compute_sends",
     "compute_staleness",
     "compute_validation",
     "decisions_path",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from scipy import stats
 
 from .. import plugins
-from ..analytics.binding import glob_to_like, rule_sql
+from ..analytics.binding import StepInfo, glob_to_like, rule_sql
 from ..model import EvidenceRule, Step
 from ._context import Context, q
 from ._pain_point import PainPointOptions
@@ -48,8 +49,11 @@ class Check:
     steps: list[str] = field(default_factory=list)
     touchpoints: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
-    facts: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     costed: bool = False
+    #: False: judged in segments only, against the rest (a rate for everybody means nothing,
+    #: e.g. customers who did nothing more after a send: one-time buyers do that too)
+    overall: bool = True
 
     @property
     def key(self) -> str:
@@ -101,38 +105,107 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
             "GROUP BY a.jid"
         )
         checks.append(Check("drop_off", b, sql, steps=[a, b]))
+    return checks + _after_send_checks(context, options)
+
+
+def _after_send_checks(context: Context, options: PainPointOptions) -> list[Check]:
+    """What a send sets off: of the journeys that got the company's send S, those with no step
+    of their own later than ``after_send_days`` after their first S — they left (cancelled,
+    stopped using) soon after it. Sends too late in the log to tell are left out. Judged in
+    segments only: a segment that leaves after the send far more than the rest."""
+    window = float(options.after_send_days) * 86400
+    mine = [s.id for s in context.steps.values() if _customers(s)]
+    sends = [s.id for s in context.steps.values() if not _customers(s)]
+    reached = set(_reached(context))
+    if not mine:
+        return []
+    checks = []
+    for send in (s for s in sends if s in reached):
+        sql = (
+            "SELECT s.jid, CASE WHEN max(c.t) IS NULL OR max(c.t) <= s.t + "
+            f"{window} THEN 1 ELSE 0 END AS hit, 0 AS cost FROM (SELECT jid, min(t) AS t "
+            f"FROM path WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s LEFT JOIN path c "
+            f"ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) AND c.t > s.t "
+            f"WHERE s.t <= (SELECT max(t) FROM path) - {2 * window} GROUP BY s.jid, s.t"
+        )
+        facts = {"after_send_days": float(options.after_send_days)}
+        checks.append(Check("drop_off", send, sql, steps=[send], facts=facts, overall=False))
     return checks
+
+
+def _targets(context: Context) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
+    """The declared waits in hours: per step from the event just before it, and per step from
+    a named earlier step (``wait_targets`` with ``measured_from``)."""
+    direct = dict(context.settings.wait_targets_hours)
+    named: dict[str, tuple[str, float]] = {}
+    for target in context.settings.wait_targets:
+        if target.measured_from is None:
+            direct[target.step] = target.hours
+        else:
+            named[target.step] = (target.measured_from, target.hours)
+    return direct, named
+
+
+def _judged_without_target(context: Context, a: StepInfo, b: StepInfo) -> bool:
+    """A wait with no target is judged only inside a stage, and only into a required step the
+    customer takes: the gap to an optional step (a review, a repurchase a month later) is the
+    customer's own rhythm, and waiting for a departure between stages is no pain point."""
+    step = context.steps.get(b.id)
+    return a.stage == b.stage and step is not None and step.kind == "required"
 
 
 def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int, int], float]:
     """Limit per forward transition: the target step's wait target when the map gives one;
-    else, within a stage, ``slow_factor`` x the median of the within-stage transitions' medians.
-    Transitions between stages without a target are not judged (waiting for a departure is no
-    pain point)."""
+    else, for a transition judged without a target (``_judged_without_target``),
+    ``slow_factor`` x the median of the within-stage transitions' medians. A step whose target
+    is measured from a named earlier step is judged by ``_measured_from_checks`` instead."""
     edges = context.query(
         f"SELECT prev_sid AS a, sid AS b, {context.prepared.engine.median('gap')} AS m, "
         "count(*) AS n FROM path WHERE prev_sid IS NOT NULL AND prev_sid < sid "
         "GROUP BY prev_sid, sid"
     )
     infos = context.prepared.binding.steps
-    targets = context.settings.wait_targets_hours
+    targets, named = _targets(context)
     limits: dict[tuple[int, int], float] = {}
     inside = [e for e in edges if infos[e["a"] - 1].stage == infos[e["b"] - 1].stage]
     reference = float(stats.scoreatpercentile([e["m"] for e in inside], 50)) if inside else 0.0
     for e in edges:
-        target = targets.get(infos[e["b"] - 1].id)
-        if e["n"] < options.min_customers:
+        a, b = infos[e["a"] - 1], infos[e["b"] - 1]
+        target = targets.get(b.id)
+        if e["n"] < options.min_customers or b.id in named:
             continue
         if target is not None:
             limits[(e["a"], e["b"])] = target * 3600
-        elif e in inside and reference > 0:
+        elif _judged_without_target(context, a, b) and reference > 0:
             limits[(e["a"], e["b"])] = options.slow_factor * reference
     return limits
 
 
+def _measured_from_checks(context: Context) -> list[Check]:
+    """Of the journeys with the named earlier step and the target step after it, those whose
+    first target-step event came later than the target after their first earlier-step event."""
+    reached = set(_reached(context))
+    checks = []
+    for step, (start, hours) in _targets(context)[1].items():
+        if not {step, start} <= reached:
+            continue
+        limit = float(hours) * 3600
+        sql = (
+            f"SELECT a.jid, CASE WHEN min(b.t) - a.t > {limit} THEN 1 ELSE 0 END AS hit, "
+            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM path WHERE sid = "
+            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN path b ON b.jid = a.jid AND "
+            f"b.sid = {context.prepared.sid(step)} AND b.t >= a.t GROUP BY a.jid, a.t"
+        )
+        facts: dict[str, Any] = {"limit_seconds": limit, "measured_from": start}
+        checks.append(Check("slow_transition", f"{start}->{step}", sql, [start, step],
+                            facts=facts))  # fmt: skip
+    return checks
+
+
 def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Each forward transition A -> B between consecutive mapped events; a hit waited longer
-    than the limit (the step's wait target, or ``slow_factor`` x the map-wide median)."""
+    than the limit (the step's wait target, or ``slow_factor`` x the map-wide median); and each
+    wait declared from a named earlier step (``_measured_from_checks``)."""
     checks = []
     for (a, b), limit in _slow_limits(context, options).items():
         sa, sb = context.prepared.step_id(a), context.prepared.step_id(b)
@@ -151,7 +224,7 @@ def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
                 facts={"limit_seconds": limit},
             )
         )
-    return checks
+    return checks + _measured_from_checks(context)
 
 
 def _contact_steps(context: Context) -> list[str]:
@@ -189,18 +262,28 @@ def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys arriving at step B from another step; a hit arrived on another channel than the
-    previous mapped event's."""
+    previous mapped event's. Only the customer's own steps count: a newsletter the company
+    e-mails is no channel the customer switched to or from."""
+    mine = [s for s in _reached(context) if _customers(context.steps[s])]
+    if not mine:
+        return []
+    codes = ", ".join(q(s) for s in mine)
+    # the goal already reached cannot be lost by a switch after it (a lifecycle's renewal
+    # before a cancellation): those journeys are left out
+    goals = _sids(context, context.alternatives(context.goal))
+    reached = f"SELECT jid, min(t) AS gt FROM path WHERE sid IN ({goals}) GROUP BY jid"
     checks = []
-    for step in _reached(context):
+    for step in mine:
         cost, costed = _cost_sql(context, [step])
         window = "OVER (PARTITION BY jid ORDER BY t, seq)"
         sql = (
-            "SELECT jid, hit, cost FROM (SELECT jid, CASE WHEN pch IS NOT NULL AND channel IS NOT "
-            f"NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, row_number() "
-            "OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, seq, step, "
-            f"touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} AS pch "
-            f"FROM bound WHERE step IS NOT NULL) p WHERE step = {q(step)} AND pstep IS NOT NULL "
-            "AND pstep <> step) r WHERE _rn = 1"
+            "SELECT r.jid, r.hit, r.cost FROM (SELECT jid, t, CASE WHEN pch IS NOT NULL AND "
+            f"channel IS NOT NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, "
+            "row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, "
+            f"seq, step, touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} "
+            f"AS pch FROM bound WHERE step IN ({codes})) p WHERE step = {q(step)} AND pstep IS "
+            f"NOT NULL AND pstep <> step) r LEFT JOIN ({reached}) g ON g.jid = r.jid "
+            "WHERE r._rn = 1 AND (g.gt IS NULL OR g.gt >= r.t)"
         )
         checks.append(Check("channel_switch", step, sql, [step], costed=costed))
     return checks
@@ -221,7 +304,7 @@ def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def _failure_sql(context: Context) -> str:
     engine = context.prepared.engine
-    columns = set(engine.columns("bound"))
+    columns = context.prepared.columns
     likes = [
         f"event LIKE {q(glob_to_like(g))} ESCAPE '\\'" for g in context.settings.failure_events
     ]
@@ -261,15 +344,24 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 
 def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
-    """Journeys at a step that is not a contact step and came back to it ``loop_times`` or
-    more times (searching the same list again and again, re-reading the same page): loops."""
-    times = options.loop_times
+    """Journeys at a step of the customer's own that is not a contact step; a hit came back to
+    it ``loop_times`` or more times within ``loop_window_hours`` (searching the same list again
+    and again, re-reading the same page): loops. A visit right after a company send answers
+    the send and does not count (opening each week's newsletter is no loop), and neither does
+    coming back every month (paying each bill, a habit)."""
+    times, window = options.loop_times, float(options.loop_window_hours) * 3600
     contact = set(_contact_steps(context))
+    sends = _sids(context, [s.id for s in context.steps.values() if not _customers(s)]) or "0"
     checks = []
     for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
+        counted = (
+            f"SELECT jid, t FROM path WHERE sid = {context.prepared.sid(step)} AND "
+            f"(prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
+        )
         sql = (
-            f"SELECT jid, CASE WHEN count(*) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
-            f"0 AS cost FROM path WHERE sid = {context.prepared.sid(step)} GROUP BY jid"
+            f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, 0 AS cost "
+            f"FROM (SELECT jid, count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
+            f"{window} PRECEDING AND CURRENT ROW) AS w FROM ({counted}) c) r GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("loop", step, sql, [step], tps))

@@ -83,15 +83,13 @@ def _build_goal(context: Context) -> None:
     goals = ", ".join(str(context.prepared.sid(s)) for s in context.alternatives(context.goal))
     value = "NULL"
     attribute = settings.value_attribute
-    if attribute and attribute in engine.columns("bound"):
+    if attribute and attribute in context.prepared.attributes:
         value = "v.value"
         # an event attribute is summed over the customer's events; a customer attribute repeats
         # on every event, so it is taken once
-        total = "sum" if attribute in engine.columns("events") else "max"
-        values = (
-            f"SELECT cid, {total}({engine.to_number(ident(attribute))}) AS value FROM bound "
-            "GROUP BY cid"
-        )
+        total = "max" if attribute in context.prepared.customer_attributes else "sum"
+        column = ident(context.prepared.column(attribute))
+        values = f"SELECT cid, {total}({engine.to_number(column)}) AS value FROM bound GROUP BY cid"
     else:
         values = "SELECT cid, NULL AS value FROM _cust WHERE 1 = 0"
     engine.materialize(

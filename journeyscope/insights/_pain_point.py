@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from scipy import stats
 
-from ._stats import Comparison, two_proportions
+from ._stats import Comparison, rate_interval, ratio_interval, two_proportions
 
 __all__ = [
     "CheckCounts",
@@ -24,6 +24,7 @@ __all__ = [
     "PainPointOptions",
     "RateAbove",
     "ReportHits",
+    "large_enough",
 ]
 
 
@@ -34,17 +35,34 @@ class PainPointOptions:
     alpha: float = 0.05
     min_customers: int = 5
     min_segment_journeys: int = 20
+    #: the minimum effect of a segment finding: at least this many times the rest's rate...
     min_lift: float = 1.25
+    #: ...and at least this much above it (a share: 0.02 = 2 percentage points), so a huge
+    #: sample does not turn a trivial difference into a finding
+    min_difference: float = 0.02
     drop_off_min: float = 0.3
     slow_factor: float = 3.0
     repeat_min: float = 0.2
     repeat_times: int = 2
     repeat_window_days: float = 7
     loop_times: int = 3
+    #: ...within this many hours: coming back every month (a bill, a habit) is no loop
+    loop_window_hours: float = 24
     loop_min: float = 0.2
     bounce_min: float = 0.2
     min_answers: int = 5
     negative_min: int = 3
+    #: an escalation: a first contact on one of these channels...
+    escalation_from: tuple[str, ...] = ("chat", "web_form", "webform", "form", "email", "bot")
+    #: ...followed by one on these within the window
+    escalation_to: tuple[str, ...] = ("phone",)
+    escalation_window_hours: float = 72
+    #: one first contact in twenty pushed to the phone is a pain point for everybody
+    escalation_min: float = 0.05
+    #: a customer with no step of their own later than this after a send left after it
+    after_send_days: float = 30
+    #: one finding per problem (``_merge``); False lists each kind's finding on its own
+    merge: bool = True
 
 
 @dataclass
@@ -75,6 +93,13 @@ class PainPoint:
     decision_owner: str | None = None
     #: the drill-down: a few journeys behind the numbers (customer id and mapped steps)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    #: the segment in parts (``dimension``, ``value``, ``level``: ``event`` = the attribute of
+    #: the events at the step, ``customer`` = of the customer); None for all customers
+    segment_detail: dict[str, str] | None = None
+    #: every kind of evidence of the problem (this one's first), when findings merged
+    kinds: list[str] = field(default_factory=list)
+    #: the findings merged into this one: key, kind, element, steps, customers, evidence
+    merged: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,6 +136,13 @@ class CheckCounts:
 Evidence = dict[str, Any]
 
 
+def large_enough(difference: float, lift: float, options: PainPointOptions) -> bool:
+    """The minimum effect of a segment finding: ``min_lift`` times the rest's rate and
+    ``min_difference`` above it. Significance alone is not enough: with 300,000 customers a
+    40% against 41% drop-off is "significant" and means nothing."""
+    return lift >= options.min_lift and difference >= options.min_difference
+
+
 class EvidenceTest:
     """When a check's counts are a pain point. ``overall``: the evidence for all customers
     (``severity`` and ``p_value`` at least), or None; ``segment``: the segment against the
@@ -135,6 +167,12 @@ class EvidenceTest:
             "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",
         }
 
+    def lift_interval(
+        self, counts: CheckCounts, rest: CheckCounts
+    ) -> tuple[float | None, float | None]:
+        """The interval of the lift (the segment's rate ÷ the rest's): of the hit rates."""
+        return ratio_interval(counts.hits, counts.n, rest.hits, rest.n)
+
 
 @dataclass(frozen=True)
 class RateAbove(EvidenceTest):
@@ -148,9 +186,12 @@ class RateAbove(EvidenceTest):
         p = float(stats.binomtest(counts.hits, counts.n, threshold, alternative="greater").pvalue)
         if counts.rate < threshold or p >= options.alpha:
             return None
+        low, high = rate_interval(counts.hits, counts.n)
         return {
             "severity": counts.rate,
             "threshold": threshold,
+            "rate_low": low,
+            "rate_high": high,
             "p_value": p,
             "test": "exact binomial test (rate above threshold)",
         }
@@ -211,6 +252,12 @@ class GoalRateGap(EvidenceTest):
         comparison = Comparison(gaps[0], gaps[1], difference, difference - z * se,
                                 difference + z * se, p, "difference of goal-rate gaps")  # fmt: skip
         return comparison, 1.0 if inside.p_value is None else inside.p_value
+
+    def lift_interval(
+        self, counts: CheckCounts, rest: CheckCounts
+    ) -> tuple[float | None, float | None]:
+        """A ratio of two gaps has no interval worth giving: the difference's is given."""
+        return None, None
 
     def segment_evidence(self, test: Comparison, own_p: float) -> Evidence:
         return {

@@ -22,6 +22,8 @@ __all__ = [
     "adjust_pvalues",
     "js_distance",
     "mean_interval",
+    "rate_interval",
+    "ratio_interval",
     "two_proportions",
     "welch",
 ]
@@ -90,6 +92,35 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, 
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def rate_interval(x: int, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
+    """Wilson score interval of the rate x/n (good at rates near 0 or 1 and at any n).
+
+    >>> [round(v, 3) for v in rate_interval(30, 100)]
+    [0.219, 0.396]
+    """
+    if n <= 0:
+        return None, None
+    ci = stats.binomtest(x, n).proportion_ci(level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def ratio_interval(
+    x1: int, n1: int, x2: int, n2: int, level: float = 0.95
+) -> tuple[float | None, float | None]:
+    """Interval of the rate ratio (x1/n1) / (x2/n2) on the log scale (Katz); None where a
+    count is 0 (no finite ratio to bound).
+
+    >>> [round(v, 2) for v in ratio_interval(30, 100, 10, 100)]
+    [1.55, 5.8]
+    """
+    if min(x1, x2) <= 0 or min(n1, n2) <= 0:
+        return None, None
+    ratio = (x1 / n1) / (x2 / n2)
+    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return ratio * math.exp(-z * se), ratio * math.exp(z * se)
 
 
 def adjust_pvalues(pvalues: Sequence[float]) -> list[float]:

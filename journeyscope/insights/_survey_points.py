@@ -14,10 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ._context import Context
-from ._pain_point import PainPoint, PainPointOptions
-from ._stats import Comparison, two_proportions
+from ._pain_point import PainPoint, PainPointOptions, large_enough
+from ._stats import Comparison, ratio_interval, two_proportions
 from .evidence import EmotionPoint, bind_answers, is_negative
 from .priority import lost_customers
+from .segments import Segment
 
 __all__ = ["SurveyTest", "survey_pain_points", "survey_segment_points"]
 
@@ -83,15 +84,18 @@ def _money(
 def _step_point(
     kind: str,
     step: str,
-    segment: str,
+    segment: Segment | None,
     customers: int,
     severity: float,
     evidence: dict[str, Any],
     money: Money,
 ) -> PainPoint:
     lost, value, facts = money
-    return PainPoint(f"{kind}:{step}:{segment}", kind, step, segment, [step], [], [], customers,
-                     severity, evidence | facts, lost, value)  # fmt: skip
+    name = segment.key if segment is not None else "all"
+    detail = segment.to_dict() if segment is not None else None
+    return PainPoint(f"{kind}:{step}:{name}", kind, step, name, [step], [], [], customers,
+                     severity, evidence | facts, lost, value,
+                     segment_detail=detail)  # fmt: skip
 
 
 def _low_score(p: EmotionPoint, options: PainPointOptions) -> tuple[int, float, dict] | None:
@@ -129,23 +133,32 @@ def _overall_points(
         for kind, judge in (("low_score", _low_score), ("negative_comment", _negative_comments)):
             if (result := judge(p, options)) is not None:
                 money = _money(context, goals, mine, kind, options)
-                found.append(_step_point(kind, p.step, "all", *result, money))
+                found.append(_step_point(kind, p.step, None, *result, money))
     return found
 
 
-def _answer_segments(context: Context) -> dict[str, list[str]]:
+def _answer_segments(context: Context) -> dict[tuple[str, str | None], list[Segment]]:
+    """Per customer (step None) their customer segments, and per customer and step the
+    segments of their events at the step."""
     found = context.query(
-        "SELECT DISTINCT b.customer_id, s.dim, s.value FROM _ins_seg s JOIN (SELECT DISTINCT "
-        "jid, customer_id FROM bound) b ON b.jid = s.jid"
+        "SELECT DISTINCT b.customer_id, CAST(NULL AS VARCHAR) AS step, 'customer' AS level, "
+        "s.dim, s.value FROM _ins_seg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
+        "ON b.jid = s.jid UNION ALL SELECT DISTINCT b.customer_id, s.step, 'event' AS level, "
+        "s.dim, s.value FROM _ins_eseg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
+        "ON b.jid = s.jid"
     )
-    segments: dict[str, list[str]] = {}
+    segments: dict[tuple[str, str | None], list[Segment]] = {}
     for row in found:
-        segments.setdefault(row["customer_id"], []).append(f"{row['dim']}={row['value']}")
+        segment = Segment(str(row["dim"]), str(row["value"]), row["level"])
+        segments.setdefault((row["customer_id"], row["step"]), []).append(segment)
     return segments
 
 
-#: kind, step, segment, the segment's answers at the step, its problem answers, the test
-SurveyTest = tuple[str, str, str, list[Answer], list[Answer], Comparison]
+#: kind, step, segment, the segment's answers at the step, its problem answers, the test, and
+#: its counts (problems and answers judged, in the segment and in the rest)
+SurveyTest = tuple[
+    str, str, Segment, list[Answer], list[Answer], Comparison, tuple[int, int, int, int]
+]
 
 
 def _segment_tests(
@@ -156,8 +169,13 @@ def _segment_tests(
     segments = _answer_segments(context) if answers else {}
     tested = []
     for step in dict.fromkeys(a["bound_step"] for a in answers):
-        mine = [(a, segments.get(a["customer_id"], [])) for a in answers if a["bound_step"] == step]
-        for segment in sorted({g for _, gs in mine for g in gs}):
+        mine = [
+            (a, segments.get((a["customer_id"], None), [])
+             + segments.get((a["customer_id"], step), []))
+            for a in answers
+            if a["bound_step"] == step
+        ]  # fmt: skip
+        for segment in sorted({g for _, gs in mine for g in gs}, key=lambda g: g.key):
             for kind, (judged, problem) in _KINDS.items():
                 inside = [a for a, gs in mine if segment in gs and judged(a)]
                 rest = [a for a, gs in mine if segment not in gs and judged(a)]
@@ -166,9 +184,10 @@ def _segment_tests(
                 hits = [a for a in inside if problem(a)]
                 if kind == "negative_comment" and len(hits) < options.negative_min:
                     continue
-                test = two_proportions(len(hits), len(inside), sum(map(problem, rest)), len(rest))
+                counts = (len(hits), len(inside), sum(map(problem, rest)), len(rest))
+                test = two_proportions(*counts)
                 everyone = [a for a, gs in mine if segment in gs]
-                tested.append((kind, step, segment, everyone, hits, test))
+                tested.append((kind, step, segment, everyone, hits, test, counts))
     return tested
 
 
@@ -181,13 +200,18 @@ def survey_segment_points(
     it."""
     goals = _customer_goals(context) if tested else {}
     found = []
-    for (kind, step, segment, everyone, hits, test), qv in zip(tested, qvalues, strict=True):
+    for (kind, step, segment, everyone, hits, test, counts), qv in zip(
+        tested, qvalues, strict=True
+    ):
         lift = test.a / test.b if test.b else float("inf")
-        if qv < options.alpha and test.a > test.b and lift >= options.min_lift:
+        if qv < options.alpha and test.a > test.b and large_enough(test.a - test.b, lift, options):
             customers = len({a["customer_id"] for a in hits})
+            interval = ratio_interval(*counts)
             money = _money(context, goals, everyone, kind, options)
             found.append(_step_point(kind, step, segment, customers, test.a, {
                 "rate": test.a, "rest_rate": test.b, "lift": lift, "p_value": test.p_value,
+                "difference": test.a - test.b,
+                "lift_low": interval[0], "lift_high": interval[1],
                 "q_value": qv, "ci_low": test.low, "ci_high": test.high,
                 "answers": len(everyone),
                 "test": "two-proportion z-test vs the rest (Benjamini-Hochberg)",

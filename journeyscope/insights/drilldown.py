@@ -31,6 +31,7 @@ from ..analytics.report import default_funnel
 from ._context import Context, clean, q
 from ._pain_point import PainPoint
 from .evidence import bind_answers, is_negative
+from .segments import Segment
 
 __all__ = [
     "EXAMPLES",
@@ -43,6 +44,7 @@ __all__ = [
     "example_journeys",
     "funnel_examples",
     "step_reach",
+    "survey_customers",
     "survey_examples",
     "unmapped_examples",
 ]
@@ -195,12 +197,15 @@ def unmapped_examples(
     return example_journeys(context, members, limit, events=True)
 
 
-def _segment_customers(context: Context, segment: str) -> set[str]:
-    dim, _, value = segment.partition("=")
+def _segment_customers(context: Context, segment: Segment, step: str) -> set[str]:
+    """The customers in ``segment``: of the customer, or of their events at ``step``."""
+    table, at = "_ins_seg", ""
+    if segment.level == "event":
+        table, at = "_ins_eseg", f" AND s.step = {q(step)}"
     rows = context.query(
-        "SELECT DISTINCT u.customer_id FROM _ins_seg s JOIN _ins_goal g ON g.jid = s.jid "
-        f"JOIN _cust u ON u.cid = g.cid WHERE s.dim = {q(dim)} "
-        f"AND CAST(s.value AS VARCHAR) = {q(value)}"
+        f"SELECT DISTINCT u.customer_id FROM {table} s JOIN _ins_goal g ON g.jid = s.jid "
+        f"JOIN _cust u ON u.cid = g.cid WHERE s.dim = {q(segment.dimension)} "
+        f"AND CAST(s.value AS VARCHAR) = {q(segment.value)}{at}"
     )
     return {str(r["customer_id"]) for r in rows}
 
@@ -209,20 +214,17 @@ def survey_examples(
     context: Context,
     kind: str,
     step: str,
-    segment: str = "all",
+    segment: Segment | None = None,
     answers: list[dict[str, Any]] | None = None,
     limit: int = EXAMPLES,
 ) -> list[Example]:
     """The drill-down of a survey pain point (``kind`` ``low_score`` or ``negative_comment``)
-    at ``step``, in ``segment`` (``dim=value`` or ``all``): the first customers by id with a low
+    at ``step``, in ``segment`` (None: all customers): the first customers by id with a low
     answer (below the middle of its scale) or a negative comment there, each with their first
     journey's ``steps`` (empty when they have no events) and their ``answers`` there (kind,
     score, comment, time). ``answers``: ``bind_answers(context)``, to bind them only once."""
     answers = bind_answers(context) if answers is None else answers
-    mine = [a for a in answers if a["bound_step"] == step and _counts(kind, a)]
-    if segment != "all":
-        inside = _segment_customers(context, segment)
-        mine = [a for a in mine if str(a["customer_id"]) in inside]
+    mine = _survey_hits(context, kind, step, segment, answers)
     customers = sorted({str(a["customer_id"]) for a in mine})[:limit]
     if not customers:
         return []
@@ -242,6 +244,32 @@ def survey_examples(
                                 "comment": a["comment"], "ts": a["ts"]}) for a in theirs]}
         )  # fmt: skip
     return out
+
+
+def _survey_hits(
+    context: Context,
+    kind: str,
+    step: str,
+    segment: Segment | None,
+    answers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The answers that count for a survey pain point at ``step`` (in ``segment``)."""
+    mine = [a for a in answers if a["bound_step"] == step and _counts(kind, a)]
+    if segment is not None:
+        inside = _segment_customers(context, segment, step)
+        mine = [a for a in mine if str(a["customer_id"]) in inside]
+    return mine
+
+
+def survey_customers(
+    context: Context,
+    kind: str,
+    step: str,
+    segment: Segment | None,
+    answers: list[dict[str, Any]],
+) -> set[str]:
+    """Every customer behind a survey pain point (not only the examples)."""
+    return {str(a["customer_id"]) for a in _survey_hits(context, kind, step, segment, answers)}
 
 
 def _counts(kind: str, answer: dict[str, Any]) -> bool:
@@ -265,8 +293,10 @@ def add_survey_examples(
     wanted = [p for p in points if p.kind in SURVEY_KINDS and not p.examples]
     answers = bind_answers(context) if wanted else []
     for point in wanted:
+        detail = point.segment_detail
+        segment = None if detail is None else Segment(**detail)  # type: ignore[arg-type]
         point.examples = survey_examples(
-            context, point.kind, point.element, point.segment, answers, limit
+            context, point.kind, point.element, segment, answers, limit
         )
     return points
 

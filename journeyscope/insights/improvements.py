@@ -157,7 +157,7 @@ def _comparison_segments(context: Context) -> str:
     engine, condition = context.prepared.engine, context.settings.comparison_segment
     assert condition is not None
     rule = EvidenceRule(event_glob="*", where=[condition])
-    sql, missing = rule_sql(rule, engine, set(engine.columns("bound")))
+    sql, missing = rule_sql(rule, engine, context.prepared.columns)
     if missing:
         raise ValueError(f"comparison_segment: no attribute {missing[0]!r} in the data")
     engine.materialize(

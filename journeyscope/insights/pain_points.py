@@ -2,13 +2,14 @@
 priced, owned and ranked [R8, R9].
 
 Kinds: ``drop_off``, ``slow_transition``, ``repeat_contact``, ``loop``, ``channel_switch``,
-``bounce``, ``failed_step`` (from events: registered pain-point kinds, ``journeyscope.plugins``,
-to which a plugin adds its own) and ``low_score``, ``negative_comment`` (from surveys). Each
-event kind makes its checks (``Check``) and names the test of their evidence (``RateAbove``,
-``ReportHits``, ``GoalRateGap``). Every event check is run over all journeys and over every
-segment (see ``segments.py``); a segment problem is reported when its rate is significantly
-above the rest's (two-proportion z-test, Benjamini–Hochberg adjusted) and at least ``min_lift``
-times it.
+``bounce``, ``failed_step``, ``escalation`` (from events: registered pain-point kinds,
+``journeyscope.plugins``, to which a plugin adds its own) and ``low_score``,
+``negative_comment`` (from surveys). Each event kind makes its checks (``Check``) and names the
+test of their evidence (``RateAbove``, ``ReportHits``, ``GoalRateGap``). Every event check is
+run over all journeys and over every segment (see ``segments.py``); a segment problem is
+reported when its rate is significantly above the rest's (two-proportion z-test,
+Benjamini–Hochberg adjusted) and large enough (``large_enough``: ``min_lift`` times it and
+``min_difference`` above it).
 For channel switches the "rate" is the goal-rate gap between journeys that stayed on their
 channel and those that switched: a segment that switches more has no problem, one where
 switching costs more has.
@@ -23,6 +24,7 @@ from .. import plugins
 from ..plugins import PainPointKind
 from ._checks import Check, build_checks
 from ._context import Context, q
+from ._merge import merge_findings
 from ._pain_point import (
     CheckCounts,
     EvidenceTest,
@@ -31,14 +33,15 @@ from ._pain_point import (
     PainPointOptions,
     RateAbove,
     ReportHits,
+    large_enough,
 )
 from ._stats import Comparison, adjust_pvalues
 from ._survey_points import survey_pain_points, survey_segment_points
 from .decisions import Decision, DecisionStore
-from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys
-from .evidence import EmotionPoint
+from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys, survey_customers
+from .evidence import EmotionPoint, bind_answers
 from .priority import linked_opportunity, lost_customers, owners_of, priority_score
-from .segments import build_segments
+from .segments import Segment, build_segments
 
 __all__ = [
     "Check",
@@ -62,24 +65,35 @@ _SUMS = (
 )
 
 
-def _aggregate(context: Context, checks: list[Check]) -> tuple[dict[str, CheckCounts], list[Any]]:
-    """Per check key (and per key, segment dimension and value): counts, cost, goals."""
+def _aggregate(
+    context: Context, checks: list[Check]
+) -> tuple[dict[str, CheckCounts], list[tuple[str, Segment, CheckCounts]]]:
+    """Per check key (and per key and segment, of the customer or of the events at the check's
+    step): counts, cost, goals."""
     engine = context.prepared.engine
     union = " UNION ALL ".join(
-        f"SELECT {q(c.key)} AS key, jid, hit, CAST(cost AS DOUBLE) AS cost FROM ({c.sql}) c{i}"
+        f"SELECT {q(c.key)} AS key, {q(c.steps[0]) if c.steps else 'CAST(NULL AS VARCHAR)'} "
+        f"AS at, jid, hit, CAST(cost AS DOUBLE) AS cost FROM ({c.sql}) c{i}"
         for i, c in enumerate(checks)
     )
     engine.materialize("_ins_checks", union)
     join = "FROM _ins_checks c JOIN _ins_goal g ON g.jid = c.jid"
     overall = context.query(f"SELECT c.key, {_SUMS} {join} GROUP BY c.key")
     segments = context.query(
-        f"SELECT c.key, s.dim, s.value, {_SUMS} {join} JOIN _ins_seg s ON s.jid = c.jid "
-        "GROUP BY c.key, s.dim, s.value ORDER BY c.key, s.dim, s.value"
+        f"SELECT c.key, 'customer' AS level, s.dim, s.value, {_SUMS} {join} "
+        "JOIN _ins_seg s ON s.jid = c.jid GROUP BY c.key, s.dim, s.value UNION ALL "
+        f"SELECT c.key, 'event' AS level, s.dim, s.value, {_SUMS} {join} "
+        "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at GROUP BY c.key, s.dim, s.value "
+        "ORDER BY key, dim, value"
     )
     names = [f.name for f in fields(CheckCounts)]
     totals = {r["key"]: CheckCounts(*(r[f] or 0 for f in names)) for r in overall}
     return totals, [
-        (r["key"], f"{r['dim']}={r['value']}", CheckCounts(*(r[f] or 0 for f in names)))
+        (
+            r["key"],
+            Segment(str(r["dim"]), str(r["value"]), r["level"]),
+            CheckCounts(*(r[f] or 0 for f in names)),
+        )
         for r in segments
     ]
 
@@ -108,7 +122,8 @@ def _overall_points(
     found = [
         (key, agg, evidence)
         for key, agg in totals.items()
-        if (evidence := _overall_test(kinds[by_key[key].kind], agg, options)) is not None
+        if by_key[key].overall
+        and (evidence := _overall_test(kinds[by_key[key].kind], agg, options)) is not None
     ]
     for kind in (k for k in kinds.values() if k.evidence.adjusted):
         family = [f for f in found if by_key[f[0]].kind == kind.name]
@@ -123,20 +138,28 @@ def _overall_points(
 
 
 def _segment_evidence(
-    kind: PainPointKind, test: Comparison, qv: float, own_p: float
+    kind: PainPointKind,
+    test: Comparison,
+    qv: float,
+    own_p: float,
+    counts: tuple[CheckCounts, CheckCounts],
 ) -> dict[str, Any]:
+    """The evidence of a segment: the effect (difference with its interval, lift with its
+    interval), the p- and q-value and what the kind adds."""
     lift = test.a / test.b if test.b > 0 else float("inf")
-    common = {"lift": lift, "p_value": test.p_value, "q_value": qv, "ci_low": test.low,
-              "ci_high": test.high, "severity": test.a}  # fmt: skip
+    lift_low, lift_high = kind.evidence.lift_interval(*counts)
+    common = {"lift": lift, "lift_low": lift_low, "lift_high": lift_high,
+              "difference": test.a - test.b, "p_value": test.p_value, "q_value": qv,
+              "ci_low": test.low, "ci_high": test.high, "severity": test.a}  # fmt: skip
     return common | kind.evidence.segment_evidence(test, own_p)
 
 
 def _segment_tests(
     totals: dict[str, CheckCounts],
-    segments: list[Any],
+    segments: list[tuple[str, Segment, CheckCounts]],
     kind_of: dict[str, PainPointKind],
     options: PainPointOptions,
-) -> list[tuple[str, str, CheckCounts, Comparison, float]]:
+) -> list[tuple[str, Segment, CheckCounts, Comparison, float]]:
     """Every check in every segment with enough journeys on both sides, against the rest: its
     hit rate (or, for a channel switch, its goal-rate gap), and a p-value the segment must
     also pass on its own (0 when there is none)."""
@@ -151,28 +174,34 @@ def _segment_tests(
 
 
 def _segment_points(
-    tested: list[tuple[str, str, CheckCounts, Comparison, float]],
+    totals: dict[str, CheckCounts],
+    tested: list[tuple[str, Segment, CheckCounts, Comparison, float]],
     qvalues: list[float],
     kind_of: dict[str, PainPointKind],
     options: PainPointOptions,
-) -> list[tuple[str, str, CheckCounts, dict[str, Any]]]:
+) -> list[tuple[str, Segment, CheckCounts, dict[str, Any]]]:
     """Segments where a check's problem is concentrated: significantly above the rest (after
     Benjamini-Hochberg over every segment test) and at least ``min_lift`` times it."""
     found = []
     for (key, segment, agg, test, own_p), qv in zip(tested, qvalues, strict=True):
-        evidence = _segment_evidence(kind_of[key], test, qv, own_p)
+        rest = totals[key].minus(agg)
+        evidence = _segment_evidence(kind_of[key], test, qv, own_p, (agg, rest))
         if (
             qv < options.alpha
             and own_p < options.alpha
             and test.a > max(test.b, 0.0)
-            and evidence["lift"] >= options.min_lift
+            and large_enough(test.a - test.b, evidence["lift"], options)
         ):
             found.append((key, segment, agg, evidence))
     return found
 
 
 def _pain_point(
-    context: Context, check: Check, segment: str, agg: CheckCounts, evidence: dict[str, Any]
+    context: Context,
+    check: Check,
+    segment: Segment | None,
+    agg: CheckCounts,
+    evidence: dict[str, Any],
 ) -> PainPoint:
     severity = float(evidence.pop("severity"))
     hit_rate, rest_rate = agg.goal_rates()
@@ -186,11 +215,12 @@ def _pain_point(
         "goal_rate_unaffected": rest_rate,
     }
     value = lost * context.mean_value if context.mean_value is not None else None
+    name = segment.key if segment is not None else "all"
     return PainPoint(
-        f"{check.key}:{segment}",
+        f"{check.key}:{name}",
         check.kind,
         check.element,
-        segment,
+        name,
         check.steps,
         check.touchpoints,
         check.events,
@@ -200,20 +230,57 @@ def _pain_point(
         lost,
         value,
         agg.cost if check.costed else None,
+        segment_detail=segment.to_dict() if segment is not None else None,
     )
 
 
-def _examples(context: Context, key: str, segment: str) -> list[dict[str, Any]]:
-    """Journeys where the check hit (in the segment): the drill-down that makes each number
-    traceable."""
+def _members_sql(key: str, segment: Segment | None) -> str:
+    """SQL of the journeys where the check ``key`` hit (in the segment)."""
     where = f"c.key = {q(key)} AND c.hit = 1"
     join = ""
-    if segment != "all":
-        dim, _, value = segment.partition("=")
-        join = "JOIN _ins_seg s ON s.jid = c.jid"
-        where += f" AND s.dim = {q(dim)} AND CAST(s.value AS VARCHAR) = {q(value)}"
-    members = f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
-    return example_journeys(context, members, EXAMPLES).get("1", [])
+    if segment is not None:
+        join = (
+            "JOIN _ins_seg s ON s.jid = c.jid"
+            if segment.level == "customer"
+            else "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at"
+        )
+        where += (
+            f" AND s.dim = {q(segment.dimension)} AND CAST(s.value AS VARCHAR) = {q(segment.value)}"
+        )
+    return f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
+
+
+def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[str, Any]]:
+    """Journeys where the check hit (in the segment): the drill-down that makes each number
+    traceable."""
+    return example_journeys(context, _members_sql(key, segment), EXAMPLES).get("1", [])
+
+
+def _segment_of(point: PainPoint) -> Segment | None:
+    detail = point.segment_detail
+    return None if detail is None else Segment(**detail)  # type: ignore[arg-type]
+
+
+def _members(context: Context, points: list[PainPoint], checks: set[str]) -> dict[str, set[str]]:
+    """Per pain point, the ids of its customers (to tell one problem from two)."""
+    answers = bind_answers(context) if any(p.kind in SURVEY_KINDS for p in points) else []
+    found: dict[str, set[str]] = {}
+    for point in points:
+        if point.kind in SURVEY_KINDS:
+            found[point.key] = survey_customers(
+                context, point.kind, point.element, _segment_of(point), answers
+            )
+        elif (check := point.key[: -len(point.segment) - 1]) in checks:  # "kind:element"
+            found[point.key] = _customer_ids(context, _members_sql(check, _segment_of(point)))
+    return found
+
+
+def _customer_ids(context: Context, members: str) -> set[str]:
+    rows = context.query(
+        f"SELECT DISTINCT u.customer_id FROM ({members}) m JOIN _ins_goal g ON g.jid = m.jid "
+        "JOIN _cust u ON u.cid = g.cid"
+    )
+    return {str(r["customer_id"]) for r in rows}
 
 
 def _finish(context: Context, point: PainPoint, decision: Decision | None) -> PainPoint:
@@ -258,24 +325,27 @@ def detect_pain_points(
     checks = build_checks(context, options, kinds)
     found, survey_tests = survey_pain_points(context, curve or [], options)
     by_key, tested = {c.key: c for c in checks}, []
+    totals: dict[str, CheckCounts] = {}
     kind_of = {key: kinds[check.kind] for key, check in by_key.items()}
     if checks:
         totals, segments = _aggregate(context, checks)
         for key, agg, evidence in _overall_points(totals, by_key, kinds, options):
-            found.append(_pain_point(context, by_key[key], "all", agg, evidence))
-            found[-1].examples = _examples(context, key, "all")
+            found.append(_pain_point(context, by_key[key], None, agg, evidence))
+            found[-1].examples = _examples(context, key, None)
         tested = _segment_tests(totals, segments, kind_of, options)
     # one Benjamini-Hochberg family for every segment test, of events and of surveys alike
     # (an effect so strong that its p-value underflows to 0.0 is the strongest evidence there
     # is: only a missing p-value counts as 1)
     pvalues = [_p(t[3].p_value) for t in tested] + [_p(t[5].p_value) for t in survey_tests]
     qvalues = adjust_pvalues(pvalues)
-    event_points = _segment_points(tested, qvalues[: len(tested)], kind_of, options)
+    event_points = _segment_points(totals, tested, qvalues[: len(tested)], kind_of, options)
     for key, segment, agg, evidence in event_points:
         found.append(_pain_point(context, by_key[key], segment, agg, evidence))
         found[-1].examples = _examples(context, key, segment)
     found += survey_segment_points(context, survey_tests, qvalues[len(tested) :], options)
     known = decisions.all() if decisions is not None else {}
     found = [_finish(context, p, known.get(p.key)) for p in found]
+    if options.merge:
+        found = merge_findings(context, found, _members(context, found, set(by_key)))
     found.sort(key=lambda p: (p.status == "dismissed", -p.priority, p.key))
     return found

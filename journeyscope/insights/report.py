@@ -32,6 +32,7 @@ from .improvements import Improvement, ImprovementOptions, compute_improvements
 from .kpi_status import KpiOptions, KpiStatus, compute_kpi_status
 from .pain_points import PainPoint, PainPointOptions, detect_pain_points
 from .segments import SegmentOptions, build_segments
+from .sends import SendOptions, SendResponse, compute_sends
 from .staleness import Staleness, StalenessOptions, compute_staleness
 from .validation import Validation, ValidationOptions, compute_validation
 
@@ -60,6 +61,7 @@ class InsightOptions:
     improvements: ImprovementOptions = field(default_factory=ImprovementOptions)
     staleness: StalenessOptions = field(default_factory=StalenessOptions)
     drilldown: DrilldownOptions = field(default_factory=DrilldownOptions)
+    sends: SendOptions = field(default_factory=SendOptions)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Insights:
     load: dict[str, Any] | None = None
     surveys: dict[str, Any] | None = None
     drilldown: Drilldown | None = None
+    sends: list[SendResponse] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +101,7 @@ class Insights:
             "improvements": rows(self.improvements),
             "staleness": self.staleness.to_dict(),
             "drilldown": self.drilldown.to_dict() if self.drilldown is not None else None,
+            "sends": rows(self.sends),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -195,4 +199,5 @@ def _from_context(
         load=log.report.as_dict(),
         surveys=surveys.report.as_dict() if isinstance(surveys, SurveyLog) else None,
         drilldown=compute_drilldown(context, options.drilldown),
+        sends=compute_sends(context, options.sends),
     )

@@ -1,26 +1,54 @@
-"""Segments that pain-point detection looks across: every low-cardinality attribute, personas.
+"""Segments that pain-point detection looks across, at the level where each one lives.
 
-``build_segments`` materialises ``_ins_seg`` (``jid``, ``dim``, ``value``): for each dimension,
-a journey's value is the first non-empty value of the attribute on its events (customer
-attributes are the same on every event), and ``persona`` is the customer's persona: a column
-of that name in the data (a CRM's own assignment) when there is one, else the map's persona
-rules. Each dimension is listed once. A
-dimension is kept when it has 2 to ``max_values`` distinct values and covers at least
-``min_coverage`` of the journeys — an attribute only some events carry (a survey score, a
-comment) is not a segment.
+Two tables, one per level:
+
+* ``_ins_seg`` (``jid``, ``dim``, ``value``) — **customer** segments: every customer attribute
+  (the same on every event of the customer) and ``persona``, the customer's persona: a column
+  of that name in the data (a CRM's own assignment) when there is one, else the map's persona
+  rules;
+* ``_ins_eseg`` (``jid``, ``step``, ``dim``, ``value``) — **event** segments: every event
+  attribute (and the event's ``channel``) as it was *on the journey's first event at that
+  step*. A problem at checkout is then tested against the device of the checkout event, not
+  the device of the ad that started the journey.
+
+Each dimension is listed once (an event attribute wins over a customer attribute of the same
+name). A dimension is kept when it has 2 to ``max_values`` distinct values and covers at least
+``min_coverage`` of the journeys (customer level) or of the journeys at the step (event level,
+judged step by step) — an attribute only some events carry (a survey score, a comment) is not a
+segment. The names are the ones of the data, whatever they are (``step``, ``a b``, ``имя``):
+the columns behind them are ``bound``'s own (see ``Prepared.columns``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from ..analytics import Prepared
 from ..sql import ident
 from ._context import q
 
-__all__ = ["SegmentOptions", "build_segments"]
+__all__ = ["Segment", "SegmentOptions", "build_segments"]
 
-_NOT_SEGMENTS = {"customer_id", "ts", "seq", "event", "t", "cid", "jid", "step", "touchpoint"}
+Level = Literal["event", "customer"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Where a pain point is concentrated: ``dimension`` = ``value``, at the ``level`` of the
+    events at the step (``event``) or of the customer (``customer``)."""
+
+    dimension: str
+    value: str
+    level: Level
+
+    @property
+    def key(self) -> str:
+        """``dimension=value``: the segment's part of a pain point's key (never parsed back)."""
+        return f"{self.dimension}={self.value}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dimension": self.dimension, "value": self.value, "level": self.level}
 
 
 @dataclass(frozen=True)
@@ -32,43 +60,43 @@ class SegmentOptions:
     min_coverage: float = 0.5
 
 
-def _first_value_sql(prepared: Prepared, attribute: str) -> str:
-    engine = prepared.engine
-    column = ident(attribute)
-    return (
-        f"SELECT jid, {q(attribute)} AS dim, {engine.to_text(column)} AS value FROM ("
-        f"SELECT jid, {column}, row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn "
-        f"FROM bound WHERE {column} IS NOT NULL) f WHERE _rn = 1"
-    )
-
-
-def _persona_sql() -> str:
-    return (
-        "SELECT j.jid, 'persona' AS dim, p.persona AS value FROM (SELECT DISTINCT jid, cid "
-        "FROM bound) j JOIN (SELECT cid, max(_persona) AS persona FROM bound GROUP BY cid) p "
-        "ON p.cid = j.cid WHERE p.persona IS NOT NULL"
-    )
-
-
-def build_segments(prepared: Prepared, options: SegmentOptions | None = None) -> list[str]:
-    """Materialise ``_ins_seg`` and return the dimensions kept."""
-    options = options or SegmentOptions()
-    columns = set(prepared.engine.columns("bound"))
-    # each dimension once: a "persona" column of the data stands for the map's persona rules
-    candidates = list(dict.fromkeys(["channel", *prepared.attributes, "persona"]))
-    wanted = [c for c in candidates if c not in _NOT_SEGMENTS and (c in columns or c == "persona")]
-    from_data = "persona" in prepared.attributes and "persona" in columns
+def _dimensions(prepared: Prepared, options: SegmentOptions) -> tuple[list[str], list[str]]:
+    """The candidate event-level and customer-level dimensions."""
+    # the attributes never hold the events' own columns (customer id, time, order, name): a
+    # customers column called "seq" is an attribute like any other
+    wanted = ["channel", *prepared.attributes]
     if options.only is not None:
-        wanted = [c for c in wanted if c in options.only]
-    parts = [
-        _persona_sql() if c == "persona" and not from_data else _first_value_sql(prepared, c)
-        for c in wanted
-    ]
+        wanted = [a for a in wanted if a in options.only]
+    events = [a for a in wanted if a not in prepared.customer_attributes]
+    customers = [a for a in wanted if a in prepared.customer_attributes]
+    if "persona" not in prepared.attributes and (options.only is None or "persona" in options.only):
+        customers.append("persona")  # the map's persona rules
+    return events, customers
+
+
+def _customer_sql(prepared: Prepared, attribute: str) -> str:
+    if attribute == "persona" and attribute not in prepared.columns:
+        return (
+            "SELECT j.jid, 'persona' AS dim, p.persona AS value FROM (SELECT DISTINCT jid, cid "
+            "FROM bound) j JOIN (SELECT cid, max(_persona) AS persona FROM bound GROUP BY cid) p "
+            "ON p.cid = j.cid WHERE p.persona IS NOT NULL"
+        )
+    column = ident(prepared.column(attribute))
+    return (
+        f"SELECT jid, {q(attribute)} AS dim, max({prepared.engine.to_text(column)}) AS value "
+        f"FROM bound WHERE {column} IS NOT NULL GROUP BY jid"
+    )
+
+
+def _build_customer_level(
+    prepared: Prepared, dims: list[str], options: SegmentOptions
+) -> list[str]:
+    parts = [_customer_sql(prepared, d) for d in dims]
     if not parts:
         parts = ["SELECT 0 AS jid, '' AS dim, '' AS value WHERE 1 = 0"]
     engine = prepared.engine
     engine.materialize("_ins_seg_all", " UNION ALL ".join(parts))
-    stats = engine.query(
+    stats = prepared.engine.query(
         "SELECT dim, count(DISTINCT value) AS k, count(*) AS n FROM _ins_seg_all GROUP BY dim"
     ).to_pylist()
     journeys = max(prepared.journeys, 1)
@@ -81,3 +109,57 @@ def build_segments(prepared: Prepared, options: SegmentOptions | None = None) ->
     engine.materialize("_ins_seg", f"SELECT * FROM _ins_seg_all WHERE dim IN ({names})")
     engine.drop("_ins_seg_all")
     return kept
+
+
+def _build_event_level(prepared: Prepared, dims: list[str], options: SegmentOptions) -> list[str]:
+    """``_ins_eseg``: one sort of the mapped events gives each journey's first event at each
+    step; each dimension is then read off it, and kept at the steps where it is a segment."""
+    engine = prepared.engine
+    empty = "SELECT 0 AS jid, '' AS step, '' AS dim, '' AS value WHERE 1 = 0"
+    if not dims:
+        engine.materialize("_ins_eseg", empty)
+        return []
+    columns = {d: prepared.column(d) for d in dims}
+    picked = ", ".join(f"{ident(c)} AS _d{i}" for i, c in enumerate(columns.values()))
+    engine.materialize(
+        "_ins_first",
+        f"SELECT * FROM (SELECT jid, step, {picked}, row_number() OVER (PARTITION BY jid, step "
+        "ORDER BY t, seq) AS _rn FROM bound WHERE step IS NOT NULL) f WHERE _rn = 1",
+    )
+    parts = [
+        f"SELECT jid, step, {q(d)} AS dim, {engine.to_text(f'_d{i}')} AS value FROM _ins_first "
+        f"WHERE _d{i} IS NOT NULL"
+        for i, d in enumerate(columns)
+    ]
+    engine.materialize("_ins_eseg_all", " UNION ALL ".join(parts))
+    at_step = {
+        r["step"]: r["n"]
+        for r in prepared.engine.query(
+            "SELECT step, count(*) AS n FROM _ins_first GROUP BY step"
+        ).to_pylist()
+    }
+    stats = prepared.engine.query(
+        "SELECT step, dim, count(DISTINCT value) AS k, count(*) AS n FROM _ins_eseg_all "
+        "GROUP BY step, dim"
+    ).to_pylist()
+    kept = [
+        (r["step"], r["dim"])
+        for r in stats
+        if 2 <= r["k"] <= options.max_values
+        and r["n"] / max(at_step.get(r["step"], 0), 1) >= options.min_coverage
+    ]
+    pairs = " OR ".join(f"(step = {q(s)} AND dim = {q(d)})" for s, d in kept) or "FALSE"
+    engine.materialize("_ins_eseg", f"SELECT * FROM _ins_eseg_all WHERE {pairs}")
+    engine.drop("_ins_eseg_all")
+    engine.drop("_ins_first")
+    return sorted({d for _, d in kept})
+
+
+def build_segments(prepared: Prepared, options: SegmentOptions | None = None) -> list[str]:
+    """Materialise ``_ins_seg`` and ``_ins_eseg`` and return the dimensions kept (of both
+    levels, each once)."""
+    options = options or SegmentOptions()
+    events, customers = _dimensions(prepared, options)
+    kept = _build_customer_level(prepared, customers, options)
+    kept += _build_event_level(prepared, events, options)
+    return sorted(set(kept))

@@ -17,15 +17,22 @@ did not reach the next stage.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..analytics import compute_unmapped
 from ._context import Context, clean, rows
-from ._stats import two_proportions
+from ._stats import adjust_pvalues, two_proportions
 from .drilldown import EXAMPLES, edge_examples, example_journeys, unmapped_examples
 
-__all__ = ["Validation", "ValidationOptions", "compute_validation"]
+__all__ = [
+    "Conformance",
+    "ConformanceDeviation",
+    "Validation",
+    "ValidationOptions",
+    "compute_validation",
+]
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,45 @@ class Moment:
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    #: the compared journeys all entered this stage before the goal (or never reached it)
+    stage: str | None = None
+    q_value: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        significant = self.p_value is not None and self.p_value < 0.05
+        significant = self.q_value is not None and self.q_value < 0.05
         return asdict(self) | {"significant": significant}
+
+
+@dataclass
+class ConformanceDeviation:
+    """A real deviation from the map: ``back`` — from ``source`` back to ``target`` in an
+    earlier stage; ``skip`` — on to ``target`` without the required ``step`` before it."""
+
+    kind: str
+    source: str
+    target: str
+    step: str | None
+    transitions: int
+    journeys: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Conformance:
+    """How well the journeys fit the map when its optional steps may be left out and steps may
+    repeat and loop within a stage: per journey, fitness = 1 − deviating moves ÷ moves."""
+
+    journeys: int
+    conforming: int
+    mean_fitness: float
+    fitness_quartiles: list[float]
+    deviations: list[ConformanceDeviation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        share = self.conforming / self.journeys if self.journeys else 0.0
+        return asdict(self) | {"conforming_share": share, "deviations": rows(self.deviations)}
 
 
 @dataclass
@@ -95,6 +137,7 @@ class Validation:
     deviations: list[Deviation] = field(default_factory=list)
     stages: list[StageSuccess] = field(default_factory=list)
     moments: list[Moment] = field(default_factory=list)
+    conformance: Conformance | None = None
 
     @property
     def in_order_share(self) -> float:
@@ -111,6 +154,7 @@ class Validation:
             "deviations": rows(self.deviations),
             "stages": rows(self.stages),
             "moments": rows(self.moments),
+            "conformance": self.conformance.to_dict() if self.conformance else None,
         }
 
 
@@ -191,30 +235,47 @@ def _stage_success(context: Context, options: ValidationOptions) -> list[StageSu
 
 
 def _moments(context: Context) -> list[Moment]:
+    """Per step, like with like: of the journeys that entered the step's stage before the goal
+    (or never reached it), the goal rate of those that took the step against those that did
+    not. A step every goal-reaching journey of its stage took (the others never reach the
+    goal) is a gate on the only path, not a moment: true by construction, so left out. The
+    p-values are adjusted together (Benjamini-Hochberg)."""
     goals = [context.prepared.sid(s) for s in context.alternatives(context.goal)]
     codes = ", ".join(map(str, goals))
-    found = context.query(
+    infos = context.prepared.binding.steps
+    stages = {stage: k for k, stage in enumerate(dict.fromkeys(i.stage for i in infos))}
+    number = " ".join(f"WHEN {i.index + 1} THEN {stages[i.stage]}" for i in infos)
+    ctes = (
         "WITH fs AS (SELECT jid, sid, min(pos) AS p FROM path GROUP BY jid, sid), "
-        f"fg AS (SELECT jid, min(pos) AS gp FROM path WHERE sid IN ({codes}) GROUP BY jid) "
-        "SELECT fs.sid, count(*) AS n, "
-        "CAST(sum(CASE WHEN fg.gp IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS goal "
-        "FROM fs LEFT JOIN fg ON fg.jid = fs.jid WHERE fg.gp IS NULL OR fs.p < fg.gp "
-        "GROUP BY fs.sid"
+        f"fg AS (SELECT jid, min(pos) AS gp FROM path WHERE sid IN ({codes}) GROUP BY jid), "
+        "took AS (SELECT fs.jid, fs.sid, fs.p FROM fs LEFT JOIN fg ON fg.jid = fs.jid "
+        "WHERE fg.gp IS NULL OR fs.p < fg.gp), "
+        f"entered AS (SELECT DISTINCT jid, CASE sid {number} END AS st FROM took) "
     )
-    total = context.query(
-        "SELECT (SELECT count(DISTINCT jid) FROM path) AS n, "
-        f"(SELECT count(DISTINCT jid) FROM path WHERE sid IN ({codes})) AS goal"
-    )[0]
+    took = context.query(
+        f"{ctes}SELECT t.sid, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal FROM took t "
+        "JOIN _ins_goal g ON g.jid = t.jid GROUP BY t.sid"
+    )
+    entered = {
+        int(r["st"]): (int(r["n"]), int(r["goal"] or 0))
+        for r in context.query(
+            f"{ctes}SELECT e.st, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal "
+            "FROM entered e JOIN _ins_goal g ON g.jid = e.jid GROUP BY e.st"
+        )
+    }
     out = []
-    for row in (r for r in found if r["sid"] not in goals):
-        x1, n1 = int(row["goal"]), int(row["n"])
-        x2, n2 = int(total["goal"]) - x1, int(total["n"]) - n1
+    for row in (r for r in took if r["sid"] not in goals):
+        info = infos[int(row["sid"]) - 1]
+        n, x = entered[stages[info.stage]]
+        x1, n1 = int(row["goal"] or 0), int(row["n"])
+        x2, n2 = x - x1, n - n1
+        if n2 == 0 or (x2 == 0 and x1 > 0):
+            continue  # everybody took it, or only through it is the goal reached: a gate
         test = two_proportions(x1, n1, x2, n2)
-        step = context.prepared.step_id(row["sid"])
         out.append(
             Moment(
-                step,
-                context.steps[step].name,
+                info.id,
+                context.steps[info.id].name,
                 n1,
                 test.a,
                 n2,
@@ -223,10 +284,111 @@ def _moments(context: Context) -> list[Moment]:
                 test.low,
                 test.high,
                 test.p_value,
+                info.stage,
             )
         )
+    tested = [m for m in out if m.p_value is not None]
+    for moment, qv in zip(tested, adjust_pvalues([m.p_value or 0.0 for m in tested]), strict=True):
+        moment.q_value = qv
     out.sort(key=lambda m: (-abs(m.difference), m.step))
     return out
+
+
+def _conformance_ctes(context: Context) -> str | None:
+    """CTEs ``m`` (the moves between the customer's own mapped steps: ``a`` -> ``b`` at
+    ``pos``, with their stage numbers) and ``sk`` (the required steps a forward move jumped
+    over that the journey had not taken before)."""
+    infos = context.prepared.binding.steps
+    mine = [i for i in infos if i.id in context.steps and context.steps[i.id].initiated_by
+            == "customer"]  # fmt: skip
+    if not mine:
+        return None
+    stages = {stage: k for k, stage in enumerate(dict.fromkeys(i.stage for i in infos))}
+    number = " ".join(f"WHEN {i.index + 1} THEN {stages[i.stage]}" for i in infos)
+    codes = ", ".join(str(i.index + 1) for i in mine)
+    # a required step no event can show (no evidence rule, or nobody takes it) is the map's
+    # gap, listed as unobserved: a journey cannot be blamed for skipping it
+    seen = {int(r["sid"]) for r in context.query("SELECT DISTINCT sid FROM path")}
+    slots = [
+        (i.index + 1, i.index + 1) for i in mine if i.kind == "required" and i.index + 1 in seen
+    ]
+    for i in mine:
+        step = context.steps[i.id]
+        if step.kind == "alternative" and step.alternative_to in context.steps:
+            slots.append((i.index + 1, context.prepared.sid(step.alternative_to)))
+    values = ", ".join(f"({a}, {b})" for a, b in slots) or "(0, 0)"
+    required = ", ".join(f"({b})" for a, b in slots if a == b) or "(0)"
+    window = "OVER (PARTITION BY jid ORDER BY pos)"
+    return (
+        f"c AS (SELECT jid, pos, sid, lag(sid) {window} AS a FROM path WHERE sid IN ({codes})), "
+        f"m AS (SELECT jid, pos, a, sid AS b, CASE a {number} END AS sa, CASE sid {number} END "
+        "AS sb FROM c WHERE a IS NOT NULL), "
+        f"slot AS (SELECT * FROM (VALUES {values}) v(sid, slot)), "
+        f"req AS (SELECT * FROM (VALUES {required}) r(slot)), "
+        "fr AS (SELECT p.jid, s.slot, min(p.pos) AS first FROM path p JOIN slot s "
+        "ON s.sid = p.sid GROUP BY p.jid, s.slot), "
+        "sk AS (SELECT m.jid, m.pos, m.a, m.b, r.slot FROM m JOIN req r ON r.slot > m.a AND "
+        "r.slot < m.b LEFT JOIN fr ON fr.jid = m.jid AND fr.slot = r.slot "
+        "WHERE fr.first IS NULL OR fr.first > m.pos)"
+    )
+
+
+def _quartiles(values: list[tuple[float, int]]) -> list[float]:
+    """The 25th, 50th and 75th percentiles of values given with their counts."""
+    ordered, total, out = sorted(values), sum(n for _, n in values), []
+    for share in (0.25, 0.5, 0.75):
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen >= share * total:
+                out.append(value)
+                break
+    return out
+
+
+def _conformance(context: Context, options: ValidationOptions) -> Conformance:
+    journeys = int(context.query("SELECT count(DISTINCT jid) AS n FROM path")[0]["n"] or 0)
+    ctes = _conformance_ctes(context)
+    if ctes is None or not journeys:
+        return Conformance(journeys, journeys, 1.0, [1.0, 1.0, 1.0] if journeys else [])
+    bad = "SELECT DISTINCT jid, pos FROM (SELECT jid, pos FROM m WHERE sb < sa UNION ALL " \
+        "SELECT jid, pos FROM sk) d0"  # fmt: skip
+    per = (
+        "SELECT m.jid, count(*) AS moves, count(d.pos) AS bad FROM m LEFT JOIN "
+        f"({bad}) d ON d.jid = m.jid AND d.pos = m.pos GROUP BY m.jid"
+    )
+    spread = context.query(
+        f"WITH {ctes} SELECT 1.0 - CAST(bad AS DOUBLE) / moves AS f, count(*) AS n "
+        f"FROM ({per}) j GROUP BY 1.0 - CAST(bad AS DOUBLE) / moves"
+    )
+    values = [(float(r["f"]), int(r["n"])) for r in spread]
+    moved = sum(n for _, n in values)
+    values.append((1.0, journeys - moved))  # no move between two steps: nothing to deviate
+    values = [(v, n) for v, n in values if n > 0]
+    conforming = sum(n for v, n in values if v >= 1.0)
+    values.sort()  # the engine's groups come in any order: the same sums whatever it is
+    mean = math.fsum(v * n for v, n in values) / journeys
+    found = context.query(
+        f"WITH {ctes} SELECT * FROM (SELECT 'back' AS kind, a, b, CAST(NULL AS INTEGER) AS slot, "
+        "count(*) AS transitions, count(DISTINCT jid) AS journeys FROM m WHERE sb < sa "
+        "GROUP BY a, b UNION ALL SELECT 'skip' AS kind, a, b, slot, count(*) AS transitions, "
+        "count(DISTINCT jid) AS journeys FROM sk GROUP BY a, b, slot) x "
+        "ORDER BY journeys DESC, transitions DESC, kind, a, b, slot "
+        f"LIMIT {int(options.top_deviations)}"
+    )
+    step = context.prepared.step_id
+    deviations = [
+        ConformanceDeviation(
+            r["kind"],
+            step(int(r["a"])),
+            step(int(r["b"])),
+            step(int(r["slot"])) if r["slot"] is not None else None,
+            int(r["transitions"]),
+            int(r["journeys"]),
+        )
+        for r in found
+    ]
+    return Conformance(journeys, conforming, mean, _quartiles(values), deviations)
 
 
 def compute_validation(context: Context, options: ValidationOptions | None = None) -> Validation:
@@ -248,4 +410,5 @@ def compute_validation(context: Context, options: ValidationOptions | None = Non
         deviations,
         _stage_success(context, options),
         _moments(context),
+        _conformance(context, options),
     )

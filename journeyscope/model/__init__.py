@@ -22,7 +22,7 @@ from .journey import (
     Step,
     Touchpoint,
 )
-from .research import InsightSettings, ResearchEvidence
+from .research import InsightSettings, ResearchEvidence, WaitTarget
 
 __all__ = [
     "BACKSTAGE_LISTS",
@@ -48,6 +48,7 @@ __all__ = [
     "Stage",
     "Step",
     "Touchpoint",
+    "WaitTarget",
     "find_problems",
     "format_path",
 ]

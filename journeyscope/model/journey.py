@@ -170,7 +170,8 @@ class Step(Element):
         default="customer",
         description="company: a send the company makes (a newsletter, a confirmation, a "
         "reminder), not something the customer does; such a step is never a loop, a drop-off, "
-        "a bounce or a slow wait.",
+        "a bounce or a slow wait; it is a trigger instead: insights report the share of its "
+        "sends a customer answered (the insights' sends).",
     )
     alternative_to: Id | None = Field(
         default=None, description="For an alternative step: the step it replaces."

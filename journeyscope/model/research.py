@@ -34,6 +34,21 @@ class ResearchEvidence(Element):
     persona: Id | None = Field(default=None, description="Persona id it is about; empty = all.")
 
 
+class WaitTarget(Element):
+    """How long customers may wait for a step, measured from a named earlier step: "delivered
+    within 72 hours of the order" is ``{step: delivered, hours: 72, measured_from: order}``.
+    Journeys slower than that are a slow_transition; a long gap with no target (a repurchase
+    a month later) is the customer's rhythm, not a wait."""
+
+    step: Id = Field(description="The step customers wait for.")
+    hours: float = Field(gt=0, description="How long they may wait, in hours.")
+    measured_from: Id | None = Field(
+        default=None,
+        description="The earlier step the wait is measured from (its first event in the "
+        "journey); none: from the event just before.",
+    )
+
+
 class InsightSettings(Element):
     """How ``journeyscope insights`` judges this map: goal, money, thresholds, comparison group."""
 
@@ -68,6 +83,11 @@ class InsightSettings(Element):
         default_factory=dict,
         description="Step id -> hours a customer may wait before reaching it; a slower median "
         "is a slow_transition. Steps not listed are compared with the map-wide median.",
+    )
+    wait_targets: list[WaitTarget] = Field(
+        default_factory=list,
+        description="How long customers may wait for a step, measured from a named earlier "
+        "step (delivered within 72 hours of the order).",
     )
     failure_events: list[str] = Field(
         default_factory=lambda: ["*fail*", "*error*", "*abandon*"],

@@ -14,6 +14,7 @@ from .hookspecs import hookimpl
 def register_pain_point_kinds() -> list[PainPointKind]:
     # imported when asked: the insights layer itself asks the registry for its kinds
     from ..insights import _checks as c
+    from ..insights._escalations import escalation_checks
     from ..insights._pain_point import GoalRateGap, RateAbove, ReportHits
 
     return [
@@ -25,4 +26,7 @@ def register_pain_point_kinds() -> list[PainPointKind]:
         PainPointKind("channel_switch", c.switch_checks, GoalRateGap()),
         PainPointKind("bounce", c.bounce_checks, RateAbove(lambda o: o.bounce_min)),
         PainPointKind("failed_step", c.failure_checks, ReportHits()),
+        # chat or a web form, then the phone within a window: judged by its rate, whatever the
+        # goal rate (everybody may get their answer in the end)
+        PainPointKind("escalation", escalation_checks, RateAbove(lambda o: o.escalation_min)),
     ]

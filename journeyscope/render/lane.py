@@ -155,7 +155,10 @@ def pain_point_label(
     kinds = labels_for(language)["story"]["kinds"]
     kind = kinds.get(point["kind"], str(point["kind"]).replace("_", " "))
     segment = point.get("segment") or "all"
+    detail = point.get("segment_detail") or {}
+    # the parts, when the document has them: a dimension may itself contain "="
     dim, _, value = segment.partition("=")
+    dim, value = detail.get("dimension", dim), detail.get("value", value)
     if dim == "persona" and value in (personas or {}):
         segment = (personas or {})[value]
     return f"⚠ {kind}" + ("" if segment == "all" else f" ({segment})")

@@ -23,8 +23,11 @@ __all__ = [
     "InsightsDocument",
     "KpiEffect",
     "KpiStatus",
+    "MergedFinding",
     "Moment",
     "PainPoint",
+    "SegmentDetail",
+    "SendResponse",
     "StageSuccess",
     "Staleness",
     "UnmappedEvent",
@@ -98,6 +101,10 @@ class Moment(Shape):
     ci_high: Number
     p_value: Number
     significant: bool
+    stage: str | None = None
+    """The compared journeys all entered this stage before the goal (or never reached it)."""
+    q_value: Number = None
+    """The p-value adjusted over every moment (Benjamini-Hochberg); significant: below 0.05."""
 
 
 class UnmappedEvent(Shape):
@@ -108,6 +115,30 @@ class UnmappedEvent(Shape):
     events: Count
     share: float
     examples: Examples = Field(default_factory=list)
+
+
+class ConformanceDeviation(Shape):
+    """A real deviation: ``back`` from ``source`` to ``target`` in an earlier stage, or
+    ``skip``: on from ``source`` to ``target`` without the required ``step`` between."""
+
+    kind: Literal["back", "skip"]
+    source: str
+    target: str
+    step: str | None
+    transitions: Count
+    journeys: Count
+
+
+class Conformance(Shape):
+    """Fit of each journey to the map, allowing its optional steps, repeats and loops within
+    a stage: fitness = 1 - deviating moves / moves."""
+
+    journeys: Count
+    conforming: Count
+    conforming_share: float
+    mean_fitness: float
+    fitness_quartiles: list[float]
+    deviations: list[ConformanceDeviation]
 
 
 class Validation(Shape):
@@ -122,6 +153,8 @@ class Validation(Shape):
     deviations: list[Deviation]
     stages: list[StageSuccess]
     moments: list[Moment]
+    conformance: Conformance | None = None
+    """How well each journey fits the map (absent in documents written before)."""
 
 
 class EmotionPoint(Shape):
@@ -194,8 +227,31 @@ class Evidence(Shape):
 #: name any kind written as a registered name is
 BUILT_IN_KINDS = (
     "drop_off", "slow_transition", "repeat_contact", "channel_switch", "bounce", "failed_step",
-    "loop", "low_score", "negative_comment",
+    "loop", "escalation", "low_score", "negative_comment",
 )  # fmt: skip
+
+
+class SegmentDetail(Shape):
+    """The segment a pain point is concentrated in, in parts."""
+
+    dimension: str
+    """The attribute (or ``persona``), by the name the data gives it."""
+    value: str
+    level: Literal["event", "customer"]
+    """``event``: the attribute of the events at the pain point's step (the device of the
+    checkout event); ``customer``: of the customer (a customers-file column, the persona)."""
+
+
+class MergedFinding(Shape):
+    """A finding merged into a pain point: the same customers' same problem."""
+
+    key: str
+    kind: str
+    element: str
+    steps: list[str]
+    customers_affected: Count
+    severity: float
+    evidence: Evidence
 
 
 class PainPoint(Shape):
@@ -227,6 +283,13 @@ class PainPoint(Shape):
     status: Literal["open", "accepted", "dismissed"]
     decision_owner: str | None
     examples: Examples = Field(default_factory=list)
+    segment_detail: SegmentDetail | None = None
+    """The segment in parts; None (or absent) for all customers."""
+    kinds: list[str] = Field(default_factory=list)
+    """Every kind of evidence of this one problem, its own first (findings on the same
+    customers merged: a low score and negative comments; a loop over search and view)."""
+    merged: list[MergedFinding] = Field(default_factory=list)
+    """The findings merged into this one, each with its own evidence."""
 
 
 class KpiPeriod(Shape):
@@ -402,6 +465,24 @@ class InsightsSummary(Shape):
     problems: list[str]
 
 
+class SendResponse(Shape):
+    """The answers to the sends of one company step (``initiated_by: company``): a send is
+    answered by a step of the customer's own within ``window_days``, before the next send."""
+
+    step: str
+    name: str
+    sends: Count
+    customers: Count
+    responded: Count
+    response_rate: float
+    rate_low: Number
+    rate_high: Number
+    """The 95% Wilson interval of the response rate."""
+    median_hours: Number
+    """Median time from a send to its answer, in hours (null: no answers)."""
+    window_days: float
+
+
 class InsightsDocument(Shape):
     """Version 1 promises: the keys below exist with these types; new keys may be added in a
     minor change; renaming or removing one means journeyscope.insights/2."""
@@ -427,6 +508,8 @@ class InsightsDocument(Shape):
     improvements: list[Improvement]
     staleness: Staleness
     drilldown: Drilldown | None = None
+    sends: list[SendResponse] = Field(default_factory=list)
+    """What each company step's sends set off (absent in documents written before)."""
 
 
 class CheckDocument(Shape):
