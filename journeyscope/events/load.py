@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -32,7 +34,10 @@ __all__ = ["EventLog", "LoadReport", "load_events"]
 
 _NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
 _OFFSET = r"([zZ]|[+-]\d\d(:?\d\d)?)\s*$"
-_UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000}
+_UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+#: an epoch in seconds beyond this is no time of ours (the year 5138): kept there, so it is
+#: quarantined as outside the plausible range rather than failing the conversion
+_EPOCH_LIMIT = 100_000_000_000
 _TEMP_DIR = os.path.join(tempfile.gettempdir(), "journeyscope-duckdb")
 _BATCH = 1 << 20
 
@@ -42,7 +47,9 @@ def connect_duckdb(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     ours, an empty ``quarantine`` table."""
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    # in Jupyter without ipywidgets DuckDB shows no bar and refuses the setting
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = {literal(_TEMP_DIR)}")
     con.execute(
         "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
@@ -79,6 +86,10 @@ class LoadReport:
     quarantine_file: Path | None = None
     customers: int = 0
     customer_rows_quarantined: int = 0
+    #: anonymous ids (a browser, a device) joined to a customer id
+    linked_ids: int = 0
+    #: what the load decided for the user, in sentences (an inferred time unit, ...)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -155,7 +166,12 @@ def load_events(
     a table of customer attributes (segment, region, ...) keyed by ``customer_id``."""
     mapping = mapping or ColumnMapping()
     con = connect_duckdb(database)
-    opened = open_source(con, source, "raw", ordered=True)
+    if _is_sources_file(source, mapping):
+        from .several import load_several
+
+        return load_several(con, source, customers=customers, customer_id=customer_id,
+                            quarantine=quarantine)  # fmt: skip
+    opened, mapping = open_events(con, source, mapping, "raw")
     report = LoadReport(source=opened.label)
     attributes = _build_events(con, opened, mapping, report)
     customer_attributes: list[str] = []
@@ -165,6 +181,31 @@ def load_events(
         report.quarantine_file = Path(quarantine)
         _write_quarantine(con, report.quarantine_file)
     return EventLog(con, report, attributes, customer_attributes, reads=_reads(source, opened))
+
+
+def _is_sources_file(source: Any, mapping: ColumnMapping) -> bool:
+    """A sources file (YAML) lists several sources; it has no mapping of its own."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    return os.fspath(source).lower().endswith((".yaml", ".yml")) and mapping.format is None
+
+
+def open_events(
+    con: duckdb.DuckDBPyConnection, source: Any, mapping: ColumnMapping, name: str
+) -> tuple[Source, ColumnMapping]:
+    """View ``name`` over ``source`` with its nested fields as attributes, and the mapping to
+    read it with: the source's shape (an export's columns) under the mapping given."""
+    from .exports import with_sequence
+    from .nested import flatten
+
+    opened = open_source(con, source, f"{name}_source", ordered=True, reader=mapping.format)
+    base = with_sequence(con, opened, f"{name}_source")
+    if opened.flattened:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {base}")
+    else:
+        flatten(con, base, name, json_text=opened.json_text, keep=(SEQ,))
+    given = mapping.model_dump(exclude_unset=True)
+    return opened, ColumnMapping.model_validate({**opened.defaults, **given})
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -182,13 +223,19 @@ def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
 def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
     """SQL turning the source time column into TIMESTAMPTZ (NULL when it cannot be read)."""
     col, tz = quote(column), literal(mapping.timezone)
-    divisor = _UNIT_DIVISOR[mapping.ts_unit]
+    divisor = _UNIT_DIVISOR[mapping.ts_unit or "s"]
+
+    def epoch(number: str) -> str:
+        seconds = f"({number} / {divisor})"
+        kept = f"CASE WHEN abs({seconds}) < {_EPOCH_LIMIT} THEN {seconds} "
+        return f"to_timestamp({kept}ELSE sign({seconds}) * {_EPOCH_LIMIT} END)"
+
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):
         return col
     if kind.startswith(("TIMESTAMP", "DATE")):
         return f"timezone({tz}, CAST({col} AS TIMESTAMP))"
     if kind in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "UBIGINT", "DECIMAL"):
-        return f"to_timestamp(CAST({col} AS DOUBLE) / {divisor})"
+        return epoch(f"CAST({col} AS DOUBLE)")
     text = f"trim(CAST({col} AS VARCHAR))"
     if mapping.ts_format:
         parsed = f"try_strptime({text}, {literal(mapping.ts_format)})"
@@ -197,7 +244,7 @@ def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
         return f"timezone({tz}, CAST({parsed} AS TIMESTAMP))"
     return (
         f"CASE WHEN regexp_matches({text}, '{_NUMBER}') "
-        f"THEN to_timestamp(TRY_CAST({text} AS DOUBLE) / {divisor}) "
+        f"THEN {epoch(f'TRY_CAST({text} AS DOUBLE)')} "
         f"WHEN regexp_matches({text}, '{_OFFSET}') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({tz}, TRY_CAST({text} AS TIMESTAMP)) END"
     )
@@ -234,12 +281,25 @@ def _build_events(
             return f"({quote(column)} IS NULL OR {quote(column)} = '')"
         return f"{text(column)} IS NULL"
 
+    if mapping.ts_unit is None:
+        mapping = mapping.model_copy(update={"ts_unit": _infer_unit(con, mapping.ts, report)})
     earliest, latest = _plausible()
     ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
     raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
     attrs = "".join(f", {quote(a)}" for a in attributes)
     seq = opened.sequence or "row_number() OVER ()"
+    customer, customer_missing, join = text(mapping.customer_id), None, ""
+    if mapping.anonymous_id:
+        _require(columns, mapping.anonymous_id, "anonymous_id", opened.label)
+        anonymous = text(mapping.anonymous_id)
+        report.linked_ids = _link_ids(con, opened, mapping, customer, anonymous, seq)
+        customer = f"coalesce({customer}, _js_links._js_link_user, {anonymous})"
+        join = f" LEFT JOIN _js_links ON _js_links._js_link_anon = {anonymous}"
+        customer_missing = (
+            f"({missing_text(mapping.customer_id)} AND {missing_text(mapping.anonymous_id)})"
+        )
+    out_of_range = f"({ts}) < {earliest} OR ({ts}) >= {latest}"
     # _r: why a row cannot load (NULL when it can); _ts_text: the time as written, kept only
     # where it could not be read, so the quarantine shows it
     staged = (
@@ -249,24 +309,27 @@ def _build_events(
         f"WHEN {TIMESTAMP} IS NULL THEN 4 "
         f"WHEN {TIMESTAMP} < {earliest} OR {TIMESTAMP} >= {latest} THEN 5 "
         "END::TINYINT AS _r FROM ("
-        f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
+        f"SELECT {customer} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
         f"CAST({seq} AS BIGINT) AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
-        f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL THEN {raw_ts} END AS _ts_text "
-        "FROM raw) r"
+        f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL OR {out_of_range} "
+        f"THEN {raw_ts} END AS _ts_text FROM raw{join}) r"
     )
+    if mapping.event_order:
+        staged = _in_event_order(staged, mapping.event_order)
     canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
-    if opened.lazy and opened.sequence:
+    if opened.lazy and opened.sequence and not mapping.event_order:
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
-        missing = [missing_text(mapping.customer_id), missing_text(mapping.event)]
+        missing = [customer_missing or missing_text(mapping.customer_id)]
+        missing.append(missing_text(mapping.event))
         kind = columns[mapping.ts]
         if kind.startswith(_TYPED_TIME):  # answered from the row groups' min/max statistics
             col = quote(mapping.ts)
             bounds = f"{col} < CAST({earliest} AS {kind}) OR {col} >= CAST({latest} AS {kind})"
             missing.append(f"({col} IS NULL OR {bounds})")
         else:
-            missing.append(f"({ts}) IS NULL OR ({ts}) < {earliest} OR ({ts}) >= {latest}")
+            missing.append(f"({ts}) IS NULL OR {out_of_range}")
         _quarantine_events(con, opened, report, "_staged", " OR ".join(missing))
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
@@ -281,10 +344,74 @@ def _build_events(
     return attributes
 
 
+def _infer_unit(con: duckdb.DuckDBPyConnection, column: str, report: LoadReport) -> str:
+    """The unit of epoch times from their size (the median of the first rows): seconds
+    before the year 5138 are below 1e11, milliseconds below 1e14, microseconds below 1e17.
+    Said in the report's notes; text times need no unit (seconds, unused)."""
+    value = f"trim(CAST({quote(column)} AS VARCHAR))"
+    row = con.execute(
+        f"SELECT median(abs(TRY_CAST(v AS DOUBLE))) FROM (SELECT {value} AS v FROM raw "
+        f"LIMIT 100000) WHERE regexp_matches(v, '{_NUMBER}')"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return "s"
+    size = float(row[0])
+    unit = next(u for limit, u in ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (math.inf, "ns"))
+                if size < limit)  # fmt: skip
+    words = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+    report.notes.append(
+        f"the times in {column!r} are numbers: read as epoch {words[unit]} (from their size; "
+        "set ts_unit=s|ms|us|ns to say otherwise)"
+    )
+    return unit
+
+
+def _link_ids(
+    con: duckdb.DuckDBPyConnection,
+    opened: Source,
+    mapping: ColumnMapping,
+    customer: str,
+    anonymous: str,
+    seq: str,
+) -> int:
+    """Table ``_js_links``: each anonymous id with the customer id it belongs to, from the
+    rows that have both (an identify call first, then events; the earliest wins). Returns
+    how many anonymous ids were linked."""
+    parts = [f"SELECT {anonymous} AS a, {customer} AS u, 1 AS p, {seq} AS n FROM raw"]
+    if opened.link_rows:
+        found = _columns(con, opened.link_rows)
+        if mapping.anonymous_id in found and mapping.customer_id in found:
+            cast = "NULLIF(trim(CAST({} AS VARCHAR)), '')"
+            parts.insert(0, (
+                f"SELECT {cast.format(quote(mapping.anonymous_id))} AS a, "
+                f"{cast.format(quote(mapping.customer_id))} AS u, 0 AS p, {SEQ} AS n "
+                f"FROM {opened.link_rows}"
+            ))  # fmt: skip
+    con.execute(
+        "CREATE OR REPLACE TABLE _js_links AS SELECT a AS _js_link_anon, arg_min(u, [p, n]) "
+        f"AS _js_link_user FROM ({' UNION ALL '.join(parts)}) "
+        "WHERE a IS NOT NULL AND u IS NOT NULL GROUP BY a"
+    )
+    return int(con.execute("SELECT count(*) FROM _js_links").fetchall()[0][0])
+
+
+def _in_event_order(staged: str, order: list[str]) -> str:
+    """``staged`` with ``seq`` renumbered so events at the same time follow ``order`` (the
+    names listed, in that order, before the others), then the file order."""
+    ranks = " ".join(f"WHEN {literal(name)} THEN {i}" for i, name in enumerate(order))
+    rank = f"CASE {EVENT} {ranks} ELSE {len(order)} END"
+    return (
+        f"SELECT * REPLACE (CASE WHEN _r IS NULL THEN row_number() OVER (ORDER BY _r IS NULL "
+        f"DESC, {TIMESTAMP}, {rank}, {SEQUENCE}) ELSE {SEQUENCE} END AS {SEQUENCE}) "
+        f"FROM ({staged}) o"
+    )
+
+
 _REASONS = (
     "CASE _r WHEN 1 THEN 'missing customer id' WHEN 2 THEN 'missing event name' "
     "WHEN 3 THEN 'missing timestamp' WHEN 4 THEN 'unparseable timestamp' "
-    "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)' END"
+    "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: "
+    "ts_unit=s|ms|us|ns)' END"
 )
 
 
