@@ -85,14 +85,19 @@ def open_postgres_table(
 ) -> Source:
     """``postgresql://...::SCHEMA.TABLE`` (or ``::query.sql``), read through psycopg with a
     server-side cursor in a read-only transaction."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:
+        raise ValueError(
+            "reading PostgreSQL needs psycopg: pip install 'journeyscope[postgres]'"
+        ) from None
 
     url, sep, table = spec.rpartition("::")
     if not sep or not url or not table:
         raise ValueError(
             "write a PostgreSQL table as postgresql://USER@HOST/DATABASE::SCHEMA.TABLE"
         )
-    url = url if url.startswith("postgres") else "postgresql://" + url
+    url = url if "://" in url else "postgresql://" + url
     label = f"{_without_password(url)}::{table}"
     query = table_or_query(table) or f"SELECT * FROM {_qualified(table)}"
     try:

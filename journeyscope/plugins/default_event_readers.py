@@ -6,7 +6,6 @@ database file, and the analytics exports by name (``ga4``, ``segment``, ``mixpan
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._types import EventReader
@@ -27,9 +26,10 @@ def _opener(
     layer itself asks the registry for its readers. ``bound``: its first arguments."""
 
     def read(con: duckdb.DuckDBPyConnection, target: Any, view: str, ordered: bool) -> Source:
-        opener: Callable[..., Source] = getattr(
-            import_module(f"journeyscope.events.{module}"), name
-        )
+        from ..events import databases, exports, sources
+
+        modules = {"sources": sources, "databases": databases, "exports": exports}
+        opener: Callable[..., Source] = getattr(modules[module], name)
         return opener(*bound, con, target, view, ordered)
 
     read.__name__ = read.__qualname__ = "_".join((name, *bound))
