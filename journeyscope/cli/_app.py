@@ -118,3 +118,5 @@ def print_load(report: Any) -> None:
     )
     for reason, count in report.reasons.items():
         err_console.print(f"  {count:,} × {reason}", highlight=False)
+    for note in getattr(report, "notes", []):
+        err_console.print(f"  Note: {note}", highlight=False)

@@ -90,6 +90,8 @@ class LoadReport:
     linked_ids: int = 0
     #: what the load decided for the user, in sentences (an inferred time unit, ...)
     notes: list[str] = field(default_factory=list)
+    #: a sources file's sources, each with its own counts
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)

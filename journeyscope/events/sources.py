@@ -202,7 +202,10 @@ def open_csv(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool = False
 ) -> Source:
     """CSV (``.tsv``: tab-separated) with a header; every column as text. The order of
-    ingestion is the row id whether ``ordered`` or not."""
+    ingestion is the row id whether ``ordered`` or not. A glob reads its files in name order
+    as one table, their columns matched by name (a column one file lacks is empty there)."""
+    if any(ch in str(path) for ch in "*?["):
+        return _open_csv_glob(con, path, name)
     tab = path.suffix.lower() == ".tsv"
     _header_line(path)  # DuckDB's sniffer would skip a header it cannot read, and take row 2
     try:
@@ -220,7 +223,27 @@ def open_csv(
     return Source(label=str(path), rejects=rejects, all_text=True, sequence="rowid + 1")
 
 
+def _open_csv_glob(con: duckdb.DuckDBPyConnection, pattern: Path, name: str) -> Source:
+    """The CSV files of a glob as one table: rows file by file, columns by name."""
+    import glob
+
+    files = sorted(Path(f) for f in glob.glob(str(pattern), recursive=True) if Path(f).is_file())
+    if not files:
+        raise FileNotFoundError(f"no file matches {pattern}")
+    rejects: list[Reject] = []
+    for k, file in enumerate(files):
+        part = open_csv(con, file, f"{name}_part{k}")
+        rejects += [Reject(f"{file.name} {r.location}", r.reason, r.text) for r in part.rejects]
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {name}_part{k}" for k in range(len(files)))
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {union}")
+    for k in range(len(files)):
+        con.execute(f"DROP TABLE {name}_part{k}")
+    return Source(label=str(pattern), rejects=rejects, all_text=True, sequence="rowid + 1")
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, dialect: str) -> None:
+    for table in ("_csv_rejects", "_csv_scans"):  # DuckDB keeps the first read's otherwise
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     options = "all_varchar=true, header=true, store_rejects=true, "
     options += f"rejects_table='_csv_rejects', rejects_scan='_csv_scans'{dialect}"
     con.execute(
