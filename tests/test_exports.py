@@ -303,3 +303,12 @@ def test_one_hundred_thousand_distinct_event_names() -> None:
     assert data["summary"]["events"] == n and len(data["steps"]) == n
     top = data["variants"][0]
     assert top["variant"][:2] == ["/page/0", "/page/5000"]  # c0's first two pages, in order
+
+
+def test_zendesk_tickets_as_contacts() -> None:
+    log = load_events(DATA / "zendesk.jsonl", ColumnMapping(format="zendesk"))
+    assert (log.report.read, log.report.loaded) == (4, 4)
+    rows = log.con.sql("SELECT customer_id, channel FROM events ORDER BY seq").fetchall()
+    assert rows == [("20978392", "email"), ("20978400", "chat"), ("20978401", "web"),
+                    ("20978402", "web")]  # fmt: skip
+    assert _attribute(log, "satisfaction_rating.score", "ticket_created") == "good"

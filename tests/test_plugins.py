@@ -141,7 +141,7 @@ def test_every_extension_point_lists_its_builtins_through_the_plugin_manager() -
             "csv", "json"]),
         "register_event_readers": (event_readers, ["csv", "parquet", "jsonl", "xes", "duckdb",
             "sqlite", "postgresql", "postgres", "database", "ga4", "segment", "mixpanel",
-            "amplitude"]),
+            "amplitude", "zendesk"]),
     }  # fmt: skip
     for hook, (lookup, names) in builtins.items():
         assert list(lookup()) == names, hook

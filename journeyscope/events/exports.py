@@ -1,5 +1,5 @@
 """Readers for the exports analytics tools make, by name: ``ga4``, ``segment``, ``mixpanel``,
-``amplitude``.
+``amplitude``, and ``zendesk`` (tickets as contacts).
 
 Each reads the file as its suffix says (Parquet, JSON Lines, CSV, a table), flattens the nested
 fields into attributes (``event_params.page_location``, ``properties.plan``; see ``nested``),
@@ -112,6 +112,19 @@ EXPORTS: dict[str, ExportShape] = {
             "channel": "platform",
         },
         needs=("user_id", "device_id", "platform"),
+    ),
+    # Zendesk tickets (the API's ticket objects as JSON lines, or a CSV): each ticket is one
+    # contact, on the channel it came by
+    "zendesk": ExportShape(
+        "zendesk",
+        {
+            "customer_id": "requester_id",
+            "ts": "created_at",
+            "event": "_js_event",
+            "channel": "via.channel",
+        },
+        derived={"_js_event": "'ticket_created'"},
+        needs=("via.channel",),
     ),
 }
 

@@ -6,7 +6,8 @@ JSON Lines file (Segment's ``properties``, Mixpanel's ``properties``), or a list
 pairs (GA4's ``event_params``: ``[{key, value: {string_value, int_value, double_value}}]``).
 ``flatten`` makes a view with one column per leaf, named by its path joined with dots, so a
 column mapping (``ts=properties.time``) or a map condition (``properties.plan == pro``)
-addresses it like any other attribute. Lists that are not key/value pairs stay one value.
+addresses it like any other attribute. A list that is not key/value pairs stays one value
+(inside a nested value, as its JSON text).
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def _leaves(
         out: list[tuple[str, str]] = []
         for key, sub in _struct_members(con, source, sql):
             child = f"struct_extract({sql}, {literal(key)})"
-            out += _leaves(con, source, f"{path}.{key}", child, sub) or [(f"{path}.{key}", child)]
+            plain = f"CAST(to_json({child}) AS VARCHAR)" if sub.endswith("]") else child
+            out += _leaves(con, source, f"{path}.{key}", child, sub) or [(f"{path}.{key}", plain)]
         return out
     if _is_key_value_list(kind):
         return _key_value_leaves(con, source, path, sql)

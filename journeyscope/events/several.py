@@ -82,7 +82,8 @@ def read_sources_file(path: str | os.PathLike[str]) -> SourcesFile:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
         raise ValueError(f"{file}: {where}: {first['msg']}") from None
-    for entry in [*parsed.sources, *([parsed.identities] if parsed.identities else [])]:
+    entries: list[SourceEntry | Identities] = list(parsed.sources)
+    for entry in [*entries, *([parsed.identities] if parsed.identities else [])]:
         entry.path = _beside(file, entry.path)
     return parsed
 

@@ -1,7 +1,7 @@
 """The built-in event readers (see ``journeyscope.events.sources``): CSV/TSV (and every file no
 other reader claims), Parquet, JSON Lines, XES, DuckDB, SQLite and PostgreSQL tables, a bare
 database file, and the analytics exports by name (``ga4``, ``segment``, ``mixpanel``,
-``amplitude``; see ``journeyscope.events.exports``)."""
+``amplitude``, ``zendesk``; see ``journeyscope.events.exports``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from ..events.sources import Source
 
-_EXPORTS = ("ga4", "segment", "mixpanel", "amplitude")
+_EXPORTS = ("ga4", "segment", "mixpanel", "amplitude", "zendesk")
 
 
 def _opener(
