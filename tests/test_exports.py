@@ -312,3 +312,16 @@ def test_zendesk_tickets_as_contacts() -> None:
     assert rows == [("20978392", "email"), ("20978400", "chat"), ("20978401", "web"),
                     ("20978402", "web")]  # fmt: skip
     assert _attribute(log, "satisfaction_rating.score", "ticket_created") == "good"
+
+
+def test_file_order_when_there_are_no_times(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("case,activity\nc1,register\nc1,check\nc2,register\nc1,decide\n")
+    mapping = ColumnMapping.parse_pairs(["customer_id=case", "event=activity", "file_order=true"])
+    log = load_events(path, mapping)
+    assert log.report.loaded == 4 and "file_order" in log.report.notes[0]
+    rows = log.con.sql("SELECT customer_id, event FROM events ORDER BY customer_id, ts, seq")
+    assert rows.fetchall() == [("c1", "register"), ("c1", "check"), ("c1", "decide"),
+                               ("c2", "register")]  # fmt: skip
+    with pytest.raises(ValueError, match="no column 'ts' for the ts"):
+        load_events(path, ColumnMapping(customer_id="case", event="activity"))

@@ -257,7 +257,8 @@ def _build_events(
 ) -> list[str]:
     columns = _columns(con, "raw")
     columns.pop(SEQ, None)
-    for role in ("customer_id", "ts", "event"):
+    roles = ("customer_id", "event") if mapping.file_order else ("customer_id", "ts", "event")
+    for role in roles:
         _require(columns, getattr(mapping, role), role, opened.label)
     if mapping.channel and mapping.channel != "channel" and mapping.channel not in columns:
         _require(columns, mapping.channel, "channel", opened.label)
@@ -283,14 +284,19 @@ def _build_events(
             return f"({quote(column)} IS NULL OR {quote(column)} = '')"
         return f"{text(column)} IS NULL"
 
-    if mapping.ts_unit is None:
-        mapping = mapping.model_copy(update={"ts_unit": _infer_unit(con, mapping.ts, report)})
+    seq = opened.sequence or "row_number() OVER ()"
     earliest, latest = _plausible()
-    ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
-    raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
+    if mapping.file_order:  # no times: the file's order, one second apart (as pm4py orders)
+        ts, raw_ts = f"{_FILE_ORDER_START} + to_seconds(CAST({seq} AS BIGINT))", "NULL"
+        report.notes.append(_FILE_ORDER_NOTE)
+    else:
+        if mapping.ts_unit is None:
+            unit = _infer_unit(con, mapping.ts, report)
+            mapping = mapping.model_copy(update={"ts_unit": unit})
+        ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
+        raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
     attrs = "".join(f", {quote(a)}" for a in attributes)
-    seq = opened.sequence or "row_number() OVER ()"
     customer, customer_missing, join = text(mapping.customer_id), None, ""
     if mapping.anonymous_id:
         _require(columns, mapping.anonymous_id, "anonymous_id", opened.label)
@@ -325,7 +331,7 @@ def _build_events(
         con.execute(f"CREATE VIEW _staged AS {staged}")
         missing = [customer_missing or missing_text(mapping.customer_id)]
         missing.append(missing_text(mapping.event))
-        kind = columns[mapping.ts]
+        kind = "" if mapping.file_order else columns[mapping.ts]
         if kind.startswith(_TYPED_TIME):  # answered from the row groups' min/max statistics
             col = quote(mapping.ts)
             bounds = f"{col} < CAST({earliest} AS {kind}) OR {col} >= CAST({latest} AS {kind})"
@@ -344,6 +350,13 @@ def _build_events(
     con.execute("ALTER TABLE events DROP COLUMN _r")
     con.execute("ALTER TABLE events DROP COLUMN _ts_text")
     return attributes
+
+
+_FILE_ORDER_START = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+_FILE_ORDER_NOTE = (
+    "file_order: events are in the order of the file, one second apart from 2000-01-01 "
+    "(times, durations and waits mean nothing)"
+)
 
 
 def _infer_unit(con: duckdb.DuckDBPyConnection, column: str, report: LoadReport) -> str:

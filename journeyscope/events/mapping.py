@@ -44,6 +44,11 @@ class ColumnMapping(BaseModel):
         description="Unit of numeric (epoch) times: s, ms, us or ns; left out, it is inferred "
         "from their size.",
     )
+    file_order: bool = Field(
+        default=False,
+        description="The source has no times: order each customer's events as the file "
+        "does (pm4py's fallback); times and durations then mean nothing.",
+    )
     event_order: list[str] | None = Field(
         default=None,
         description="Event names in the order they happen when logged at the same time "
