@@ -140,5 +140,9 @@ def print_load(report: Any) -> None:
     )
     for reason, count in report.reasons.items():
         err_console.print(f"  {count:,} × {reason}", highlight=False)
+    if getattr(report, "linked_ids", 0):
+        err_console.print(
+            f"  {report.linked_ids:,} anonymous ids joined to their customer", highlight=False
+        )
     for note in getattr(report, "notes", []):
         err_console.print(f"  Note: {note}", highlight=False)
