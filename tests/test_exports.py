@@ -6,6 +6,7 @@ PostgreSQL table, a bare SQLite file, OCEL files, 100,000 distinct event names."
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from journeyscope.evaluation import EvaluationSettings, Sources, evaluate
 from journeyscope.events import ColumnMapping, load_events
+from journeyscope.sql import ident
 
 DATA = Path(__file__).parent / "data" / "exports"
 UTC = dt.UTC
@@ -28,7 +30,7 @@ def _events(log: Any) -> list[tuple[str, str, str]]:
 
 
 def _attribute(log: Any, name: str, event: str) -> Any:
-    sql = f'SELECT "{name}" FROM events WHERE event = ? ORDER BY seq LIMIT 1'
+    sql = f"SELECT {ident(name)} FROM events WHERE event = ? ORDER BY seq LIMIT 1"
     return log.con.execute(sql, [event]).fetchall()[0][0]
 
 
@@ -325,3 +327,19 @@ def test_file_order_when_there_are_no_times(tmp_path: Path) -> None:
                                ("c2", "register")]  # fmt: skip
     with pytest.raises(ValueError, match="no column 'ts' for the ts"):
         load_events(path, ColumnMapping(customer_id="case", event="activity"))
+
+
+def test_hostile_nested_keys_are_only_names(tmp_path: Path) -> None:
+    """Keys become column names through sql.ident and literal: quotes, dots and SQL in them
+    stay text."""
+    path = tmp_path / "hostile.jsonl"
+    key = "x\"); DROP TABLE events; --'"
+    path.write_text(
+        '{"customer_id": "a", "ts": "2024-06-01T10:00:00Z", "event": "open", '
+        f'"properties": {{{json.dumps(key)}: "v1", "a.b": {{"c": "v2"}}}}}}\n'
+    )
+    log = load_events(path)
+    assert log.report.loaded == 1
+    assert sorted(log.attributes) == sorted([f"properties.{key}", "properties.a.b.c"])
+    assert _attribute(log, f"properties.{key}", "open") == "v1"
+    assert _attribute(log, "properties.a.b.c", "open") == "v2"

@@ -325,7 +325,7 @@ def _build_events(
     if mapping.event_order:
         staged = _in_event_order(staged, mapping.event_order)
     canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
-    if opened.lazy and opened.sequence and not mapping.event_order:
+    if opened.lazy and opened.sequence:
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
@@ -410,15 +410,21 @@ def _link_ids(
     return int(con.execute("SELECT count(*) FROM _js_links").fetchall()[0][0])
 
 
+#: the bit a declared event order's rank starts at in ``seq``: below it, the file order
+#: (a row number, or 2**40 rows per file of a folder); above it, room for 500 ranks
+_RANK_SHIFT = 53
+
+
 def _in_event_order(staged: str, order: list[str]) -> str:
-    """``staged`` with ``seq`` renumbered so events at the same time follow ``order`` (the
-    names listed, in that order, before the others), then the file order."""
+    """``staged`` with each loaded event's ``seq`` led by its rank in ``order`` (the names
+    listed, in that order, before the others): analyses order by time, then ``seq``, so
+    events at the same time follow ``order``, then the file. Row by row, no sort: a Parquet
+    source stays where it is. A quarantined row keeps its row number."""
     ranks = " ".join(f"WHEN {literal(name)} THEN {i}" for i, name in enumerate(order))
     rank = f"CASE {EVENT} {ranks} ELSE {len(order)} END"
     return (
-        f"SELECT * REPLACE (CASE WHEN _r IS NULL THEN row_number() OVER (ORDER BY _r IS NULL "
-        f"DESC, {TIMESTAMP}, {rank}, {SEQUENCE}) ELSE {SEQUENCE} END AS {SEQUENCE}) "
-        f"FROM ({staged}) o"
+        f"SELECT * REPLACE (CASE WHEN _r IS NULL THEN (CAST({rank} AS BIGINT) << {_RANK_SHIFT}) "
+        f"+ {SEQUENCE} ELSE {SEQUENCE} END AS {SEQUENCE}) FROM ({staged}) o"
     )
 
 

@@ -55,6 +55,13 @@ class ColumnMapping(BaseModel):
         "(first_visit, session_start); others follow, in file order.",
     )
 
+    @field_validator("event_order")
+    @classmethod
+    def _order(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(value) > 500:
+            raise ValueError("event_order names at most 500 events")
+        return value
+
     @field_validator("ts_unit")
     @classmethod
     def _unit(cls, value: str | None) -> str | None:
