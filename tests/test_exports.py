@@ -15,8 +15,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from journeyscope.evaluation import EvaluationSettings, Sources, evaluate
+from journeyscope.analytics import JourneyOptions
+from journeyscope.evaluation import AnalysisOptions, EvaluationSettings, Sources, evaluate
 from journeyscope.events import ColumnMapping, load_events
+from journeyscope.formats import parse_map
 from journeyscope.sql import ident
 
 DATA = Path(__file__).parent / "data" / "exports"
@@ -49,6 +51,27 @@ GA4_EVENTS = [
 ]
 
 
+_NESTED_MAP = """
+journeyscope: 1
+id: shop
+title: Shop
+stages:
+  - id: look
+    name: Look
+    steps:
+      - id: product
+        name: Product page
+        evidence:
+          - event: view_item
+            where: ["event_params.page_location glob */p/*", "device.category == desktop"]
+      - id: big_order
+        name: Big order
+        evidence:
+          - event: purchase
+            where: ["event_params.value >= 100"]
+"""
+
+
 @pytest.mark.parametrize("file", ["ga4.parquet", "ga4.jsonl"])
 def test_ga4_bigquery_export(file: str) -> None:
     log = load_events(DATA / file, ColumnMapping(format="ga4"))
@@ -77,34 +100,34 @@ def test_ga4_prefix_is_the_same_as_the_format() -> None:
 
 def test_nested_fields_in_map_conditions() -> None:
     """A map's evidence rule addresses a flattened GA4 parameter like any attribute."""
-    from journeyscope.formats import parse_map
-
-    journey = parse_map(
-        """
-journeyscope: 1
-id: shop
-title: Shop
-stages:
-  - id: look
-    name: Look
-    steps:
-      - id: product
-        name: Product page
-        evidence:
-          - event: view_item
-            where: ["event_params.page_location glob */p/*", "device.category == desktop"]
-      - id: big_order
-        name: Big order
-        evidence:
-          - event: purchase
-            where: ["event_params.value >= 100"]
-"""
-    )
+    journey = parse_map(_NESTED_MAP)
     sources = Sources(DATA / "ga4.parquet", ColumnMapping(format="ga4"))
     result = evaluate(journey, sources, EvaluationSettings(insights=None))
     assert result.analysis is not None
     reach = {r["step"]: r["customers"] for r in result.analysis.to_dict()["reach"]}
     assert reach == {"product": 1, "big_order": 1}
+
+
+@pytest.mark.spark
+def test_nested_attributes_on_spark_as_on_duckdb(spark: Any) -> None:
+    """Dotted attribute names (GA4's parameters, nested structs) in conditions and segments
+    give the same numbers on both engines."""
+    from .conftest import SPARK_CONFIG, SPARK_MASTER
+
+    journey = parse_map(_NESTED_MAP)
+    options = AnalysisOptions(journeys=JourneyOptions(segment_by="geo.country"))
+    sources = Sources(DATA / "ga4.parquet", ColumnMapping(format="ga4"))
+    reach = []
+    for engine, engine_options in (
+        ("duckdb", {}), ("spark", {"master": SPARK_MASTER, "config": SPARK_CONFIG}),
+    ):  # fmt: skip
+        settings = EvaluationSettings(engine=engine, engine_options=engine_options,
+                                      insights=None, analysis=options)  # fmt: skip
+        result = evaluate(journey, sources, settings)
+        assert result.analysis is not None
+        reach.append(sorted((r["segment"], r["step"], r["customers"])
+                            for r in result.analysis.to_dict()["reach"]))  # fmt: skip
+    assert reach[0] == reach[1] == [("GB", "big_order", 1), ("GB", "product", 1)]
 
 
 def test_segment_calls() -> None:
