@@ -332,7 +332,9 @@ def test_one_hundred_thousand_distinct_event_names() -> None:
 
 def test_zendesk_tickets_as_contacts() -> None:
     log = load_events(DATA / "zendesk.jsonl", ColumnMapping(format="zendesk"))
-    assert (log.report.read, log.report.loaded) == (4, 4)
+    assert (log.report.read, log.report.loaded, log.report.reasons) == (
+        5, 4, {"not a JSON object": 1},
+    )  # fmt: skip
     rows = log.con.sql("SELECT customer_id, channel FROM events ORDER BY seq").fetchall()
     assert rows == [("20978392", "email"), ("20978400", "chat"), ("20978401", "web"),
                     ("20978402", "web")]  # fmt: skip

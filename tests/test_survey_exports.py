@@ -1,6 +1,7 @@
 """Survey and ticket exports as they come: Qualtrics (three header rows, a column per
 question, its time zone), SurveyMonkey (two header rows, answers as labels), Zendesk (text
-satisfaction ratings), checked against hand-written answers and quarantine counts."""
+satisfaction ratings), Intercom (conversation ratings), checked against hand-written answers
+and quarantine counts."""
 
 from __future__ import annotations
 
@@ -56,11 +57,25 @@ def test_surveymonkey_export() -> None:
 
 def test_zendesk_satisfaction_ratings() -> None:
     surveys = load_surveys(DATA / "zendesk.jsonl", SurveyMapping(format="zendesk"))
-    assert (surveys.report.read, surveys.report.loaded, surveys.report.quarantined) == (2, 2, 0)
+    # 5 tickets: 2 rated, 1 offered, 1 not offered, 1 line cut off (not JSON)
+    assert (surveys.report.read, surveys.report.loaded, surveys.report.quarantined) == (3, 2, 1)
+    assert surveys.report.reasons == {"not a JSON object": 1}
+    [bad] = surveys.quarantined().to_pylist()
+    assert bad["location"] == "line 5" and "Cut off by the expo" in bad["record"]
     assert surveys.report.notes == ["1 tickets were offered a rating and gave none"]
     assert _answers(surveys) == [
         ("20978392", "2024-06-12 11:00:00", "csat", 5.0, "email", "Quick answer"),
         ("20978400", "2024-06-13 08:00:00", "csat", 1.0, "chat", "Took three days"),
+    ]
+
+
+def test_intercom_conversation_ratings() -> None:
+    surveys = load_surveys(DATA / "intercom.jsonl", SurveyMapping(format="intercom"))
+    assert (surveys.report.read, surveys.report.loaded) == (2, 2)
+    assert surveys.report.notes == ["1 conversations have no rating"]
+    assert _answers(surveys) == [
+        ("u-42", "2024-06-05 11:13:20", "csat", 4.0, "chat", "Sorted in minutes"),
+        ("65f1a2b3c4d5e6f7a8b9c0d2", "2024-06-05 12:53:20", "csat", 1.0, "email", None),
     ]
 
 

@@ -44,7 +44,7 @@ MAP_HELP = (
 )
 #: What ``--survey-map`` takes.
 SURVEY_MAP_HELP = (
-    "Survey column mapping, repeatable: format=qualtrics|surveymonkey|zendesk, "
+    "Survey column mapping, repeatable: format=qualtrics|surveymonkey|zendesk|intercom, "
     "questions=Q1:nps,Q2:csat, about=touchpoint:ID|step:ID|event:NAME, customer_id=COL, "
     "ts=COL, score=COL, kind=COL, default_kind=csat|nps|ces, comment=COL, timezone=ZONE."
 )

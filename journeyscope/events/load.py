@@ -66,6 +66,9 @@ def _reads(source: Any, opened: Source) -> list[str]:
     text = os.fspath(source)
     if text.startswith("duckdb:"):
         return [os.path.abspath(text[len("duckdb:") :].rpartition("::")[0])]
+    kind, sep, rest = text.partition(":")
+    if sep and kind.isalnum() and len(kind) > 1 and not rest.startswith("//"):  # ga4:FILE
+        return _reads(rest, opened)
     if os.path.isdir(text):
         return [os.path.join(os.path.abspath(text), "")]
     if any(ch in text for ch in "*?["):

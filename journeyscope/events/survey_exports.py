@@ -6,7 +6,9 @@
   "Response" or the choice), one column per question;
 - ``zendesk``: Zendesk tickets (JSON Lines of the API's ticket objects, or a CSV export) with
   their satisfaction rating: ``good`` is 5 and ``bad`` 1 on the CSAT scale (1-5); a rating
-  only ``offered`` is not an answer.
+  only ``offered`` is not an answer;
+- ``intercom``: Intercom conversations (JSON Lines of the API's conversation objects) with
+  their ``conversation_rating`` (1-5, CSAT) and its remark as the comment.
 
 A question is NPS, CSAT or CES by ``questions`` (``{column: kind}``) or by its text ("recommend"
 is NPS, "satisfied" CSAT, "easy"/"effort" CES); others are left out, and the report's notes
@@ -29,8 +31,9 @@ import pyarrow as pa
 
 __all__ = ["SURVEY_FORMATS", "reshape_survey"]
 
-SURVEY_FORMATS = ("qualtrics", "surveymonkey", "zendesk")
-COLUMNS = ("customer_id", "ts", "score", "kind", "touchpoint", "event", "step", "comment", "_where")
+SURVEY_FORMATS = ("qualtrics", "surveymonkey", "zendesk", "intercom")
+COLUMNS = ("customer_id", "ts", "score", "kind", "touchpoint", "event", "step", "comment",
+           "_where", "_problem")  # fmt: skip
 
 _KIND_WORDS = (("nps", r"recommend"), ("ces", r"\beas(y|ier|e)\b|effort"), ("csat", r"satisf"))
 _CSAT_LABELS = {
@@ -39,6 +42,7 @@ _CSAT_LABELS = {
     "satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
 }  # fmt: skip
 _ZENDESK = {"good": 5.0, "bad": 1.0}
+_NOT_JSON = "_js_not_json"
 #: columns (Qualtrics embedded data, say) naming what an answer is about
 _TARGETS = ("touchpoint", "event", "step")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(\.\d+)?)\b")
@@ -72,6 +76,11 @@ class _Answers:
         for column in COLUMNS:
             self.rows[column].append(values.get(column))
 
+    def reject(self, where: str, problem: str, text: str) -> None:
+        """A line that is no answer at all: quarantined with ``problem``."""
+        self.add(where, None, None, None, "csat", text)
+        self.rows["_problem"][-1] = problem
+
     def table(self) -> pa.Table:
         return pa.table({c: pa.array(v, pa.string()) for c, v in self.rows.items()})
 
@@ -96,6 +105,8 @@ def reshape_survey(
         raise FileNotFoundError(f"no such file: {path}")
     if fmt == "zendesk":
         _zendesk(path, answers, customer_id)
+    elif fmt == "intercom":
+        _intercom(path, answers)
     else:
         _wide(fmt, path, answers, questions or {}, _zone(timezone), customer_id, comment)
     return answers.table(), answers.notes
@@ -245,6 +256,9 @@ def _zendesk(path: Path, answers: _Answers, customer_id: str | None) -> None:
     """Tickets with a satisfaction rating: JSON Lines of ticket objects, or a CSV export."""
     offered = 0
     for where, ticket in _tickets(path):
+        if _NOT_JSON in ticket:
+            answers.reject(where, "not a JSON object", ticket[_NOT_JSON])
+            continue
         rating = ticket.get("satisfaction_rating") or {}
         if isinstance(rating, str):
             rating = {"score": rating}
@@ -263,6 +277,59 @@ def _zendesk(path: Path, answers: _Answers, customer_id: str | None) -> None:
         answers.notes.append(f"{offered:,} tickets were offered a rating and gave none")
 
 
+def _intercom(path: Path, answers: _Answers) -> None:
+    """Conversations with a rating: the contact's external id (else its Intercom id), the
+    rating's time (epoch seconds), the rating 1-5 as CSAT, the remark as the comment."""
+    unrated = 0
+    for where, conversation in _json_lines(path, "conversations"):
+        if _NOT_JSON in conversation:
+            answers.reject(where, "not a JSON object", conversation[_NOT_JSON])
+            continue
+        rating = conversation.get("conversation_rating") or {}
+        if not isinstance(rating, dict) or rating.get("rating") is None:
+            unrated += 1
+            continue
+        contacts = (conversation.get("contacts") or {}).get("contacts") or [{}]
+        contact = rating.get("contact") or contacts[0]
+        first = contacts[0] if isinstance(contacts[0], dict) else {}
+        customer = first.get("external_id") or contact.get("id") or first.get("id")
+        seconds = rating.get("created_at") or conversation.get("updated_at")
+        ts = _epoch(seconds)
+        channel = (conversation.get("source") or {}).get("type")
+        answers.add(where, None if customer is None else str(customer), ts,
+                    str(rating["rating"]), "csat", rating.get("remark"),
+                    touchpoint=channel)  # fmt: skip
+    if unrated:
+        answers.notes.append(f"{unrated:,} conversations have no rating")
+
+
+def _epoch(seconds: Any) -> str | None:
+    """Intercom's epoch seconds as ISO text in UTC; anything else as it is."""
+    if seconds is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(float(seconds), dt.UTC).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(seconds)
+
+
+def _json_lines(path: Path, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of a JSON Lines file (or of each line's list under ``key``); a line that
+    is not JSON as ``{_NOT_JSON: its text}``, quarantined as such."""
+    with path.open(encoding="utf-8") as handle:
+        for line, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError:
+                yield f"line {line}", {_NOT_JSON: text.strip()}
+                continue
+            for item in data.get(key, [data]) if isinstance(data, dict) else []:
+                if isinstance(item, dict):
+                    yield f"line {line}", item
+
+
 def _tickets(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     if path.suffix.lower() == ".csv":
         rows = _rows(path)
@@ -275,14 +342,4 @@ def _tickets(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             }
             yield f"line {line}", ticket
         return
-    with path.open(encoding="utf-8") as handle:
-        for line, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except ValueError:
-                yield f"line {line}", {"satisfaction_rating": {"score": "not JSON"}}
-                continue
-            for ticket in data.get("tickets", [data]) if isinstance(data, dict) else []:
-                yield f"line {line}", ticket
+    yield from _json_lines(path, "tickets")

@@ -57,8 +57,8 @@ class SurveyMapping(BaseModel):
 
     format: str | None = Field(
         default=None,
-        description="An export's shape: qualtrics, surveymonkey (one column per question) or "
-        "zendesk (tickets with their satisfaction rating).",
+        description="An export's shape: qualtrics, surveymonkey (one column per question), "
+        "zendesk (tickets with their satisfaction rating) or intercom (rated conversations).",
     )
     questions: dict[str, str] | None = Field(
         default=None,
@@ -227,10 +227,13 @@ def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
         f"TRY_CAST({_text(columns, mapping.score)} AS DOUBLE) AS score, "
         + ", ".join(f"{_target(columns, mapping, t)} AS {t}" for t in _TARGETS)
         + f", {_text(columns, mapping.comment)} AS comment, "
-        f"{_text(columns, mapping.ts)} AS ts_text, {where} AS _where FROM raw_surveys"
+        f"{_text(columns, mapping.ts)} AS ts_text, {where} AS _where, "
+        f"{_text(columns, '_problem')} AS _problem FROM raw_surveys"
     )
+    problem = "WHEN _problem IS NOT NULL THEN _problem " if "_problem" in columns else ""
     return (
-        "SELECT *, CASE WHEN customer_id IS NULL THEN 'missing customer id' "
+        f"SELECT * EXCLUDE (_problem), CASE {problem}WHEN customer_id IS NULL THEN "
+        "'missing customer id' "
         "WHEN ts_text IS NULL THEN 'missing timestamp' "
         "WHEN ts IS NULL THEN 'unparseable timestamp' "
         "WHEN score_text IS NULL THEN 'missing score' "
