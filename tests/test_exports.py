@@ -368,3 +368,22 @@ def test_hostile_nested_keys_are_only_names(tmp_path: Path) -> None:
     assert sorted(log.attributes) == sorted([f"properties.{key}", "properties.a.b.c"])
     assert _attribute(log, f"properties.{key}", "open") == "v1"
     assert _attribute(log, "properties.a.b.c", "open") == "v2"
+
+
+@pytest.mark.parametrize(
+    ("depth", "leaf"), [(3, "p.k.k.k"), (20, "p.k.k.k.k.k.k.k.k"), (3000, "p")]
+)
+def test_deep_nesting_stays_one_value_below_eight_levels(
+    tmp_path: Path, depth: int, leaf: str
+) -> None:
+    value = "1"
+    for _ in range(depth):
+        value = '{"k":' + value + "}"
+    path = tmp_path / "deep.jsonl"
+    path.write_text(
+        '{"customer_id":"a","ts":"2024-06-01T10:00:00Z","event":"x","p":' + value + "}\n"
+    )
+    log = load_events(path)
+    assert log.report.loaded == 1 and log.attributes == [leaf]
+    kept = _attribute(log, leaf, "x")
+    assert str(kept) == "1" if depth == 3 else str(kept).startswith('{"k":')

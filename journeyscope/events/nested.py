@@ -24,6 +24,9 @@ __all__ = ["Flattened", "flatten"]
 #: more leaves than this is not a shape but data in the keys (one key per order id): refused
 MAX_LEAVES = 2_000
 _SAMPLE = 100_000  # rows a JSON text column is looked at to learn its shape
+#: nesting deeper than this stays one value (its JSON text): no export nests that deep, and
+#: a hostile file could nest thousands of levels
+MAX_DEPTH = 8
 _VALUE_FIELDS = ("string_value", "int_value", "float_value", "double_value")
 
 
@@ -102,32 +105,46 @@ def _json_structure(con: duckdb.DuckDBPyConnection, source: str, column: str) ->
     ).fetchone()
     if row is None or not row[0] or row[1] < row[0] or row[2] is None:
         return None
-    return _without_null_types(json.loads(row[2]))
+    try:
+        structure = json.loads(row[2])
+    except RecursionError:  # nested deeper than Python reads: keep the text
+        return None
+    return _without_null_types(structure, MAX_DEPTH)
 
 
-def _without_null_types(structure: object) -> object:
-    """A key only ever null has the type NULL: read it as text; whole numbers as BIGINT."""
-    if structure in ("NULL", "JSON"):
+def _without_null_types(structure: object, depth: int) -> object:
+    """A key only ever null has the type NULL: read it as text; whole numbers as BIGINT;
+    below ``depth`` levels, the value as its JSON text."""
+    if structure in ("NULL", "JSON") or (depth <= 0 and isinstance(structure, dict | list)):
         return "VARCHAR"
     if structure == "UBIGINT":  # a JSON number may be negative elsewhere in the file
         return "BIGINT"
     if isinstance(structure, dict):
-        return {k: _without_null_types(v) for k, v in structure.items()}
+        return {k: _without_null_types(v, depth - 1) for k, v in structure.items()}
     if isinstance(structure, list):
-        return [_without_null_types(v) for v in structure]
+        return [_without_null_types(v, depth - 1) for v in structure]
     return structure
 
 
 def _leaves(
-    con: duckdb.DuckDBPyConnection, source: str, path: str, sql: str, kind: str
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: str,
+    sql: str,
+    kind: str,
+    depth: int = MAX_DEPTH,
 ) -> list[tuple[str, str]]:
     """(leaf name, SQL) for every leaf under a nested value; [] for a plain value."""
     if kind.startswith("STRUCT(") and kind.endswith(")"):
         out: list[tuple[str, str]] = []
         for key, sub in _struct_members(con, source, sql):
             child = f"struct_extract({sql}, {literal(key)})"
-            plain = f"CAST(to_json({child}) AS VARCHAR)" if sub.endswith("]") else child
-            out += _leaves(con, source, f"{path}.{key}", child, sub) or [(f"{path}.{key}", plain)]
+            nested = sub.endswith("]") or (depth <= 1 and sub.startswith("STRUCT("))
+            plain = f"CAST(to_json({child}) AS VARCHAR)" if nested else child
+            deeper = (
+                _leaves(con, source, f"{path}.{key}", child, sub, depth - 1) if depth > 1 else []
+            )
+            out += deeper or [(f"{path}.{key}", plain)]
         return out
     if _is_key_value_list(kind):
         return _key_value_leaves(con, source, path, sql)
