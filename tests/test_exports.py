@@ -258,6 +258,13 @@ def test_a_bare_database_file_and_its_one_table(tmp_path: Path) -> None:
     db.execute("INSERT INTO events VALUES ('a', '2024-06-01 10:00:00', 'visit')")
     db.commit()
     assert load_events(path).report.loaded == 1
+    query = tmp_path / "visits.sql"
+    query.write_text("SELECT customer_id, ts, 'visited ' || event AS event FROM events")
+    log = load_events(f"sqlite:{path}::{query}")
+    assert log.con.sql("SELECT event FROM events").fetchall() == [("visited visit",)]
+    query.write_text("DELETE FROM events; SELECT 1")
+    with pytest.raises(ValueError, match="write one SELECT query"):
+        load_events(f"sqlite:{path}::{query}")
     db.execute("CREATE TABLE other (x)")
     db.commit()
     db.close()
