@@ -63,3 +63,17 @@ def test_a_csv_glob_whose_files_have_different_columns() -> None:
     assert log.attributes == ["campaign"]
     [bad] = log.quarantined().to_pylist()
     assert bad["location"] == "2024-06-01.csv line 3" and "too many columns" in bad["reason"]
+
+
+def test_the_analysis_json_of_a_sources_file_follows_the_schema(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from .test_shapes import follows, run_json
+
+    out = tmp_path / "a.json"
+    args = ["analyze", "-e", str(DATA / "several" / "sources.yaml"), "--quarantine",
+            str(tmp_path / "q.csv")]  # fmt: skip
+    data = run_json(CliRunner(), args, out)
+    follows(data, "analysis")
+    assert [s["name"] for s in data["load"]["sources"]] == ["segment.jsonl", "tickets.csv"]
+    assert data["load"]["linked_ids"] == 3  # anon-1, anon-9 (Segment), ada@example.com

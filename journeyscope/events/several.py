@@ -36,6 +36,8 @@ __all__ = ["SourceEntry", "SourcesFile", "load_several", "read_sources_file"]
 
 #: room for 2**40 events per source in the ingestion order
 _SHIFT = 40
+#: what the report says of each source
+_PART = ("source", "read", "loaded", "quarantined", "reasons", "linked_ids", "notes")
 
 
 class SourceEntry(BaseModel):
@@ -125,7 +127,7 @@ def load_several(
         report.read += part.read
         report.linked_ids += part.linked_ids
         report.notes += [f"{name}: {note}" for note in part.notes]
-        report.sources.append({"name": name, **part.as_dict()})
+        report.sources.append({"name": name, **{key: getattr(part, key) for key in _PART}})
     con.execute(f"CREATE TABLE events AS {' UNION ALL BY NAME '.join(parts)}")
     for part_name in parts:
         con.execute(f"DROP TABLE {part_name.removeprefix('SELECT * FROM ')}")
