@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -26,13 +25,20 @@ import pyarrow as pa
 from ..formats import atomic_write_text
 from ..sql import ident as quote
 from ..sql import literal
+from ._rules import (
+    FILE_ORDER_NOTE,
+    FILE_ORDER_START,
+    NUMBER,
+    in_event_order,
+    infer_unit,
+    link_ids,
+)
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
 from .sources import SEQ, Reject, Source, open_source
 
 __all__ = ["EventLog", "LoadReport", "load_events"]
 
-_NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
 _OFFSET = r"([zZ]|[+-]\d\d(:?\d\d)?)\s*$"
 _UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 #: an epoch in seconds beyond this is no time of ours (the year 5138): kept there, so it is
@@ -248,7 +254,7 @@ def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
             return f"CAST({parsed} AS TIMESTAMPTZ)"
         return f"timezone({tz}, CAST({parsed} AS TIMESTAMP))"
     return (
-        f"CASE WHEN regexp_matches({text}, '{_NUMBER}') "
+        f"CASE WHEN regexp_matches({text}, '{NUMBER}') "
         f"THEN {epoch(f'TRY_CAST({text} AS DOUBLE)')} "
         f"WHEN regexp_matches({text}, '{_OFFSET}') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({tz}, TRY_CAST({text} AS TIMESTAMP)) END"
@@ -290,11 +296,11 @@ def _build_events(
     seq = opened.sequence or "row_number() OVER ()"
     earliest, latest = _plausible()
     if mapping.file_order:  # no times: the file's order, one second apart (as pm4py orders)
-        ts, raw_ts = f"{_FILE_ORDER_START} + to_seconds(CAST({seq} AS BIGINT))", "NULL"
-        report.notes.append(_FILE_ORDER_NOTE)
+        ts, raw_ts = f"{FILE_ORDER_START} + to_seconds(CAST({seq} AS BIGINT))", "NULL"
+        report.notes.append(FILE_ORDER_NOTE)
     else:
         if mapping.ts_unit is None:
-            unit = _infer_unit(con, mapping.ts, report)
+            unit = infer_unit(con, mapping.ts, report)
             mapping = mapping.model_copy(update={"ts_unit": unit})
         ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
         raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
@@ -304,7 +310,7 @@ def _build_events(
     if mapping.anonymous_id:
         _require(columns, mapping.anonymous_id, "anonymous_id", opened.label)
         anonymous = text(mapping.anonymous_id)
-        report.linked_ids = _link_ids(con, opened, mapping, customer, anonymous, seq)
+        report.linked_ids = link_ids(con, opened, mapping, customer, anonymous, seq)
         customer = f"coalesce({customer}, _js_links._js_link_user, {anonymous})"
         join = f" LEFT JOIN _js_links ON _js_links._js_link_anon = {anonymous}"
         customer_missing = (
@@ -326,7 +332,7 @@ def _build_events(
         f"THEN {raw_ts} END AS _ts_text FROM raw{join}) r"
     )
     if mapping.event_order:
-        staged = _in_event_order(staged, mapping.event_order)
+        staged = in_event_order(staged, mapping.event_order)
     canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
     if opened.lazy and opened.sequence:
         # the rows stay in their file or table: events is a view that leaves the bad rows out
@@ -353,82 +359,6 @@ def _build_events(
     con.execute("ALTER TABLE events DROP COLUMN _r")
     con.execute("ALTER TABLE events DROP COLUMN _ts_text")
     return attributes
-
-
-_FILE_ORDER_START = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
-_FILE_ORDER_NOTE = (
-    "file_order: events are in the order of the file, one second apart from 2000-01-01 "
-    "(times, durations and waits mean nothing)"
-)
-
-
-def _infer_unit(con: duckdb.DuckDBPyConnection, column: str, report: LoadReport) -> str:
-    """The unit of epoch times from their size (the median of the first rows): seconds
-    before the year 5138 are below 1e11, milliseconds below 1e14, microseconds below 1e17.
-    Said in the report's notes; text times need no unit (seconds, unused)."""
-    value = f"trim(CAST({quote(column)} AS VARCHAR))"
-    row = con.execute(
-        f"SELECT median(abs(TRY_CAST(v AS DOUBLE))) FROM (SELECT {value} AS v FROM raw "
-        f"LIMIT 100000) WHERE regexp_matches(v, '{_NUMBER}')"
-    ).fetchone()
-    if row is None or row[0] is None:
-        return "s"
-    size = float(row[0])
-    unit = next(u for limit, u in ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (math.inf, "ns"))
-                if size < limit)  # fmt: skip
-    words = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
-    report.notes.append(
-        f"the times in {column!r} are numbers: read as epoch {words[unit]} (from their size; "
-        "set ts_unit=s|ms|us|ns to say otherwise)"
-    )
-    return unit
-
-
-def _link_ids(
-    con: duckdb.DuckDBPyConnection,
-    opened: Source,
-    mapping: ColumnMapping,
-    customer: str,
-    anonymous: str,
-    seq: str,
-) -> int:
-    """Table ``_js_links``: each anonymous id with the customer id it belongs to, from the
-    rows that have both (an identify call first, then events; the earliest wins). Returns
-    how many anonymous ids were linked."""
-    parts = [f"SELECT {anonymous} AS a, {customer} AS u, 1 AS p, {seq} AS n FROM raw"]
-    if opened.link_rows:
-        found = _columns(con, opened.link_rows)
-        if mapping.anonymous_id in found and mapping.customer_id in found:
-            cast = "NULLIF(trim(CAST({} AS VARCHAR)), '')"
-            parts.insert(0, (
-                f"SELECT {cast.format(quote(mapping.anonymous_id))} AS a, "
-                f"{cast.format(quote(mapping.customer_id))} AS u, 0 AS p, {SEQ} AS n "
-                f"FROM {opened.link_rows}"
-            ))  # fmt: skip
-    con.execute(
-        "CREATE OR REPLACE TABLE _js_links AS SELECT a AS _js_link_anon, arg_min(u, [p, n]) "
-        f"AS _js_link_user FROM ({' UNION ALL '.join(parts)}) "
-        "WHERE a IS NOT NULL AND u IS NOT NULL GROUP BY a"
-    )
-    return int(con.execute("SELECT count(*) FROM _js_links").fetchall()[0][0])
-
-
-#: the bit a declared event order's rank starts at in ``seq``: below it, the file order
-#: (a row number, or 2**40 rows per file of a folder); above it, room for 500 ranks
-_RANK_SHIFT = 53
-
-
-def _in_event_order(staged: str, order: list[str]) -> str:
-    """``staged`` with each loaded event's ``seq`` led by its rank in ``order`` (the names
-    listed, in that order, before the others): analyses order by time, then ``seq``, so
-    events at the same time follow ``order``, then the file. Row by row, no sort: a Parquet
-    source stays where it is. A quarantined row keeps its row number."""
-    ranks = " ".join(f"WHEN {literal(name)} THEN {i}" for i, name in enumerate(order))
-    rank = f"CASE {EVENT} {ranks} ELSE {len(order)} END"
-    return (
-        f"SELECT * REPLACE (CASE WHEN _r IS NULL THEN (CAST({rank} AS BIGINT) << {_RANK_SHIFT}) "
-        f"+ {SEQUENCE} ELSE {SEQUENCE} END AS {SEQUENCE}) FROM ({staged}) o"
-    )
 
 
 _REASONS = (
