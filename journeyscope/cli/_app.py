@@ -39,7 +39,8 @@ EVENTS_HELP = (
 MAP_HELP = (
     "Column mapping, repeatable: format=ga4|segment|mixpanel|amplitude|zendesk, "
     "customer_id=COL, anonymous_id=COL, ts=COL, event=COL, channel=COL|none, attributes=A,B, "
-    "ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us|ns [inferred], event_order=E1,E2, "
+    "ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us|ns (inferred when left out), "
+    "event_order=E1,E2, "
     "file_order=true. A nested field is its path: properties.plan."
 )
 #: What ``--survey-map`` takes.
