@@ -269,4 +269,11 @@ def quarantine_path(source: Any) -> Path | None:
     folder; None for in-memory sources."""
     if not isinstance(source, str | os.PathLike):
         return None
-    return Path(f"{Path(os.fspath(source).split('::')[0]).name}.quarantine.csv")
+    text = os.fspath(source).split("::")[0]
+    kind, sep, rest = text.partition(":")  # ga4:FILE, duckdb:FILE (not a URL's scheme)
+    if sep and kind.isalnum() and len(kind) > 1 and not rest.startswith("//"):
+        text = rest
+    name = Path(text).name
+    for wildcard in "*?[]":  # a glob's files: no wildcard in the file's name
+        name = name.replace(wildcard, "_")
+    return Path(f"{name}.quarantine.csv")

@@ -295,7 +295,7 @@ def test_times_from_a_wrong_unit_are_quarantined_not_loaded(tmp_path: Path) -> N
     a Parquet file read in place (typed times too)."""
     frame = pd.DataFrame({"customer_id": ["x", "y"], "event": ["e", "e"],
                           "ts": [1714557600000, 1714557600]})  # fmt: skip
-    reason = "timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)"
+    reason = "timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us|ns)"
     assert load_events(frame).report.reasons == {reason: 1}
     assert load_events(frame, ColumnMapping(ts_unit="ms")).report.reasons == {reason: 1}
     typed = pa.table({"customer_id": ["a", "b", "c"], "event": ["e"] * 3,

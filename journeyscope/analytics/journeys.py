@@ -235,8 +235,11 @@ def _build_dictionaries(engine: Engine, binding: Binding) -> None:
     rows = ", ".join(
         f"({info.index + 1}, {literal(info.id)}, {literal(info.stage)})" for info in binding.steps
     )
-    values = (  # SMALLINT: the codes travel through every sort and hash table of the analyses
-        f"SELECT CAST(sid AS SMALLINT) AS sid, step, stage FROM (VALUES {rows}) v(sid, step, stage)"
+    # SMALLINT where the codes fit: they travel through every sort and hash table of the
+    # analyses; raw event names as steps (page URLs) can be many more than 32,767
+    kind = "SMALLINT" if len(binding.steps) < 32_767 else "INTEGER"
+    values = (
+        f"SELECT CAST(sid AS {kind}) AS sid, step, stage FROM (VALUES {rows}) v(sid, step, stage)"
         if rows
         else "SELECT 0 AS sid, '' AS step, '' AS stage WHERE 1 = 0"
     )

@@ -133,7 +133,8 @@ def _decode_lists(prepared: Prepared, table: pa.Table) -> pa.Array:
     names = pa.array(["", *(info.id for info in prepared.binding.steps)], pa.string())
     if len(codes) == 0:
         return pa.array([], pa.list_(pa.string()))
-    ids = pa.DictionaryArray.from_arrays(pc.cast(codes.flatten(), pa.int16()), names)
+    width = pa.int16() if len(names) <= 32_767 else pa.int32()  # page URLs as steps: many
+    ids = pa.DictionaryArray.from_arrays(pc.cast(codes.flatten(), width), names)
     offsets = pc.subtract(codes.offsets, codes.offsets[0])  # a sliced array starts past 0
     return pa.ListArray.from_arrays(offsets, ids)
 

@@ -27,6 +27,30 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+#: What ``--events`` takes, for every command that reads events.
+EVENTS_HELP = (
+    "Events: .csv/.tsv (or a glob), .parquet (file, folder or glob), .jsonl, .xes, .xes.gz, "
+    "a sources file (.yaml: several sources, one log), duckdb:FILE::TABLE, sqlite:FILE::TABLE, "
+    "postgresql://USER@HOST/DB::SCHEMA.TABLE (a .sql file in place of the table: its query), "
+    "a .sqlite/.duckdb file with one table, xes:FILE::lifecycle=intervals (XES options), "
+    "ocel:FILE::TYPE (OCEL 2.0, one journey per object of TYPE), or an export by name: "
+    "ga4:FILE, segment:FILE, mixpanel:FILE, amplitude:FILE, zendesk:FILE."
+)
+#: What ``--map`` takes.
+MAP_HELP = (
+    "Column mapping, repeatable: format=ga4|segment|mixpanel|amplitude|zendesk, "
+    "customer_id=COL, anonymous_id=COL, ts=COL, event=COL, channel=COL|none, attributes=A,B, "
+    "ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us|ns (inferred when left out), "
+    "event_order=E1,E2, "
+    "file_order=true. A nested field is its path: properties.plan."
+)
+#: What ``--survey-map`` takes.
+SURVEY_MAP_HELP = (
+    "Survey column mapping, repeatable: format=qualtrics|surveymonkey|zendesk|intercom, "
+    "questions=Q1:nps,Q2:csat, about=touchpoint:ID|step:ID|event:NAME, customer_id=COL, "
+    "ts=COL, score=COL, kind=COL, default_kind=csat|nps|ces, comment=COL, timezone=ZONE."
+)
+
 #: The engine options of every command that evaluates (analyze, insights, check).
 ENGINE = typer.Option(
     "duckdb", "--engine", help="Where the queries run: duckdb (embedded) or spark."
@@ -118,3 +142,9 @@ def print_load(report: Any) -> None:
     )
     for reason, count in report.reasons.items():
         err_console.print(f"  {count:,} × {reason}", highlight=False)
+    if getattr(report, "linked_ids", 0):
+        err_console.print(
+            f"  {report.linked_ids:,} anonymous ids joined to their customer", highlight=False
+        )
+    for note in getattr(report, "notes", []):
+        err_console.print(f"  Note: {note}", highlight=False)

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from ._app import (
     ENGINE,
+    EVENTS_HELP,
+    MAP_HELP,
     SPARK_CONF,
     SPARK_MASTER,
     SPARK_STAGING,
@@ -48,9 +50,7 @@ def analyze_command(
         ...,
         "--events",
         "-e",
-        help="Events: .csv, .tsv, .parquet (file or folder), .jsonl, .xes, .xes.gz, "
-        "duckdb:FILE::TABLE or sqlite:FILE::TABLE; xes:FILE::lifecycle=intervals (XES "
-        "options) or ocel:FILE::TYPE (OCEL 2.0, one journey per object of TYPE).",
+        help=EVENTS_HELP,
     ),
     customers: str | None = typer.Option(
         None, "--customers", help="Customer attributes (segment, region, ...), same formats."
@@ -58,8 +58,7 @@ def analyze_command(
     mapping: list[str] = typer.Option(
         [],
         "--map",
-        help="Column mapping, repeatable: customer_id=COL, ts=COL, event=COL, "
-        "channel=COL, attributes=A,B, ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us.",
+        help=MAP_HELP,
     ),
     quarantine: Path | None = typer.Option(
         None, "--quarantine", help="Where bad rows go [default: EVENTS-NAME.quarantine.csv here]."

@@ -11,9 +11,12 @@ from rich.table import Column, Table
 
 from ._app import (
     ENGINE,
+    EVENTS_HELP,
+    MAP_HELP,
     SPARK_CONF,
     SPARK_MASTER,
     SPARK_STAGING,
+    SURVEY_MAP_HELP,
     app,
     console,
     engine_choice,
@@ -28,7 +31,7 @@ if TYPE_CHECKING:  # the engine and its data libraries load when a command runs,
     from ..evaluation import Sources
     from ..insights import InsightOptions, Insights
 
-_EVENTS_HELP = "Events: .csv, .tsv, .parquet, .jsonl, .xes, duckdb:FILE::TABLE or sqlite:..."
+_EVENTS_HELP = EVENTS_HELP
 
 
 def _sources(
@@ -87,10 +90,8 @@ def insights_command(
         help="Survey answers (CSAT/NPS/CES): customer_id, ts, score, kind, "
         "touchpoint/event/step, comment.",
     ),
-    mapping: list[str] = typer.Option([], "--map", help="Event column mapping, e.g. ts=time."),
-    survey_mapping: list[str] = typer.Option(
-        [], "--survey-map", help="Survey column mapping, e.g. score=rating, default_kind=csat."
-    ),
+    mapping: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    survey_mapping: list[str] = typer.Option([], "--survey-map", help=SURVEY_MAP_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
     segment_by: list[str] = typer.Option(
@@ -286,7 +287,7 @@ def stale_command(
     surveys: str | None = typer.Option(
         None, "--surveys", help="Survey answers: also check feelings against the drawn ones."
     ),
-    mapping: list[str] = typer.Option([], "--map", help="Event column mapping, e.g. ts=time."),
+    mapping: list[str] = typer.Option([], "--map", help=MAP_HELP),
     split: str | None = typer.Option(
         None, "--split", help="Compare journeys starting before / after this date [middle]."
     ),

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -24,15 +25,25 @@ import pyarrow as pa
 from ..formats import atomic_write_text
 from ..sql import ident as quote
 from ..sql import literal
+from ._rules import (
+    FILE_ORDER_NOTE,
+    FILE_ORDER_START,
+    NUMBER,
+    in_event_order,
+    infer_unit,
+    link_ids,
+)
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
 from .sources import SEQ, Reject, Source, open_source
 
 __all__ = ["EventLog", "LoadReport", "load_events"]
 
-_NUMBER = r"^\s*-?\d+(\.\d+)?\s*$"
 _OFFSET = r"([zZ]|[+-]\d\d(:?\d\d)?)\s*$"
-_UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000}
+_UNIT_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+#: an epoch in seconds beyond this is no time of ours (the year 5138): kept there, so it is
+#: quarantined as outside the plausible range rather than failing the conversion
+_EPOCH_LIMIT = 100_000_000_000
 _TEMP_DIR = os.path.join(tempfile.gettempdir(), "journeyscope-duckdb")
 _BATCH = 1 << 20
 
@@ -42,7 +53,9 @@ def connect_duckdb(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     ours, an empty ``quarantine`` table."""
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    # in Jupyter without ipywidgets DuckDB shows no bar and refuses the setting
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = {literal(_TEMP_DIR)}")
     con.execute(
         "CREATE TABLE quarantine (source VARCHAR, n BIGINT, location VARCHAR, "
@@ -59,6 +72,9 @@ def _reads(source: Any, opened: Source) -> list[str]:
     text = os.fspath(source)
     if text.startswith("duckdb:"):
         return [os.path.abspath(text[len("duckdb:") :].rpartition("::")[0])]
+    kind, sep, rest = text.partition(":")
+    if sep and kind.isalnum() and len(kind) > 1 and not rest.startswith("//"):  # ga4:FILE
+        return _reads(rest, opened)
     if os.path.isdir(text):
         return [os.path.join(os.path.abspath(text), "")]
     if any(ch in text for ch in "*?["):
@@ -79,6 +95,12 @@ class LoadReport:
     quarantine_file: Path | None = None
     customers: int = 0
     customer_rows_quarantined: int = 0
+    #: anonymous ids (a browser, a device) joined to a customer id
+    linked_ids: int = 0
+    #: what the load decided for the user, in sentences (an inferred time unit, ...)
+    notes: list[str] = field(default_factory=list)
+    #: a sources file's sources, each with its own counts
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -155,7 +177,12 @@ def load_events(
     a table of customer attributes (segment, region, ...) keyed by ``customer_id``."""
     mapping = mapping or ColumnMapping()
     con = connect_duckdb(database)
-    opened = open_source(con, source, "raw", ordered=True)
+    if _is_sources_file(source, mapping):
+        from .several import load_several
+
+        return load_several(con, source, customers=customers, customer_id=customer_id,
+                            quarantine=quarantine)  # fmt: skip
+    opened, mapping = open_events(con, source, mapping, "raw")
     report = LoadReport(source=opened.label)
     attributes = _build_events(con, opened, mapping, report)
     customer_attributes: list[str] = []
@@ -167,6 +194,31 @@ def load_events(
         report.quarantine_file = Path(quarantine)
         _write_quarantine(con, report.quarantine_file)
     return EventLog(con, report, attributes, customer_attributes, reads=_reads(source, opened))
+
+
+def _is_sources_file(source: Any, mapping: ColumnMapping) -> bool:
+    """A sources file (YAML) lists several sources; it has no mapping of its own."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    return os.fspath(source).lower().endswith((".yaml", ".yml")) and mapping.format is None
+
+
+def open_events(
+    con: duckdb.DuckDBPyConnection, source: Any, mapping: ColumnMapping, name: str
+) -> tuple[Source, ColumnMapping]:
+    """View ``name`` over ``source`` with its nested fields as attributes, and the mapping to
+    read it with: the source's shape (an export's columns) under the mapping given."""
+    from .exports import with_sequence
+    from .nested import flatten
+
+    opened = open_source(con, source, f"{name}_source", ordered=True, reader=mapping.format)
+    base = with_sequence(con, opened, f"{name}_source")
+    if opened.flattened:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {base}")
+    else:
+        flatten(con, base, name, json_text=opened.json_text, keep=(SEQ,))
+    given = mapping.model_dump(exclude_unset=True)
+    return opened, ColumnMapping.model_validate({**opened.defaults, **given})
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -184,13 +236,19 @@ def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
 def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
     """SQL turning the source time column into TIMESTAMPTZ (NULL when it cannot be read)."""
     col, tz = quote(column), literal(mapping.timezone)
-    divisor = _UNIT_DIVISOR[mapping.ts_unit]
+    divisor = _UNIT_DIVISOR[mapping.ts_unit or "s"]
+
+    def epoch(number: str) -> str:
+        seconds = f"({number} / {divisor})"
+        kept = f"CASE WHEN abs({seconds}) < {_EPOCH_LIMIT} THEN {seconds} "
+        return f"to_timestamp({kept}ELSE sign({seconds}) * {_EPOCH_LIMIT} END)"
+
     if kind.startswith("TIMESTAMP WITH TIME ZONE"):
         return col
     if kind.startswith(("TIMESTAMP", "DATE")):
         return f"timezone({tz}, CAST({col} AS TIMESTAMP))"
     if kind in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "UBIGINT", "DECIMAL"):
-        return f"to_timestamp(CAST({col} AS DOUBLE) / {divisor})"
+        return epoch(f"CAST({col} AS DOUBLE)")
     text = f"trim(CAST({col} AS VARCHAR))"
     if mapping.ts_format:
         parsed = f"try_strptime({text}, {literal(mapping.ts_format)})"
@@ -198,8 +256,8 @@ def _ts_expression(column: str, kind: str, mapping: ColumnMapping) -> str:
             return f"CAST({parsed} AS TIMESTAMPTZ)"
         return f"timezone({tz}, CAST({parsed} AS TIMESTAMP))"
     return (
-        f"CASE WHEN regexp_matches({text}, '{_NUMBER}') "
-        f"THEN to_timestamp(TRY_CAST({text} AS DOUBLE) / {divisor}) "
+        f"CASE WHEN regexp_matches({text}, '{NUMBER}') "
+        f"THEN {epoch(f'TRY_CAST({text} AS DOUBLE)')} "
         f"WHEN regexp_matches({text}, '{_OFFSET}') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({tz}, TRY_CAST({text} AS TIMESTAMP)) END"
     )
@@ -210,7 +268,8 @@ def _build_events(
 ) -> list[str]:
     columns = _columns(con, "raw")
     columns.pop(SEQ, None)
-    for role in ("customer_id", "ts", "event"):
+    roles = ("customer_id", "event") if mapping.file_order else ("customer_id", "ts", "event")
+    for role in roles:
         _require(columns, getattr(mapping, role), role, opened.label)
     if mapping.channel and mapping.channel != "channel" and mapping.channel not in columns:
         _require(columns, mapping.channel, "channel", opened.label)
@@ -236,12 +295,30 @@ def _build_events(
             return f"({quote(column)} IS NULL OR {quote(column)} = '')"
         return f"{text(column)} IS NULL"
 
+    seq = opened.sequence or "row_number() OVER ()"
     earliest, latest = _plausible()
-    ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
-    raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
+    if mapping.file_order:  # no times: the file's order, one second apart (as pm4py orders)
+        ts, raw_ts = f"{FILE_ORDER_START} + to_seconds(CAST({seq} AS BIGINT))", "NULL"
+        report.notes.append(FILE_ORDER_NOTE)
+    else:
+        if mapping.ts_unit is None:
+            unit = infer_unit(con, mapping.ts, report)
+            mapping = mapping.model_copy(update={"ts_unit": unit})
+        ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
+        raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
     attrs = "".join(f", {quote(a)}" for a in attributes)
-    seq = opened.sequence or "row_number() OVER ()"
+    customer, customer_missing, join = text(mapping.customer_id), None, ""
+    if mapping.anonymous_id:
+        _require(columns, mapping.anonymous_id, "anonymous_id", opened.label)
+        anonymous = text(mapping.anonymous_id)
+        report.linked_ids = link_ids(con, opened, mapping, customer, anonymous, seq)
+        customer = f"coalesce({customer}, _js_links._js_link_user, {anonymous})"
+        join = f" LEFT JOIN _js_links ON _js_links._js_link_anon = {anonymous}"
+        customer_missing = (
+            f"({missing_text(mapping.customer_id)} AND {missing_text(mapping.anonymous_id)})"
+        )
+    out_of_range = f"({ts}) < {earliest} OR ({ts}) >= {latest}"
     # _r: why a row cannot load (NULL when it can); _ts_text: the time as written, kept only
     # where it could not be read, so the quarantine shows it
     staged = (
@@ -251,24 +328,27 @@ def _build_events(
         f"WHEN {TIMESTAMP} IS NULL THEN 4 "
         f"WHEN {TIMESTAMP} < {earliest} OR {TIMESTAMP} >= {latest} THEN 5 "
         "END::TINYINT AS _r FROM ("
-        f"SELECT {text(mapping.customer_id)} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
+        f"SELECT {customer} AS {CUSTOMER}, {ts} AS {TIMESTAMP}, "
         f"CAST({seq} AS BIGINT) AS {SEQUENCE}, {text(mapping.event)} AS {EVENT}, "
-        f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL THEN {raw_ts} END AS _ts_text "
-        "FROM raw) r"
+        f"{ch} AS {CHANNEL}{attrs}, CASE WHEN ({ts}) IS NULL OR {out_of_range} "
+        f"THEN {raw_ts} END AS _ts_text FROM raw{join}) r"
     )
+    if mapping.event_order:
+        staged = in_event_order(staged, mapping.event_order)
     canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
     if opened.lazy and opened.sequence:
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
         con.execute(f"CREATE VIEW _staged AS {staged}")
-        missing = [missing_text(mapping.customer_id), missing_text(mapping.event)]
-        kind = columns[mapping.ts]
+        missing = [customer_missing or missing_text(mapping.customer_id)]
+        missing.append(missing_text(mapping.event))
+        kind = "" if mapping.file_order else columns[mapping.ts]
         if kind.startswith(_TYPED_TIME):  # answered from the row groups' min/max statistics
             col = quote(mapping.ts)
             bounds = f"{col} < CAST({earliest} AS {kind}) OR {col} >= CAST({latest} AS {kind})"
             missing.append(f"({col} IS NULL OR {bounds})")
         else:
-            missing.append(f"({ts}) IS NULL OR ({ts}) < {earliest} OR ({ts}) >= {latest}")
+            missing.append(f"({ts}) IS NULL OR {out_of_range}")
         _quarantine_events(con, opened, report, "_staged", " OR ".join(missing))
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
@@ -286,7 +366,8 @@ def _build_events(
 _REASONS = (
     "CASE _r WHEN 1 THEN 'missing customer id' WHEN 2 THEN 'missing event name' "
     "WHEN 3 THEN 'missing timestamp' WHEN 4 THEN 'unparseable timestamp' "
-    "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: ts_unit=s|ms|us)' END"
+    "WHEN 5 THEN 'timestamp outside 1980 to next year (check the time unit: "
+    "ts_unit=s|ms|us|ns)' END"
 )
 
 

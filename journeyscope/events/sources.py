@@ -14,7 +14,6 @@ it reads) is read as standard CSV, with the delimiter its header uses.
 from __future__ import annotations
 
 import csv
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,15 +38,12 @@ __all__ = [
     "open_jsonl",
     "open_parquet",
     "open_source",
-    "open_sqlite_table",
     "open_xes",
 ]
 
 #: Column of ``raw`` holding the ingestion order when the source can say it without a pass of
 #: its own (Parquet row numbers, table row ids, JSON line numbers); see ``Source.sequence``.
 SEQ = "_js_seq"
-
-_SQLITE_BATCH = 50_000
 
 
 #: DuckDB's longest CSV line (its default); a longer line is rejected, not read
@@ -82,18 +78,39 @@ class Source:
     #: customer attributes the source brings along (OCEL objects: an Arrow table keyed by
     #: ``customer_id``), loaded as the customers when the load is given none
     customers: Any = None
+    #: text columns may hold JSON objects (a JSON Lines file): read them as nested values
+    json_text: bool = False
+    #: nested fields already made attributes (an export reader did it)
+    flattened: bool = False
+    #: column-mapping values the source's shape implies (an export's id and time columns);
+    #: a mapping given by hand wins
+    defaults: dict[str, Any] = field(default_factory=dict)
+    #: a relation of rows that only link an anonymous id to a customer id (identify calls)
+    link_rows: str | None = None
 
 
 def open_source(
-    con: duckdb.DuckDBPyConnection, source: Any, name: str = "raw", *, ordered: bool = False
+    con: duckdb.DuckDBPyConnection,
+    source: Any,
+    name: str = "raw",
+    *,
+    ordered: bool = False,
+    reader: str | None = None,
 ) -> Source:
     """Create view ``name`` over ``source`` and report how it was read. ``ordered`` adds the
-    ingestion order where the source has one (see ``Source.sequence``)."""
+    ingestion order where the source has one (see ``Source.sequence``). ``reader`` names the
+    registered reader to use (an export such as ``ga4``) instead of the one the source's
+    prefix or suffix picks."""
+    if reader is not None:
+        readers = plugins.event_readers()
+        if reader not in readers:
+            raise ValueError(f"no event format {reader!r}: use {', '.join(sorted(readers))}")
+        return readers[reader].open(con, source, name, ordered)
     if not isinstance(source, str | Path):
         con.register(name, _as_arrow(source))
         return Source(label=type(source).__name__)
-    reader, target = _reader_for(str(source))
-    return reader.open(con, target, name, ordered)
+    chosen, target = _reader_for(str(source))
+    return chosen.open(con, target, name, ordered)
 
 
 def _as_arrow(data: Any) -> Any:
@@ -123,7 +140,39 @@ def _reader_for(text: str) -> tuple[plugins.EventReader, Any]:
     )
     if not found:
         raise ValueError(f"no event reader reads {path.name}: use {', '.join(_kinds(readers))}")
+    if found[0].fallback and not path.is_dir():
+        _refuse_known_non_csv(path, name)
     return found[0], path
+
+
+#: files people export that are not CSV: read as CSV they would load as nonsense
+_NOT_CSV = {
+    ".jsonocel": "an OCEL 2.0 JSON log",
+    ".xmlocel": "an OCEL 2.0 XML log",
+    ".ocel": "an OCEL log",
+    ".xlsx": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".zip": "a ZIP archive",
+}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_known_non_csv(path: Path, name: str) -> None:
+    """A plain message for a file no reader claims that is surely not CSV (no reader of this
+    installation reads it), instead of reading it as CSV."""
+    for suffix, kind in _NOT_CSV.items():
+        if name.endswith(suffix):
+            raise ValueError(
+                f"{path.name} is {kind}, which this installation does not read as events: "
+                "export it as CSV, Parquet or JSON Lines"
+                + (", or install a reader for it" if "OCEL" in kind else "")
+            )
+    if not any(ch in str(path) for ch in "*?[") and path.is_file():
+        with path.open("rb") as handle:
+            if handle.read(16) == _SQLITE_MAGIC:
+                raise ValueError(
+                    f"{path.name} is a SQLite database: name the table, as sqlite:{path}::TABLE"
+                )
 
 
 def _kinds(readers: list[plugins.EventReader]) -> list[str]:
@@ -159,7 +208,10 @@ def open_csv(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: bool = False
 ) -> Source:
     """CSV (``.tsv``: tab-separated) with a header; every column as text. The order of
-    ingestion is the row id whether ``ordered`` or not."""
+    ingestion is the row id whether ``ordered`` or not. A glob reads its files in name order
+    as one table, their columns matched by name (a column one file lacks is empty there)."""
+    if any(ch in str(path) for ch in "*?["):
+        return _open_csv_glob(con, path, name)
     tab = path.suffix.lower() == ".tsv"
     _header_line(path)  # DuckDB's sniffer would skip a header it cannot read, and take row 2
     try:
@@ -177,7 +229,27 @@ def open_csv(
     return Source(label=str(path), rejects=rejects, all_text=True, sequence="rowid + 1")
 
 
+def _open_csv_glob(con: duckdb.DuckDBPyConnection, pattern: Path, name: str) -> Source:
+    """The CSV files of a glob as one table: rows file by file, columns by name."""
+    import glob
+
+    files = sorted(Path(f) for f in glob.glob(str(pattern), recursive=True) if Path(f).is_file())
+    if not files:
+        raise FileNotFoundError(f"no file matches {pattern}")
+    rejects: list[Reject] = []
+    for k, file in enumerate(files):
+        part = open_csv(con, file, f"{name}_part{k}")
+        rejects += [Reject(f"{file.name} {r.location}", r.reason, r.text) for r in part.rejects]
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {name}_part{k}" for k in range(len(files)))
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS {union}")
+    for k in range(len(files)):
+        con.execute(f"DROP TABLE {name}_part{k}")
+    return Source(label=str(pattern), rejects=rejects, all_text=True, sequence="rowid + 1")
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, dialect: str) -> None:
+    for table in ("_csv_rejects", "_csv_scans"):  # DuckDB keeps the first read's otherwise
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     options = "all_varchar=true, header=true, store_rejects=true, "
     options += f"rejects_table='_csv_rejects', rejects_scan='_csv_scans'{dialect}"
     con.execute(
@@ -311,7 +383,11 @@ def open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, ordered: b
         "WHERE ok ORDER BY line"
     )
     return Source(
-        label=str(path), rejects=rejects, all_text=True, sequence=SEQ if ordered else None
+        label=str(path),
+        rejects=rejects,
+        all_text=True,
+        sequence=SEQ if ordered else None,
+        json_text=True,
     )
 
 
@@ -365,7 +441,7 @@ def open_xes(
     return Source(label=str(path), all_text=True, sequence="rowid + 1")
 
 
-def _split_table(spec: str, kind: str) -> tuple[str, str]:
+def split_table(spec: str, kind: str) -> tuple[str, str]:
     file, sep, table = spec.rpartition("::")
     if not sep or not file or not table:
         raise ValueError(f"write a {kind} table as {kind}:FILE::TABLE (got {kind}:{spec})")
@@ -376,40 +452,45 @@ def open_duckdb_table(
     con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool
 ) -> Source:
     """``FILE::TABLE`` of a DuckDB database file, attached read-only."""
-    file, table = _split_table(spec, "duckdb")
+    file, table = split_table(spec, "duckdb")
     if not Path(file).exists():
         raise FileNotFoundError(f"no such DuckDB file: {file}")
     con.execute(f"ATTACH {literal(file)} AS _source_db (READ_ONLY)")
+    query = table_or_query(table)
+    if query is not None:  # a SQL file: its rows, in memory, in the order the query gives
+        con.execute("USE _source_db")  # the query names the file's tables as they are
+        try:
+            con.execute(f"CREATE TABLE memory.main.{name} AS {query}")
+        except duckdb.Error as error:
+            raise ValueError(f"{file}: the query in {table} failed: {error}") from None
+        finally:
+            con.execute("USE memory")
+        return Source(label=f"{file}::{table}", sequence="rowid + 1")
+    schema, _, bare = table.rpartition(".")
+    where = "database_name = '_source_db' AND view_name = ?" + (
+        " AND schema_name = ?" if schema else ""
+    )
+    params = [bare, schema] if schema else [bare]
+    is_view = con.execute(f"SELECT count(*) FROM duckdb_views() WHERE {where}", params).fetchone()
+    qualified = "_source_db." + ".".join(
+        ident(part) for part in ([schema] if schema else []) + [bare]
+    )
+    if is_view and is_view[0]:  # a view has no row ids: its rows read once, in its order
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {qualified}")
+        return Source(label=f"{file}::{table}", sequence="rowid + 1")
     seq = f", rowid + 1 AS {SEQ}" if ordered else ""
-    con.execute(f"CREATE VIEW {name} AS SELECT *{seq} FROM _source_db.{ident(table)}")
+    con.execute(f"CREATE VIEW {name} AS SELECT *{seq} FROM {qualified}")
     return Source(label=f"{file}::{table}", sequence=SEQ if ordered else None, lazy=True)
 
 
-def open_sqlite_table(
-    con: duckdb.DuckDBPyConnection, spec: str, name: str, ordered: bool
-) -> Source:
-    """SQLite through Python's sqlite3 (DuckDB's SQLite extension would need a download)."""
-    file, table = _split_table(spec, "sqlite")
-    if not Path(file).exists():
-        raise FileNotFoundError(f"no such SQLite file: {file}")
-    db = sqlite3.connect(f"file:{file}?mode=ro", uri=True, check_same_thread=False)
-    try:
-        cursor = db.execute(f"SELECT * FROM {ident(table)}")
-        columns = [d[0] for d in cursor.description]
-        schema = pa.schema([(column, pa.string()) for column in columns])
-
-        def batches() -> Any:
-            while rows := cursor.fetchmany(_SQLITE_BATCH):
-                values = [
-                    [None if v is None else str(v) for v in col] for col in zip(*rows, strict=True)
-                ]
-                yield pa.RecordBatch.from_arrays(values, schema=schema)
-
-        con.register("_sqlite_reader", pa.RecordBatchReader.from_batches(schema, batches()))
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _sqlite_reader")
-        con.unregister("_sqlite_reader")
-    except sqlite3.Error as error:
-        raise ValueError(f"cannot read table {table!r} from {file}: {error}") from error
-    finally:
-        db.close()
-    return Source(label=f"{file}::{table}", all_text=True, sequence="rowid + 1")
+def table_or_query(table: str) -> str | None:
+    """The query of ``TABLE`` when it names a ``.sql`` file (one SELECT), else None."""
+    if not table.lower().endswith(".sql"):
+        return None
+    path = Path(table)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such SQL file: {table}")
+    query = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
+    if ";" in query or not query.lower().startswith(("select", "with", "from")):
+        raise ValueError(f"{table}: write one SELECT query (no other statements)")
+    return query

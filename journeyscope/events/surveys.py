@@ -55,6 +55,21 @@ class SurveyMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    format: str | None = Field(
+        default=None,
+        description="An export's shape: qualtrics, surveymonkey (one column per question), "
+        "zendesk (tickets with their satisfaction rating) or intercom (rated conversations).",
+    )
+    questions: dict[str, str] | None = Field(
+        default=None,
+        description="With a format: question column -> nps, csat or ces (found from the "
+        "question's text when left out).",
+    )
+    about: str | None = Field(
+        default=None,
+        description="What every answer is about when the source does not say: touchpoint:ID, "
+        "step:ID or event:NAME.",
+    )
     customer_id: str = Field(default="customer_id", description="Customer id column.")
     ts: str = Field(default="ts", description="Answer time column.")
     score: str = Field(default="score", description="Score column.")
@@ -82,6 +97,10 @@ class SurveyMapping(BaseModel):
                     f"cannot read {pair!r}: use name=column with name one of "
                     f"{', '.join(cls.model_fields)}"
                 )
+            if name == "questions":  # questions=Q1:nps,Q2:csat
+                found = [part.partition(":") for part in column.split(",")]
+                values[name] = {q.strip(): k.strip() for q, _, k in found}
+                continue
             values[name] = column
         return cls.model_validate(values)
 
@@ -115,14 +134,18 @@ def load_surveys(
     their own and handed over as Arrow, so a sealed log takes them too)."""
     mapping = mapping or SurveyMapping()
     con = connect_duckdb()
+    notes: list[str] = []
+    label = None
+    if mapping.format is not None:
+        source, notes, mapping, label = _reshaped(source, mapping)
     opened = open_source(con, source, "raw_surveys")
-    report = LoadReport(source=opened.label)
+    report = LoadReport(source=label or opened.label, notes=notes)
     columns = _columns(con, "raw_surveys")
     for role in ("customer_id", "ts", "score"):
         _require(columns, getattr(mapping, role), role, opened.label)
     if mapping.kind not in columns and mapping.default_kind is None:
         _require(columns, mapping.kind, "kind", opened.label)
-    if not any(getattr(mapping, t) in columns for t in _TARGETS):
+    if not any(getattr(mapping, t) in columns for t in _TARGETS) and mapping.about is None:
         raise ValueError(
             f"{opened.label}: answers need a touchpoint, event or step column; "
             f"columns are: {', '.join(columns)}"
@@ -137,6 +160,20 @@ def load_surveys(
     _hand_over(con, into.con)
     con.close()
     return SurveyLog(into.con, report)
+
+
+def _reshaped(source: Any, mapping: SurveyMapping) -> tuple[Any, list[str], SurveyMapping, str]:
+    """An export (``mapping.format``) as one answer per row, and the mapping that reads it."""
+    from .survey_exports import reshape_survey
+
+    if not isinstance(source, str | os.PathLike):
+        raise ValueError(f"format={mapping.format} reads a file, not a {type(source).__name__}")
+    given = mapping.model_dump(exclude_unset=True)
+    table, notes = reshape_survey(
+        str(mapping.format), os.fspath(source), mapping.questions, mapping.about, mapping.timezone,
+        customer_id=given.get("customer_id"), comment=given.get("comment"),
+    )  # fmt: skip
+    return table, notes, SurveyMapping(), f"{os.fspath(source)} ({mapping.format} export)"
 
 
 def _hand_over(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection) -> None:
@@ -155,14 +192,23 @@ def _hand_over(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnect
         target.unregister("_js_hand_over")
 
 
-def _text(columns: dict[str, str], column: str | None) -> str:
+def _text(columns: dict[str, str], column: str | None, constant: str | None = None) -> str:
     if column is None or column not in columns:
-        return "NULL::VARCHAR"
+        return "NULL::VARCHAR" if constant is None else literal(constant)
     return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR)), '')"
+
+
+def _target(columns: dict[str, str], mapping: SurveyMapping, target: str) -> str:
+    """The answer's touchpoint, event or step: its column, else the ``about`` of them all."""
+    kind, _, value = (mapping.about or "").partition(":")
+    text = _text(columns, getattr(mapping, target))
+    return f"coalesce({text}, {literal(value)})" if kind == target and value else text
 
 
 def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
     """Canonical columns plus ``_r``, the reason a row cannot load (NULL when it can)."""
+    # where a bad row is: an export's own words (line 4, Q1), else its row
+    where = "_where" if "_where" in columns else "'row ' || row_number() OVER ()"
     times = ColumnMapping(
         ts_format=mapping.ts_format, timezone=mapping.timezone, ts_unit=mapping.ts_unit
     )
@@ -179,12 +225,15 @@ def _select(mapping: SurveyMapping, columns: dict[str, str]) -> str:
         f"row_number() OVER () AS seq, lower({kind}) AS kind, "
         f"{_text(columns, mapping.score)} AS score_text, "
         f"TRY_CAST({_text(columns, mapping.score)} AS DOUBLE) AS score, "
-        + ", ".join(f"{_text(columns, getattr(mapping, t))} AS {t}" for t in _TARGETS)
+        + ", ".join(f"{_target(columns, mapping, t)} AS {t}" for t in _TARGETS)
         + f", {_text(columns, mapping.comment)} AS comment, "
-        f"{_text(columns, mapping.ts)} AS ts_text FROM raw_surveys"
+        f"{_text(columns, mapping.ts)} AS ts_text, {where} AS _where, "
+        f"{_text(columns, '_problem')} AS _problem FROM raw_surveys"
     )
+    problem = "WHEN _problem IS NOT NULL THEN _problem " if "_problem" in columns else ""
     return (
-        "SELECT *, CASE WHEN customer_id IS NULL THEN 'missing customer id' "
+        f"SELECT * EXCLUDE (_problem), CASE {problem}WHEN customer_id IS NULL THEN "
+        "'missing customer id' "
         "WHEN ts_text IS NULL THEN 'missing timestamp' "
         "WHEN ts IS NULL THEN 'unparseable timestamp' "
         "WHEN score_text IS NULL THEN 'missing score' "
@@ -201,13 +250,13 @@ def _quarantine_answers(con: duckdb.DuckDBPyConnection, report: LoadReport, reje
     rows = con.execute("SELECT count(*) FROM answers").fetchall()[0][0]
     report.read = rows + len(rejects)
     con.execute(
-        "INSERT INTO quarantine SELECT 'surveys', seq, 'row ' || seq, _r, to_json({"
+        "INSERT INTO quarantine SELECT 'surveys', seq, _where, _r, to_json({"
         "'customer_id': customer_id, 'ts': ts_text, 'score': score_text, 'kind': kind, "
         "'touchpoint': touchpoint, 'event': event, 'step': step, 'comment': comment})::VARCHAR "
         "FROM answers WHERE _r IS NOT NULL"
     )
     _insert_rejects(con, "surveys", rejects)
-    for column in ("_r", "score_text", "ts_text"):
+    for column in ("_r", "score_text", "ts_text", "_where"):
         if column == "_r":
             con.execute("DELETE FROM answers WHERE _r IS NOT NULL")
         con.execute(f"ALTER TABLE answers DROP COLUMN {column}")

@@ -22,6 +22,7 @@ __all__ = [
     "PathEdge",
     "Reach",
     "Repeat",
+    "SourceLoad",
     "StepInfo",
     "Summary",
     "TouchpointReach",
@@ -180,6 +181,19 @@ TABLES: dict[str, type[Shape]] = {
 }
 
 
+class SourceLoad(Shape):
+    """One source of a sources file: its rows read, loaded and quarantined."""
+
+    name: str
+    source: str
+    read: Count
+    loaded: Count
+    quarantined: Count
+    reasons: dict[str, Count]
+    linked_ids: Count
+    notes: list[str]
+
+
 class LoadReport(Shape):
     """Rows read, loaded and quarantined, and why."""
 
@@ -192,6 +206,12 @@ class LoadReport(Shape):
     quarantine_file: str | None
     customers: Count
     customer_rows_quarantined: Count
+    linked_ids: Count
+    """Anonymous ids (a browser, a device) joined to a customer id."""
+    notes: list[str]
+    """What the load decided, in sentences (an inferred time unit, file order)."""
+    sources: list[SourceLoad]
+    """A sources file's sources, each with its own counts."""
 
 
 class Summary(Shape):
