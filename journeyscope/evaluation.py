@@ -149,6 +149,35 @@ class Evaluation:
             raise ValueError("this evaluation has no staleness check")
         return {"schema": INSIGHTS_SCHEMA, "map": self.map_id, "staleness": staleness.to_dict()}
 
+    def write_tables(self, folder: str | os.PathLike[str]) -> list[Path]:
+        """The result as files in ``folder`` (made if missing), each written aside and moved
+        into place: ``analysis.json``, ``insights.json``, and each analysis table as Parquet
+        (``reach.parquet``, ``kpi-NAME.parquet``...) for a lake or warehouse to load."""
+        import pyarrow.parquet as pq
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+
+        def put(name: str, content: Any) -> None:
+            aside = out / f".{name}.writing"
+            if isinstance(content, str):
+                aside.write_text(content, encoding="utf-8")
+            else:
+                pq.write_table(content, aside)
+            os.replace(aside, out / name)
+            written.append(out / name)
+
+        for name, part in (("analysis", self.analysis), ("insights", self.insights)):
+            if part is not None:
+                put(f"{name}.json", part.to_json() + "\n")
+        tables = dict(self.analysis.tables) if self.analysis is not None else {}
+        kpis = self.analysis.kpis if self.analysis is not None else {}
+        tables.update({f"kpi-{name}": table for name, table in kpis.items()})
+        for name, table in tables.items():
+            put(f"{name}.parquet", table)
+        return written
+
 
 def engine_setting(
     engine: str | None = None, environ: Mapping[str, str] | None = None

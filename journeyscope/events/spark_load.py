@@ -10,8 +10,9 @@ same quarantine reasons and counts, and the same ingestion order (``seq``):
 * JSON Lines: the line number (blank lines count, as they do in a text editor);
 * a catalog table: its files' order as for CSV (a table has no order of its own).
 
-The checked events become a global temporary view of the application (a plan, nothing copied)
-that a Spark engine on the same application reads as ``events``; the bad rows are counted in
+The checked events become a global temporary view of the application that a Spark engine on the
+same application reads as ``events``, kept by the executors once computed (memory, then their
+disks: never the driver) and released by ``SparkEventLog.close``; the bad rows are counted in
 Spark and written by Spark next to the output (a folder of CSV, one part file), and the first
 few are kept on the driver for the report. Survey answers (small) still load on the driver.
 """
@@ -72,8 +73,9 @@ class SparkEventLog(EventLog):
     views: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
-        """Forget the global views (the source files stay as they are)."""
+        """Forget the global views and the executors' copies (the sources stay as they are)."""
         for view in self.views.values():
+            self.spark.table(view).unpersist()
             self.spark.catalog.dropGlobalTempView(view.split(".", 1)[1])
         self.views.clear()
 
@@ -128,8 +130,12 @@ def load_events_spark(
 
 
 def _global(frame: Any, stem: str) -> str:
+    """``frame`` kept by the executors (memory, spilling to their disks) once first computed,
+    as a global view: each query then reads checked rows, not the source again."""
+    from pyspark import StorageLevel
+
     name = f"_js_{stem}_{uuid.uuid4().hex[:12]}"
-    frame.createOrReplaceGlobalTempView(name)
+    frame.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceGlobalTempView(name)
     return f"global_temp.{name}"
 
 
