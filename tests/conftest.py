@@ -86,12 +86,12 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-@pytest.fixture(scope="session")
-def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A standalone Spark cluster on loopback for the whole run: a master and two workers (one
-    core, 1 GB each) started as separate processes with pyspark's ``spark-class``; yields the
-    master URL once both workers registered, and stops all three afterwards, even on failure."""
-    pytest.importorskip("pyspark")
+@contextmanager
+def standalone_spark(folder: Path, workers: int = 2) -> Iterator[tuple[str, list[Any]]]:
+    """A standalone Spark cluster on loopback: a master and ``workers`` workers (one core, 1 GB
+    each) started as separate processes with pyspark's ``spark-class``; yields the master URL
+    and the processes once every worker registered, and stops them all afterwards, even on
+    failure (each is its own process group: the JVM and the executors it started)."""
     import json
     import os
     import signal
@@ -102,18 +102,17 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import pyspark
 
     home = os.path.dirname(pyspark.__file__)
-    folder = tmp_path_factory.mktemp("spark-cluster")
     env = {**os.environ, "SPARK_HOME": home, "SPARK_LOCAL_IP": "127.0.0.1",
            "SPARK_LOG_DIR": str(folder), "SPARK_WORKER_DIR": str(folder / "work"),
            "PYSPARK_PYTHON": sys.executable}  # fmt: skip
     port, ui = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
-    daemon = [os.path.join(home, "bin", "spark-class"), "org.apache.spark.deploy"]
+    spark_class, deploy = os.path.join(home, "bin", "spark-class"), "org.apache.spark.deploy"
     commands = [
-        [f"{daemon[0]}", f"{daemon[1]}.master.Master", "--host", "127.0.0.1",
-         "--port", str(port), "--webui-port", str(ui)],
-        *([f"{daemon[0]}", f"{daemon[1]}.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-           "--memory", "1g", "--webui-port", str(free_port()), url] for _ in range(2)),
+        [spark_class, f"{deploy}.master.Master", "--host", "127.0.0.1", "--port", str(port),
+         "--webui-port", str(ui)],
+        *([spark_class, f"{deploy}.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
+           "--memory", "1g", "--webui-port", str(free_port()), url] for _ in range(workers)),
     ]  # fmt: skip
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -128,17 +127,17 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json", timeout=5) as answer:
                     state = json.load(answer)
                 alive = [w for w in state.get("workers", []) if w.get("state") == "ALIVE"]
-                if len(alive) == 2:
+                if len(alive) == workers:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                 logs = "\n".join(f.read_text()[-2000:] for f in folder.glob("daemon-*.log"))
-                pytest.fail(f"the Spark cluster did not start:\n{logs}")
+                raise RuntimeError(f"the Spark cluster did not start:\n{logs}")
             time.sleep(1)
-        yield url
+        yield url, processes
     finally:
-        for process in processes:  # each is its own process group: java and whatever it ran
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
@@ -147,6 +146,14 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One two-worker standalone cluster (``standalone_spark``) for the whole run: its URL."""
+    pytest.importorskip("pyspark")
+    with standalone_spark(tmp_path_factory.mktemp("spark-cluster")) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -467,3 +467,23 @@ def test_the_engine_setting_from_the_environment(
         engine_setting(environ=env)
     monkeypatch.setenv("JOURNEYSCOPE_ENGINE", "spark")
     assert EvaluationSettings().engine == "spark"  # what the web runner and the CLI use
+
+
+def test_results_written_back_as_json_and_parquet_tables(tmp_path: Path) -> None:
+    """``write_tables``: the documents as JSON and each analysis table as a Parquet file that
+    reads back to the same rows."""
+    import pyarrow.parquet as pq
+
+    from journeyscope.evaluation import EvaluationSettings, evaluate
+
+    result = evaluate(None, tiny_log(), EvaluationSettings("duckdb"))
+    written = result.write_tables(tmp_path / "out")
+    names = {path.name for path in written}
+    assert "analysis.json" in names and "insights.json" not in names  # no map: no insights
+    assert json.loads((tmp_path / "out/analysis.json").read_text()) == json.loads(
+        result.analysis.to_json()  # type: ignore[union-attr]
+    )
+    assert result.analysis is not None and result.analysis.tables
+    for name, table in result.analysis.tables.items():
+        assert pq.read_table(tmp_path / "out" / f"{name}.parquet").equals(table), name
+    assert not list((tmp_path / "out").glob(".*"))  # nothing left half-written

@@ -105,6 +105,7 @@ def drive(paths_json: str, out: str) -> None:
     }, default=str))  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_same_evaluation_on_duckdb_spark_local_and_a_cluster(
     spark: Any,
     spark_cluster: str,

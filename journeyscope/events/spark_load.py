@@ -547,4 +547,7 @@ def _write_quarantine(spark: Any, bad: Any, target: str) -> Any:
         fs.delete(path, True)
     if not fs.rename(_hadoop_path(spark, aside)[0], path):
         raise OSError(f"could not move the quarantine into {target}")
+    local = target.removeprefix("file:")
+    if "://" not in local and os.path.isdir(local):  # the rows are customer data: owner only
+        os.chmod(local, 0o700)
     return Path(target)
