@@ -336,15 +336,15 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[str, ColumnMapping | None]]:
     con.execute(f"COPY ({typed} WHERE n > 3) TO '{parts}/b.parquet' (FORMAT parquet)")
     con.execute(
         "COPY (SELECT * FROM (VALUES ('x', '01.05.2024 10:00', 'visit'), ('x', '1.5.24', 'buy'), "
-        "('y', '31.12.2024 23:30', 'visit')) t(who, at, what)) "
+        "('y', '31.12.2024 23:30', 'visit')) t(who, happened, what)) "
         f"TO '{tmp_path}/local.parquet' (FORMAT parquet)"
     )
     con.execute(
         "COPY (SELECT * FROM (VALUES ('x', 1714557600000, 'visit'), ('y', 1714557600, 'buy')) "
         f"t(customer_id, ts, event)) TO '{tmp_path}/millis.parquet' (FORMAT parquet)"
     )
-    local = ColumnMapping(customer_id="who", ts="at", event="what", ts_format="%d.%m.%Y %H:%M",
-                          timezone="Europe/Berlin")  # fmt: skip
+    local = ColumnMapping(customer_id="who", ts="happened", event="what",
+                          ts_format="%d.%m.%Y %H:%M", timezone="Europe/Berlin")  # fmt: skip
     return {
         "csv": (str(tmp_path / "bad.csv"), None),
         "jsonl": (str(tmp_path / "bad.jsonl"), None),
@@ -360,7 +360,10 @@ def _quarantine_rows(path: Path) -> list[list[str]]:
     import csv
 
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
-    rows = [row for file in files for row in csv.reader(file.open(newline=""))][1:]
+    rows: list[list[str]] = []
+    for file in files:
+        with file.open(newline="") as handle:
+            rows += list(csv.reader(handle))[1:]
     return [row[:3] for row in rows]
 
 
