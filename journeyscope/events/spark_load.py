@@ -11,8 +11,8 @@ same quarantine reasons and counts, and the same ingestion order (``seq``):
 * a catalog table: its files' order as for CSV (a table has no order of its own).
 
 The checked events become a global temporary view of the application that a Spark engine on the
-same application reads as ``events``, kept by the executors once computed (memory, then their
-disks: never the driver) and released by ``SparkEventLog.close``; the bad rows are counted in
+same application reads as ``events``, computed once and kept by the executors (a local
+checkpoint: memory, then their disks, never the driver); the bad rows are counted in
 Spark and written by Spark next to the output (a folder of CSV, one part file), and the first
 few are kept on the driver for the report. Survey answers (small) still load on the driver.
 """
@@ -75,7 +75,6 @@ class SparkEventLog(EventLog):
     def close(self) -> None:
         """Forget the global views and the executors' copies (the sources stay as they are)."""
         for view in self.views.values():
-            self.spark.table(view).unpersist()
             self.spark.catalog.dropGlobalTempView(view.split(".", 1)[1])
         self.views.clear()
 
@@ -130,12 +129,12 @@ def load_events_spark(
 
 
 def _global(frame: Any, stem: str) -> str:
-    """``frame`` kept by the executors (memory, spilling to their disks) once first computed,
-    as a global view: each query then reads checked rows, not the source again."""
-    from pyspark import StorageLevel
-
+    """``frame`` computed now and kept by the executors (a local checkpoint: their memory and
+    disks, never the driver), as a global view. Each query then reads checked rows, and its
+    plan starts there: the loading plan (windows, joins) is not analysed again in every query,
+    which made a funnel's many self-joins exhaust the driver's memory."""
     name = f"_js_{stem}_{uuid.uuid4().hex[:12]}"
-    frame.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceGlobalTempView(name)
+    frame.localCheckpoint(eager=True).createOrReplaceGlobalTempView(name)
     return f"global_temp.{name}"
 
 
