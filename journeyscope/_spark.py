@@ -1,11 +1,13 @@
 """The Spark engine: the analytics SQL (DuckDB's dialect) translated by sqlglot, run by Spark.
 
-The log's DuckDB tables are exported once to Parquet in a temporary directory and registered as
-Spark temporary views with the same names (``events``, ``customers``); ``materialize`` caches
-a query's result as a temporary view. On a cluster the executors must read that directory:
-``staging`` puts it under a path every node sees (a shared filesystem mount). The dialect
-methods below spell the functions whose meaning or syntax differs between the engines, so both
-give the same numbers.
+Events Spark read itself (``journeyscope.events.spark_load``: Parquet, CSV, JSON Lines, catalog
+tables) are the application's global views and become this engine's ``events`` and
+``customers`` as they are: nothing passes through the driver. Events loaded by DuckDB (a
+DataFrame, XES, a DuckDB or SQLite table) are exported once to Parquet in a temporary directory
+and registered as views with the same names; on a cluster the executors must read that
+directory: ``staging`` puts it under a path every node sees (a shared filesystem mount).
+``materialize`` caches a query's result as a temporary view. The dialect methods below spell
+the functions whose meaning or syntax differs between the engines, so both give the same numbers.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .sql import literal
 if TYPE_CHECKING:
     from .events import EventLog
 
-__all__ = ["SparkEngine", "to_spark_sql"]
+__all__ = ["SparkEngine", "spark_session", "to_spark_sql"]
 
 _DEFAULTS = {
     "spark.sql.session.timeZone": "UTC",
@@ -59,8 +61,25 @@ def to_spark_sql(sql: str) -> str:
     return trees[0].transform(_double_literals).sql(dialect="spark")
 
 
+def spark_session(master: str = "local[2]", config: dict[str, str] | None = None) -> Any:
+    """The application's Spark session (started, or joined when one runs in this process) with
+    our settings: UTC, no UI, no query naming a file; ``config`` adds or overrides settings."""
+    from pyspark.sql import SparkSession
+
+    settings = {**_DEFAULTS, **(config or {})}
+    builder = SparkSession.builder.master(master).appName("journeyscope")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    shared = builder.getOrCreate()
+    shared.sparkContext.setLogLevel("ERROR")
+    for key, value in settings.items():  # a joined application may have other values
+        if shared.conf.isModifiable(key):
+            shared.conf.set(key, value)
+    return shared
+
+
 class SparkEngine(Engine):
-    """Spark (local or a cluster) over a Parquet copy of the log's tables."""
+    """Spark (local or a cluster) over the events Spark read, or a Parquet copy of a log's."""
 
     name = "spark"
 
@@ -71,26 +90,26 @@ class SparkEngine(Engine):
         config: dict[str, str] | None = None,
         staging: str | os.PathLike[str] | None = None,
     ) -> None:
-        from pyspark.sql import SparkSession
-
         if staging is not None and not os.path.isdir(staging):
             raise ValueError(f"Spark staging directory {os.fspath(staging)!r} does not exist")
         settings = {**_DEFAULTS, **(config or {})}
-        builder = SparkSession.builder.master(master).appName("journeyscope")
-        for key, value in settings.items():
-            builder = builder.config(key, value)
-        shared = builder.getOrCreate()
-        shared.sparkContext.setLogLevel("ERROR")
         # a session of our own: its temporary views (events, bound, path...) are not shared
         # with other engines on the same Spark application
-        self.spark: Any = shared.newSession()
-        for key, value in settings.items():  # a joined application may have other values
+        self.spark: Any = spark_session(master, config).newSession()
+        for key, value in settings.items():
             if self.spark.conf.isModifiable(key):
                 self.spark.conf.set(key, value)
         self._views: set[str] = set()
         self._cached: dict[str, Any] = {}
-        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-", dir=staging)
+        self._dir: str | None = None
         tables = ["events", "customers"] if log.has_customers else ["events"]
+        views: dict[str, str] = getattr(log, "views", {})  # a SparkEventLog's, read by Spark
+        if views:
+            for table in tables:
+                self.spark.table(views[table]).createOrReplaceTempView(table)
+                self._views.add(table)
+            return
+        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-", dir=staging)
         for table in tables:
             path = os.path.join(self._dir, f"{table}.parquet")
             log.write_parquet(table, path)
@@ -187,4 +206,5 @@ class SparkEngine(Engine):
         """Drop this engine's views and files; the Spark session stays for others."""
         for name in list(self._views):
             self.drop(name)
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)

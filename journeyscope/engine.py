@@ -30,7 +30,7 @@ from .sql import QueryError, literal
 if TYPE_CHECKING:
     from .events import EventLog
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect", "engine_for"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect", "engine_for", "read_events"]
 
 #: the names of the registered engines (DuckDB, Spark and any a plugin adds), read when used
 ENGINES = plugins.Names(plugins.engines)
@@ -208,3 +208,15 @@ def connect(log: EventLog, engine: str = "duckdb", **options: Any) -> Engine:
     if engine not in connectors:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(connectors)}")
     return connectors[engine].connect(log, **options)
+
+
+def read_events(engine: str, source: Any, mapping: Any = None, **options: Any) -> EventLog | None:
+    """The events of ``source`` read and checked by ``engine`` itself, where they live (Spark
+    reads Parquet, CSV, JSON Lines and catalog tables on its cluster); None when that engine
+    leaves loading to DuckDB on this machine. ``options``: ``customers``, ``customer_id``,
+    ``quarantine`` and the engine's own options."""
+    connectors = plugins.engines()
+    if engine not in connectors:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(connectors)}")
+    load = connectors[engine].load
+    return None if load is None else load(source, mapping, **options)

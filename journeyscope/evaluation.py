@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from .analytics import Analysis, FlowOptions, FunnelOptions, JourneyOptions, Prepared, prepare
 from .analytics.report import analyze_prepared
-from .engine import Engine, connect
+from .engine import Engine, connect, read_events
 from .events import (
     ColumnMapping,
     EventLog,
@@ -65,9 +65,15 @@ __all__ = [
     "Evaluation",
     "EvaluationSettings",
     "Sources",
+    "engine_setting",
     "evaluate",
     "load_sources",
 ]
+
+#: the engine every evaluation uses unless told otherwise (duckdb, spark)
+ENGINE_ENV = "JOURNEYSCOPE_ENGINE"
+#: a TOML file: ``engine = "spark"`` and a ``[spark]`` table of its options (see docs/spark.md)
+ENGINE_CONFIG_ENV = "JOURNEYSCOPE_ENGINE_CONFIG"
 
 #: quarantined rows kept on the result for a user to look at (all of them go to the file)
 QUARANTINE_ROWS = 200
@@ -110,7 +116,9 @@ class EvaluationSettings:
     """What to compute and where. ``analysis``/``insights`` None leave that half out;
     ``scope="staleness"`` computes only what the staleness check needs (for ``check``)."""
 
-    engine: str = "duckdb"
+    #: default: ``JOURNEYSCOPE_ENGINE``, else the engine config file's, else duckdb
+    engine: str = field(default_factory=lambda: engine_setting()[0])
+    #: empty: the engine config file's options for this engine
     engine_options: Mapping[str, Any] = field(default_factory=dict)
     analysis: AnalysisOptions | None = field(default_factory=AnalysisOptions)
     insights: InsightOptions | None = field(default_factory=InsightOptions)
@@ -141,16 +149,79 @@ class Evaluation:
             raise ValueError("this evaluation has no staleness check")
         return {"schema": INSIGHTS_SCHEMA, "map": self.map_id, "staleness": staleness.to_dict()}
 
+    def write_tables(self, folder: str | os.PathLike[str]) -> list[Path]:
+        """The result as files in ``folder`` (made if missing), each written aside and moved
+        into place: ``analysis.json``, ``insights.json``, and each analysis table as Parquet
+        (``reach.parquet``, ``kpi-NAME.parquet``...) for a lake or warehouse to load."""
+        import pyarrow.parquet as pq
 
-def load_sources(sources: Sources) -> tuple[EventLog, SurveyLog | None]:
-    """Events (and customers) into one log, survey answers next to them."""
-    log = load_events(
-        sources.events,
-        sources.mapping,
-        customers=sources.customers,
-        customer_id=sources.customer_id,
-        quarantine=sources.quarantine,
-    )
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+
+        def put(name: str, content: Any) -> None:
+            aside = out / f".{name}.writing"
+            if isinstance(content, str):
+                aside.write_text(content, encoding="utf-8")
+            else:
+                pq.write_table(content, aside)
+            os.replace(aside, out / name)
+            written.append(out / name)
+
+        for name, part in (("analysis", self.analysis), ("insights", self.insights)):
+            if part is not None:
+                put(f"{name}.json", part.to_json() + "\n")
+        tables = dict(self.analysis.tables) if self.analysis is not None else {}
+        kpis = self.analysis.kpis if self.analysis is not None else {}
+        tables.update({f"kpi-{name}": table for name, table in kpis.items()})
+        for name, table in tables.items():
+            put(f"{name}.parquet", table)
+        return written
+
+
+def engine_setting(
+    engine: str | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The engine (``engine``, else ``JOURNEYSCOPE_ENGINE``, else the config file's, else
+    duckdb) and its options from the file ``JOURNEYSCOPE_ENGINE_CONFIG`` names (TOML: a
+    table per engine, e.g. ``[spark]`` with ``master``, ``staging`` and ``[spark.config]``)."""
+    import tomllib
+
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    if environ.get(ENGINE_CONFIG_ENV):
+        path = Path(environ[ENGINE_CONFIG_ENV])
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the engine settings: {error}") from None
+    name = engine or environ.get(ENGINE_ENV) or str(config.get("engine", "duckdb"))
+    options = config.get(name, {})
+    if not isinstance(options, dict):
+        raise ValueError(f"{ENGINE_CONFIG_ENV}: [{name}] must be a table of options")
+    return name, dict(options)
+
+
+def load_sources(
+    sources: Sources, settings: EvaluationSettings | None = None
+) -> tuple[EventLog, SurveyLog | None]:
+    """Events (and customers) into one log, survey answers next to them. With ``settings``
+    whose engine reads sources itself (Spark: Parquet, CSV, JSON Lines, catalog tables), the
+    events are read and checked there and never pass through this machine."""
+    log = None
+    if settings is not None:
+        options = _engine_options(settings)
+        log = read_events(settings.engine, sources.events, sources.mapping,
+                          customers=sources.customers, customer_id=sources.customer_id,
+                          quarantine=sources.quarantine, **options)  # fmt: skip
+    if log is None:
+        log = load_events(
+            sources.events,
+            sources.mapping,
+            customers=sources.customers,
+            customer_id=sources.customer_id,
+            quarantine=sources.quarantine,
+        )
     answers = None
     if sources.surveys is not None:
         answers = load_surveys(
@@ -165,6 +236,10 @@ def load_sources(sources: Sources) -> tuple[EventLog, SurveyLog | None]:
             if report.quarantine_file is not None:  # its name, not where the server keeps it
                 report.quarantine_file = Path(report.quarantine_file.name)
     return log, answers
+
+
+def _engine_options(settings: EvaluationSettings) -> dict[str, Any]:
+    return dict(settings.engine_options) or engine_setting(settings.engine)[1]
 
 
 def evaluate(
@@ -184,18 +259,20 @@ def evaluate(
         log, answers = sources, surveys
     else:
         tell("loading", 0.1)
-        log, answers = load_sources(sources)
+        log, answers = load_sources(sources, settings)
     result = Evaluation(
         map_id=journey.id if journey else None,
         load=log.report,
         surveys=answers.report if answers is not None else None,
         quarantine=log.quarantined().slice(0, QUARANTINE_ROWS).to_pylist(),
     )
-    runner = connect(log, settings.engine, **dict(settings.engine_options))
+    runner = connect(log, settings.engine, **_engine_options(settings))
     try:
         _compute(result, journey, log, answers, settings, runner, tell)
     finally:
         runner.close()
+        if log is not sources and hasattr(log, "close"):  # a log Spark read: its views go
+            log.close()
     tell("done", 1.0)
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +84,76 @@ def spark() -> Iterator[Any]:
     session = SparkSession.builder.getOrCreate()
     yield session
     session.stop()
+
+
+@contextmanager
+def standalone_spark(folder: Path, workers: int = 2) -> Iterator[tuple[str, list[Any]]]:
+    """A standalone Spark cluster on loopback: a master and ``workers`` workers (one core, 1 GB
+    each) started as separate processes with pyspark's ``spark-class``; yields the master URL
+    and the processes once every worker registered, and stops them all afterwards, even on
+    failure (each is its own process group: the JVM and the executors it started)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    import pyspark
+
+    home = os.path.dirname(pyspark.__file__)
+    env = {**os.environ, "SPARK_HOME": home, "SPARK_LOCAL_IP": "127.0.0.1",
+           "SPARK_LOG_DIR": str(folder), "SPARK_WORKER_DIR": str(folder / "work"),
+           "PYSPARK_PYTHON": sys.executable}  # fmt: skip
+    port, ui = free_port(), free_port()
+    url = f"spark://127.0.0.1:{port}"
+    spark_class, deploy = os.path.join(home, "bin", "spark-class"), "org.apache.spark.deploy"
+    commands = [
+        [spark_class, f"{deploy}.master.Master", "--host", "127.0.0.1", "--port", str(port),
+         "--webui-port", str(ui)],
+        *([spark_class, f"{deploy}.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
+           "--memory", "1g", "--webui-port", str(free_port()), url] for _ in range(workers)),
+    ]  # fmt: skip
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for n, command in enumerate(commands):
+            with open(folder / f"daemon-{n}.log", "wb") as out:
+                processes.append(subprocess.Popen(command, env=env, stdout=out,
+                                                  stderr=subprocess.STDOUT,
+                                                  start_new_session=True))  # fmt: skip
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{ui}/json", timeout=5) as answer:
+                    state = json.load(answer)
+                alive = [w for w in state.get("workers", []) if w.get("state") == "ALIVE"]
+                if len(alive) == workers:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                logs = "\n".join(f.read_text()[-2000:] for f in folder.glob("daemon-*.log"))
+                raise RuntimeError(f"the Spark cluster did not start:\n{logs}")
+            time.sleep(1)
+        yield url, processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One two-worker standalone cluster (``standalone_spark``) for the whole run: its URL."""
+    pytest.importorskip("pyspark")
+    with standalone_spark(tmp_path_factory.mktemp("spark-cluster")) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -30,7 +31,7 @@ from journeyscope.analytics import (
     prepare,
 )
 from journeyscope.engine import Engine, connect
-from journeyscope.events import load_events
+from journeyscope.events import ColumnMapping, load_events
 
 from .conftest import SPARK_CONFIG as CONFIG
 from .conftest import SPARK_MASTER as MASTER
@@ -284,3 +285,208 @@ def test_insights_and_check_from_the_cli_on_spark(
         expected, got = json.loads(duck.stdout), json.loads(sparky.stdout)
         assert expected == got, command
     assert expected["staleness"]["reasons"]  # a real check, not an empty document
+
+
+# --- Spark reads the sources itself -------------------------------------------------------
+
+BAD_CSV = '''customer_id,ts,event,channel,amount
+a,2024-05-01 10:00,visit,web,1
+a,2024-05-01T10:05:00+02:00,buy,web,2
+,2024-05-01 10:00,visit,web,3
+b,,visit,app,4
+b,yesterday,visit,app,5
+c,1714557600,visit,app,6
+c,2024-05-01 10:00Z,,app,7
+d,1970-01-02,visit,web,8
+d,2024-05-01 10:00,visit,web,9,extra
+e,2024-05-01 11:00+0200,pay,web,10
+e,  2024-05-02 ,pay,web,11
+f,2024-05-01 10:00:30+02,visit,web,12
+f,2024-05-01 10:00 +02:00,visit,web,13
+"f, quoted",2024-05-01T10:00Z,"visit, ""again""",web,14
+g
+'''
+
+BAD_JSONL = """{"customer_id":"a","ts":"2024-05-01 10:00","event":"visit","amount":1.5}
+
+{"customer_id":"a","ts":"2024-05-01 10:05","event":"buy","extra":{"k":1}}
+[1,2]
+{"customer_id":"","ts":"2024-05-01 10:05","event":"buy"}
+{"customer_id":"b","ts":1714557600,"event":"buy"}
+{broken
+{"customer_id":"c","ts":"2024-05-01 10:05","event":null}
+"""
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[str, ColumnMapping | None]]:
+    """Files with every kind of bad row, in each format Spark reads."""
+    (tmp_path / "bad.csv").write_text(BAD_CSV)
+    (tmp_path / "bad.jsonl").write_text(BAD_JSONL)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    typed = (
+        "SELECT * FROM (VALUES ('a', TIMESTAMPTZ '2024-05-01 10:00+00', 'visit', 1), "
+        "('a', NULL, 'buy', 2), (NULL, TIMESTAMPTZ '2024-05-01 11:00+00', 'visit', 3), "
+        "('b', TIMESTAMPTZ '1975-01-01 00:00+00', '', 4), "
+        "('b', TIMESTAMPTZ '2024-05-01 10:00+00', 'pay', 5)) t(customer_id, ts, event, n)"
+    )
+    con.execute(f"COPY ({typed} WHERE n <= 3) TO '{parts}/a.parquet' (FORMAT parquet)")
+    con.execute(f"COPY ({typed} WHERE n > 3) TO '{parts}/b.parquet' (FORMAT parquet)")
+    con.execute(
+        "COPY (SELECT * FROM (VALUES ('x', '01.05.2024 10:00', 'visit'), ('x', '1.5.24', 'buy'), "
+        "('y', '31.12.2024 23:30', 'visit')) t(who, happened, what)) "
+        f"TO '{tmp_path}/local.parquet' (FORMAT parquet)"
+    )
+    con.execute(
+        "COPY (SELECT * FROM (VALUES ('x', 1714557600000, 'visit'), ('y', 1714557600, 'buy')) "
+        f"t(customer_id, ts, event)) TO '{tmp_path}/millis.parquet' (FORMAT parquet)"
+    )
+    local = ColumnMapping(customer_id="who", ts="happened", event="what",
+                          ts_format="%d.%m.%Y %H:%M", timezone="Europe/Berlin")  # fmt: skip
+    return {
+        "csv": (str(tmp_path / "bad.csv"), None),
+        "jsonl": (str(tmp_path / "bad.jsonl"), None),
+        "parquet folder": (str(parts), None),
+        "parquet glob": (str(parts / "*.parquet"), None),
+        "time format and zone": (str(tmp_path / "local.parquet"), local),
+        "epoch milliseconds": (str(tmp_path / "millis.parquet"), ColumnMapping(ts_unit="ms")),
+    }
+
+
+def _quarantine_rows(path: Path) -> list[list[str]]:
+    """(source, location, reason) of a quarantine CSV: DuckDB's file or Spark's folder."""
+    import csv
+
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    rows: list[list[str]] = []
+    for file in files:
+        with file.open(newline="") as handle:
+            rows += list(csv.reader(handle))[1:]
+    return [row[:3] for row in rows]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["csv", "jsonl", "parquet folder", "parquet glob", "time format and zone",
+     "epoch milliseconds"],
+)  # fmt: skip
+def test_spark_reads_and_checks_sources_as_duckdb_does(
+    spark: Any, tmp_path: Path, kind: str
+) -> None:
+    """The same rows loaded, in the same order, and the same rows quarantined for the same
+    reasons at the same places, whether DuckDB or Spark reads the file; Spark writes its
+    quarantine itself and the driver holds no event."""
+    from journeyscope.events.spark_load import load_events_spark
+
+    source, mapping = _bad_files(tmp_path)[kind]
+    duck = load_events(source, mapping, quarantine=tmp_path / "duck.csv")
+    sparky = load_events_spark(spark, source, mapping, quarantine=tmp_path / "spark.csv")
+    try:
+        want, got = duck.report.as_dict(), sparky.report.as_dict()
+        assert (want.pop("quarantine_file"), got.pop("quarantine_file")) == (
+            (str(tmp_path / "duck.csv"), str(tmp_path / "spark.csv"))
+            if duck.report.quarantined
+            else (None, None)
+        )
+        assert got == want and got["loaded"] > 0
+        if kind in ("csv", "jsonl", "parquet folder"):
+            assert want["quarantined"] >= 2, want  # the test has bad rows to compare
+        fields = ("source", "n", "location", "reason")
+        assert [[r[f] for f in fields] for r in sparky.quarantined().to_pylist()] == [
+            [r[f] for f in fields] for r in duck.quarantined().to_pylist()
+        ]
+        if duck.report.quarantined:
+            assert _quarantine_rows(tmp_path / "spark.csv") == _quarantine_rows(
+                tmp_path / "duck.csv"
+            )
+        assert "events" not in {r[0] for r in sparky.con.execute("SHOW TABLES").fetchall()}
+        engines = connect(duck), connect(sparky, "spark", master=MASTER, config=CONFIG)
+        try:
+            rows = [e.query("SELECT * FROM events ORDER BY seq").to_pylist() for e in engines]
+        finally:
+            engines[1].close()
+        assert rows[1] == rows[0]
+    finally:
+        sparky.close()
+
+
+def test_spark_reads_a_catalog_table(spark: Any, tmp_path: Path) -> None:
+    """``spark:NAME``: a table of the Spark catalog (here an external Parquet table), checked
+    with the same reasons and counts as DuckDB finds in the table's files."""
+    from journeyscope.events.spark_load import load_events_spark
+
+    source, _ = _bad_files(tmp_path)["parquet folder"]
+    spark.sql(f"CREATE TABLE js_bad_events USING parquet LOCATION '{source}'")
+    try:
+        sparky = load_events_spark(spark, "spark:js_bad_events")
+        duck = load_events(source)
+        want = dict(duck.report.as_dict(), source="spark:js_bad_events")
+        assert sparky.report.as_dict() == want
+        assert sorted(r["reason"] for r in sparky.quarantined().to_pylist()) == sorted(
+            r["reason"] for r in duck.quarantined().to_pylist()
+        )
+        sparky.close()
+        with pytest.raises(ValueError, match="no Spark table 'nowhere'"):
+            load_events_spark(spark, "spark:nowhere")
+    finally:
+        spark.sql("DROP TABLE js_bad_events")
+
+
+def test_spark_loading_errors_are_plain(spark: Any, tmp_path: Path) -> None:
+    from journeyscope.events.spark_load import load_events_spark, spark_reads
+
+    source, _ = _bad_files(tmp_path)["csv"]
+    with pytest.raises(ValueError, match="no column 'when' for the ts; columns are: customer_id"):
+        load_events_spark(spark, source, ColumnMapping(ts="when"))
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_events_spark(spark, str(tmp_path / "none.parquet"))
+    with pytest.raises(ValueError, match="Spark cannot read '%q'"):
+        load_events_spark(spark, source, ColumnMapping(ts_format="%q"))
+    assert spark_reads("s3a://bucket/events/") and spark_reads("spark:db.events")
+    assert not spark_reads("log.xes") and not spark_reads("duckdb:x.db::t")
+    assert not spark_reads(pd.DataFrame())
+
+
+def test_the_engine_setting_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One setting for every surface: ``JOURNEYSCOPE_ENGINE``, else the config file's engine;
+    the file's options for the engine chosen; a broken file is a plain error."""
+    from journeyscope.evaluation import EvaluationSettings, engine_setting
+
+    config = tmp_path / "engine.toml"
+    config.write_text('engine = "spark"\n[spark]\nmaster = "spark://h:7077"\n'
+                      '[spark.config]\n"spark.executor.memory" = "8g"\n')  # fmt: skip
+    env = {"JOURNEYSCOPE_ENGINE_CONFIG": str(config)}
+    spark_options = {"master": "spark://h:7077", "config": {"spark.executor.memory": "8g"}}
+    assert engine_setting(environ=env) == ("spark", spark_options)
+    assert engine_setting(environ={**env, "JOURNEYSCOPE_ENGINE": "duckdb"}) == ("duckdb", {})
+    assert engine_setting("duckdb", env) == ("duckdb", {})
+    assert engine_setting(environ={}) == ("duckdb", {})
+    config.write_text("engine = [")
+    with pytest.raises(ValueError, match="cannot read the engine settings"):
+        engine_setting(environ=env)
+    monkeypatch.setenv("JOURNEYSCOPE_ENGINE", "spark")
+    assert EvaluationSettings().engine == "spark"  # what the web runner and the CLI use
+
+
+def test_results_written_back_as_json_and_parquet_tables(tmp_path: Path) -> None:
+    """``write_tables``: the documents as JSON and each analysis table as a Parquet file that
+    reads back to the same rows."""
+    import pyarrow.parquet as pq
+
+    from journeyscope.evaluation import EvaluationSettings, evaluate
+
+    result = evaluate(None, tiny_log(), EvaluationSettings("duckdb"))
+    written = result.write_tables(tmp_path / "out")
+    names = {path.name for path in written}
+    assert "analysis.json" in names and "insights.json" not in names  # no map: no insights
+    assert json.loads((tmp_path / "out/analysis.json").read_text()) == json.loads(
+        result.analysis.to_json()  # type: ignore[union-attr]
+    )
+    assert result.analysis is not None and result.analysis.tables
+    for name, table in result.analysis.tables.items():
+        assert pq.read_table(tmp_path / "out" / f"{name}.parquet").equals(table), name
+    assert not list((tmp_path / "out").glob(".*"))  # nothing left half-written

@@ -53,12 +53,19 @@ SURVEY_MAP_HELP = (
 
 #: The engine options of every command that evaluates (analyze, insights, check).
 ENGINE = typer.Option(
-    "duckdb", "--engine", help="Where the queries run: duckdb (embedded) or spark."
+    None,
+    "--engine",
+    help="Where the queries run: duckdb (embedded) or spark (which then reads Parquet, CSV, "
+    "JSON Lines and spark:TABLE sources itself) [default: $JOURNEYSCOPE_ENGINE, else the "
+    "file $JOURNEYSCOPE_ENGINE_CONFIG names, else duckdb].",
+    show_default=False,
 )
 SPARK_MASTER = typer.Option(
-    "local[2]",
+    None,
     "--spark-master",
-    help="With --engine spark: local[N], or a cluster (spark://HOST:7077, yarn, k8s://...).",
+    help="With --engine spark: local[N], or a cluster (spark://HOST:7077, yarn, k8s://...) "
+    "[default: the engine config file's, else local[2]].",
+    show_default=False,
 )
 SPARK_CONF = typer.Option(
     [],
@@ -68,29 +75,38 @@ SPARK_CONF = typer.Option(
 SPARK_STAGING = typer.Option(
     None,
     "--spark-staging",
-    help="With --engine spark: where the checked events are handed to Spark as Parquet "
-    "[default: a temporary folder]; on a cluster, a folder every node reads (a shared mount).",
+    help="With --engine spark, for sources Spark does not read itself (XES, duckdb:, sqlite:): "
+    "where the checked events are handed to Spark as Parquet [default: a temporary folder]; "
+    "on a cluster, a folder every node reads (a shared mount).",
 )
 
 
 def engine_choice(
-    engine: str, master: str, conf: list[str], staging: Path | None
+    engine: str | None, master: str | None, conf: list[str], staging: Path | None
 ) -> dict[str, Any]:
     """The engine settings of an evaluation (``engine``, ``engine_options``) from the command
-    line (exit 2 on a bad one)."""
+    line over the environment's (``engine_setting``); exit 2 on a bad one."""
     from ..engine import ENGINES
+    from ..evaluation import engine_setting
 
+    try:
+        engine, options = engine_setting(engine)
+    except ValueError as error:
+        err_console.print(str(error), highlight=False)
+        raise typer.Exit(2) from None
     if engine not in ENGINES:
         err_console.print(f"--engine must be one of {', '.join(ENGINES)}.")
         raise typer.Exit(2)
     if engine != "spark":
-        return {"engine": engine, "engine_options": {}}
+        return {"engine": engine, "engine_options": options}
     bad = [pair for pair in conf if "=" not in pair or not pair.split("=", 1)[0]]
     if bad:
         err_console.print(f"--spark-conf takes KEY=VALUE, not {bad[0]!r}.", highlight=False)
         raise typer.Exit(2)
-    config = dict(pair.split("=", 1) for pair in conf)
-    options = {"master": master, "config": config, "staging": staging}
+    config = {**options.get("config", {}), **dict(pair.split("=", 1) for pair in conf)}
+    options = {"master": "local[2]", **options, "config": config}
+    options.update({"master": master} if master else {})
+    options.update({"staging": staging} if staging else {})
     return {"engine": engine, "engine_options": options}
 
 

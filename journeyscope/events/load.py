@@ -371,11 +371,16 @@ _REASONS = (
 )
 
 
+def plausible_range() -> tuple[dt.datetime, dt.datetime]:
+    """The times an event can have: from 1980 to the end of next year (UTC). Anything else is
+    a mistake (an epoch in the wrong unit is 1970 or the year 56302) and is quarantined, never
+    loaded. (The Spark loader, ``events.spark_load``, asks here too.)"""
+    return dt.datetime(1980, 1, 1), dt.datetime(dt.date.today().year + 2, 1, 1)
+
+
 def _plausible() -> tuple[str, str]:
-    """The times an event can have, as SQL literals: from 1980 to the end of next year.
-    Anything else is a mistake (an epoch in the wrong unit is 1970 or the year 56302) and is
-    quarantined, never loaded."""
-    start, end = dt.datetime(1980, 1, 1), dt.datetime(dt.date.today().year + 2, 1, 1)
+    """:func:`plausible_range` as SQL literals."""
+    start, end = plausible_range()
     return literal(start), literal(end)
 
 

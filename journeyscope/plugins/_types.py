@@ -79,10 +79,14 @@ class KpiFunction:
 
 @dataclass(frozen=True)
 class EngineConnector:
-    """An engine by name: ``connect(log, **options)`` gives an engine over the events."""
+    """An engine by name: ``connect(log, **options)`` gives an engine over the events.
+    ``load(source, mapping, customers=, customer_id=, quarantine=, **options)``, when given,
+    reads and checks the events in the engine itself (an ``EventLog``), or returns None for a
+    source it does not read (then DuckDB loads it on this machine)."""
 
     name: str
     connect: Callable[..., Engine]
+    load: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         _check_name("engine", self.name)

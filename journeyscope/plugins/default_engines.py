@@ -1,4 +1,4 @@
-"""The built-in engines: DuckDB (the default) and Spark."""
+"""The built-in engines: DuckDB (the default) and Spark, which reads its sources itself."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..events import EventLog
+    from ..events import ColumnMapping, EventLog
 
 
 def connect_duckdb(log: EventLog, **options: Any) -> Engine:
     from ..engine import DuckDBEngine  # imported when asked: every layer may import the registry
 
+    if getattr(log, "views", None):
+        raise ValueError(
+            "these events were read by Spark and stay there: evaluate them with engine spark"
+        )
     return DuckDBEngine(log, **options)
 
 
@@ -25,6 +29,34 @@ def connect_spark(log: EventLog, **options: Any) -> Engine:
     return SparkEngine(log, **options)
 
 
+def load_spark(
+    source: Any,
+    mapping: ColumnMapping | None = None,
+    *,
+    customers: Any = None,
+    customer_id: str = "customer_id",
+    quarantine: Any = None,
+    master: str = "local[2]",
+    config: dict[str, str] | None = None,
+    staging: Any = None,
+) -> EventLog | None:
+    """Spark reads Parquet, CSV/TSV, JSON Lines and catalog tables itself, on the cluster;
+    None for anything else (a DataFrame, XES, a DuckDB or SQLite file)."""
+    from ..events.spark_load import load_events_spark, spark_reads
+
+    readable = spark_reads(source) and (customers is None or spark_reads(customers))
+    if not readable:
+        return None
+    from .._spark import spark_session
+
+    session = spark_session(master, config)
+    return load_events_spark(session, source, mapping, customers=customers,
+                             customer_id=customer_id, quarantine=quarantine)  # fmt: skip
+
+
 @hookimpl
 def register_engines() -> list[EngineConnector]:
-    return [EngineConnector("duckdb", connect_duckdb), EngineConnector("spark", connect_spark)]
+    return [
+        EngineConnector("duckdb", connect_duckdb),
+        EngineConnector("spark", connect_spark, load=load_spark),
+    ]
