@@ -43,6 +43,8 @@ ALLOWED: dict[str, set[str]] = {
     "render": {"analytics", "formats", "insights", "model", "plugins"},  # values in; no engine
     "synth": {"formats", "model"},
     "store": {"formats", "model"},
+    # telling people: stores notifications, sends e-mail and webhooks; words come from callers
+    "notify": {"store"},
     "web": {
         "__version__",
         "analytics",
@@ -52,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "model",
         "render",
         "shapes",
+        "notify",
         "sql",
         "store",
     },

@@ -18,6 +18,7 @@ from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore
 from .maps import MapsStore
+from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
 from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
 from .sessions import SessionsStore, hash_secret
 from .values import (
@@ -40,7 +41,7 @@ from .values import (
 )
 
 
-class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore):
+class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore, NotificationsStore):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
@@ -69,8 +70,11 @@ __all__ = [
     "InvalidValue",
     "InviteInfo",
     "MapInfo",
+    "MapStatusInfo",
     "MemberInfo",
     "NotFound",
+    "NotificationInfo",
+    "Preferences",
     "StaleVersion",
     "Store",
     "StoreError",
