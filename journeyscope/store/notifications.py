@@ -271,6 +271,10 @@ class NotificationsStore(StoreBase):
             )
         return sorted(set(self.map_owners(map_id)) | (set(self.watchers(map_id)) & members))
 
+    def all_map_ids(self) -> list[int]:
+        with self.session() as session:
+            return sorted(session.scalars(select(MapRecord.id)))
+
     # --- map status -----------------------------------------------------------------------
     def map_status(self, map_id: int) -> MapStatusInfo | None:
         with self.session() as session:

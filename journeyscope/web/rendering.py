@@ -46,6 +46,20 @@ def language(request: Request) -> str:
     )
 
 
+def _page_extras(request: Request, lang: str) -> dict[str, Any]:
+    """What the top bar and every map page show: the unread notifications (the bell) and
+    ``map_status(map_id)``, a map's status badge in the page's language."""
+    from .map_status import describe_status
+
+    user = session_user(request)
+    store = request.app.state.store
+    translate = translator(lang)
+    return {
+        "unread_count": store.unread_count(user.id) if user else 0,
+        "map_status": lambda map_id: describe_status(store.map_status(map_id), translate),
+    }
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     lang = language(request)
     full = {
@@ -57,6 +71,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
         "csrf": csrf_token(request),
         "user": session_user(request),
         "path": request.url.path,
+        **_page_extras(request, lang),
         **context,
     }
     html = ENV.get_template(name).render(full)
