@@ -174,6 +174,7 @@ def test_public_api_is_exact() -> None:
         "shapes",
         "_spark",
         "plugins",
+        "notify",
     }
     assert exported - modules == set(journeyscope.__all__) - {"__version__"}
     for name in journeyscope.__all__:

@@ -97,20 +97,21 @@ def list_maps(
             continue
         if owner is not None and (maker is None or maker[0] != owner):
             continue
-        journey = None
+        stale = known is not None and known.state == "stale"
+        journey = store.load_journey(info.id)[0] if words or stale else None
+        described = describe_status(known, translate, journey)  # steps by their names
         matches: list[tuple[str, str]] = []
-        if words:
-            journey, _ = store.load_journey(info.id)
+        if words and journey is not None:
             latest = store.latest_analysis(info.id)
             found = (latest.insights or {}).get("pain_points") if latest else None
             texts = map_texts(journey, found)
             if maker is not None:
                 texts.append(("search.in.owner", maker[1]))
             texts += [("search.in.tag", t) for t in card_tags]
+            texts += [("search.in.status", r) for r in described["reasons"]]
             hits = _matches(texts, words)
             if hits is None:
                 continue
             matches = hits
-        described = describe_status(known, translate, journey)
         cards.append(MapCard(info, card_tags, described, maker, matches))
     return cards

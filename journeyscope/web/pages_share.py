@@ -206,13 +206,23 @@ class RateLimit:
             return True
 
 
-SHARE_LIMIT = RateLimit()
+_LIMITS_LOCK = threading.Lock()
+
+
+def _limiter(request: Request) -> RateLimit:
+    """Each app keeps its own counts (one per server process)."""
+    state = request.app.state
+    with _LIMITS_LOCK:
+        if not hasattr(state, "share_limit"):
+            state.share_limit = RateLimit()
+    limiter: RateLimit = state.share_limit
+    return limiter
 
 
 def _shared_map(request: Request, token: str) -> int:
-    limit = settings_of(request).share_rate_per_minute
+    limit, limiter = settings_of(request).share_rate_per_minute, _limiter(request)
     for key in (f"link:{token[:100]}", f"addr:{client_address(request)}"):
-        if not SHARE_LIMIT.allow(key, limit):
+        if not limiter.allow(key, limit):
             raise HTTPException(429, "too many requests: wait a minute", {"Retry-After": "60"})
     map_id = store_of(request).map_for_share(token)
     if map_id is None:

@@ -54,10 +54,13 @@ def _page_extras(request: Request, lang: str) -> dict[str, Any]:
     user = session_user(request)
     store = request.app.state.store
     translate = translator(lang)
-    return {
-        "unread_count": store.unread_count(user.id) if user else 0,
-        "map_status": lambda map_id: describe_status(store.map_status(map_id), translate),
-    }
+
+    def map_status(map_id: int) -> dict[str, Any]:
+        status = store.map_status(map_id)
+        stale = status is not None and status.state == "stale"
+        return describe_status(status, translate, store.load_journey(map_id)[0] if stale else None)
+
+    return {"unread_count": store.unread_count(user.id) if user else 0, "map_status": map_status}
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
