@@ -148,6 +148,13 @@ def test_new_data_makes_the_map_stale_badge_email_webhook_and_bell(
     assert 'class="bell-count">1<' in viewer.get("/maps").text
     notes = viewer.get("/notifications").text
     assert "The map “Online shop” is stale" in notes and 'class="note unread"' in notes
+    note_id = world.app.state.store.notifications(world.users["viewer"])[0].id
+    opened = viewer.get(f"/notifications/{note_id}/open", follow_redirects=False)
+    assert opened.headers["location"] == f"/maps/{world.map_id}"  # and it is read now
+    assert "bell-count" not in viewer.get("/maps").text
+    viewer.form("/notifications/read", {"id": str(note_id), "unread": "1"})
+    assert 'class="bell-count">1<' in viewer.get("/maps").text
+    assert world.client("owner").get(f"/notifications/{note_id}/open").status_code == 404
     viewer.form("/notifications/read", {})
     assert "bell-count" not in viewer.get("/maps").text
     api = world.api("viewer").get("/api/notifications").json()
@@ -460,7 +467,6 @@ def test_stale_badge_mail_webhook_downloads_and_read_only_link_in_chromium(
     # downloads from the share page, each opened
     page.click("nav.tabs >> text=Share")
     page.wait_for_url(f"{server}/maps/{map_id}/share")
-    _shoot(page, shots, "share")
     page.select_option("select[name=persona]", "ana")
     with page.expect_download() as got:
         page.click('button[data-format="png"]')
@@ -489,6 +495,7 @@ def test_stale_badge_mail_webhook_downloads_and_read_only_link_in_chromium(
     page.click("#links button.primary")
     link = page.locator("#new-link").input_value()
     assert "/s/jss_" in link
+    _shoot(page, shots, "share")
     outsider = browser.new_context(viewport={"width": 1440, "height": 900})
     anonymous = outsider.new_page()
     anonymous.goto(link)

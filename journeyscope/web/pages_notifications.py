@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..store import DIGESTS, StoreError, UserInfo
-from .auth import api_user, page_user, read_form, store_of
+from .auth import DbId, api_user, page_user, read_form, store_of
 from .pages_auth import redirect
 from .rendering import render
 
@@ -35,6 +35,18 @@ async def mark_read(request: Request, user: UserInfo = Depends(page_user)) -> Re
     ids = [int(ident)] if ident else None
     store_of(request).mark_read(user.id, ids, read=form.get("unread") != "1")
     return redirect("/notifications")
+
+
+@router.get("/notifications/{note_id}/open")
+def open_note(request: Request, note_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    """Mark the notification read and go where it points (a path in this workspace only)."""
+    store = store_of(request)
+    note = next((n for n in store.notifications(user.id, limit=1000) if n.id == note_id), None)
+    if note is None:
+        raise HTTPException(404, "no such notification")
+    store.mark_read(user.id, [note.id])
+    inside = note.url.startswith("/") and not note.url.startswith("//") and "\\" not in note.url
+    return redirect(note.url if inside else "/notifications")
 
 
 @router.post("/notifications/preferences")

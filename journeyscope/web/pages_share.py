@@ -72,6 +72,7 @@ def share_context(request: Request, access: MapAccess, new_link: str = "") -> di
         "links": store.shares(access.map.id),
         "new_link": new_link,
         "watching": store.is_watching(access.map.id, user.id),
+        "owner_hears": user.id in store.map_owners(access.map.id),
         "tags": store.tags_of([access.map.id]).get(access.map.id, []),
         "status": describe_status(store.map_status(access.map.id), _, journey),
         "has_evidence": store.latest_analysis(access.map.id) is not None,
