@@ -18,9 +18,15 @@ from .conftest import BACKENDS, free_port, postgres_schema
 from .notify_servers import Inbox, Receiver, smtp_server, webhook_receiver
 
 
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
+@pytest.fixture
+def backend() -> str:
+    """SQLite unless a test asks for both (``parametrize("backend", BACKENDS)``)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Iterator[Store]:
+    if backend == "sqlite":
         url = sqlite_url(tmp_path / "store.db")
         engine = make_engine(url)
         upgrade(engine)
@@ -68,6 +74,7 @@ def _settings(inbox: Inbox | None = None, receiver: Receiver | None = None) -> N
     )
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_notify_reaches_the_app_an_smtp_server_and_a_webhook(
     store: Store, inbox: Inbox, receiver: Receiver
 ) -> None:
@@ -155,6 +162,8 @@ def test_a_failed_delivery_keeps_the_notification_and_is_retried(
     assert [e.split(":")[0] for e in done.errors] == ["e-mail", "webhook"]
     assert store.unread_count(owner) == 1  # kept in the app
     with smtp_server() as inbox:
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        assert send_pending(store, _settings(inbox), later).emailed == []  # too old by then
         retried = send_pending(store, _settings(inbox))
         assert retried.emailed == [owner]
         assert inbox.wait(1)[0]["Subject"] == "Subject"
@@ -176,6 +185,7 @@ def test_email_can_be_turned_off_per_person(store: Store, inbox: Inbox) -> None:
         store.set_preferences(owner, digest="hourly")
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_map_audience_is_owners_maker_and_watchers_who_are_members(store: Store) -> None:
     map_id, owner, editor, outsider = _team(store)
     assert store.map_audience(map_id) == sorted([owner, editor])  # the owner and the maker
@@ -190,6 +200,7 @@ def test_map_audience_is_owners_maker_and_watchers_who_are_members(store: Store)
     assert outsider not in store.map_audience(map_id)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_one_process_of_several_takes_the_schedulers_lease(store: Store) -> None:
     winners: list[str] = []
     barrier = threading.Barrier(4)

@@ -95,7 +95,8 @@ def notify(
 
 def send_pending(store: Store, settings: NotifyConfig, now: dt.datetime | None = None) -> Delivery:
     """E-mail what is due: a digest to each person on ``daily`` whose last digest is a day
-    old (or who never had one) and has news; and any immediate e-mail that failed before."""
+    old (or who never had one) and has news; and any immediate e-mail that failed within the
+    last day."""
     now = now or dt.datetime.now(dt.UTC)
     delivery = Delivery()
     if not settings.smtp_host:
@@ -107,11 +108,15 @@ def send_pending(store: Store, settings: NotifyConfig, now: dt.datetime | None =
         pending = store.unsent_notifications(user_id)
         if pending and _send_digest(store, settings, store.get_user(user_id), pending, delivery):
             store.set_preferences(user_id, last_digest_at=now)
+    # an e-mail that failed is retried for a day; older news is only in the app (so turning
+    # SMTP on later does not send everyone their whole history)
+    recent = now - dt.timedelta(days=1)
     retry = [
         n
         for user_id in store.users_with_unsent()
         if _wants_now(store, user_id)
         for n in store.unsent_notifications(user_id)
+        if n.created_at >= recent
     ]
     _email(store, settings, retry, delivery)
     return delivery
