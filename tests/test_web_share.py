@@ -131,6 +131,11 @@ def test_new_data_makes_the_map_stale_badge_email_webhook_and_bell(
     assert "a new event “chat_with_bot” reaches 50% of journeys" in listing
     page = viewer.get(f"/maps/{world.map_id}").text
     assert 'data-status="stale"' in page and "Stale since" in page
+    data = world.api("viewer").get(f"/api/maps/{world.map_id}/status?lang=pl").json()
+    assert data["state"] == "stale" and data["label"].startswith("Nieaktualna od")
+    assert data["reasons"] == ["nowe zdarzenie „chat_with_bot” występuje w 50% ścieżek"]
+    assert data["facts"]["new_events"] == [{"event": "chat_with_bot", "share": 0.5}]
+    assert world.api("outsider").get(f"/api/maps/{world.map_id}/status").status_code == 404
     assert 'data-status="stale"' in viewer.get(f"/maps/{world.map_id}/history").text
     # owner (also the maker) and the watching viewer hear of it; the editor does not watch
     messages = inbox.wait(2)

@@ -1,5 +1,5 @@
 """The bell: a person's notifications (read/unread) and how they want e-mail (at once or a
-daily digest, or none)."""
+daily digest, or none); a map's status as JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..store import DIGESTS, StoreError, UserInfo
-from .auth import DbId, api_user, page_user, read_form, store_of
+from .auth import DbId, api_user, map_access, page_user, read_form, store_of
+from .i18n import pick_language, translator
+from .map_status import describe_status
 from .pages_auth import redirect
 from .rendering import render
 
@@ -85,3 +87,24 @@ def api_notifications(
             ],
         }
     )
+
+
+@api_router.get("/maps/{map_id}/status")
+def api_map_status(
+    request: Request, map_id: DbId, lang: str = "en", user: UserInfo = Depends(api_user)
+) -> JSONResponse:
+    """The map's status badge as data: ``state`` (fresh, stale, unknown, or none without
+    evidence), ``label`` and ``reasons`` in plain words (``lang``: en, ru, he, pl), and the
+    facts behind them as the staleness check stored them."""
+    store = store_of(request)
+    map_access(store, user, map_id)
+    status = store.map_status(map_id)
+    journey = store.load_journey(map_id)[0] if status is not None else None
+    described = describe_status(status, translator(pick_language(lang)), journey)
+    facts = {
+        "since": status.since.isoformat() if status and status.since else None,
+        "checked_at": status.checked_at.isoformat() if status else None,
+        "analysis": status.analysis_id if status else None,
+        "facts": status.reasons if status else {},
+    }
+    return JSONResponse({key: described[key] for key in ("state", "label", "reasons")} | facts)

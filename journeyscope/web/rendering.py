@@ -60,7 +60,17 @@ def _page_extras(request: Request, lang: str) -> dict[str, Any]:
         stale = status is not None and status.state == "stale"
         return describe_status(status, translate, store.load_journey(map_id)[0] if stale else None)
 
-    return {"unread_count": store.unread_count(user.id) if user else 0, "map_status": map_status}
+    return {"unread_count": _unread(store, user.id) if user else 0, "map_status": map_status}
+
+
+def _unread(store: Any, user_id: int) -> int:
+    """The bell's count; an error page (say, the database is busy) still renders without it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return int(store.unread_count(user_id))
+    except SQLAlchemyError:
+        return 0
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
