@@ -523,3 +523,20 @@ def test_stale_badge_mail_webhook_downloads_and_read_only_link_in_chromium(
     _shoot(page, shots, "map-stale-hebrew")
     outsider.close()
     context.close()
+
+
+def test_browser_exports_wait_their_turn(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from journeyscope.web import pages_share
+
+    monkeypatch.setattr(pages_share, "BROWSER_WAIT_SECONDS", 0.1)
+    taken = [pages_share.BROWSER_EXPORTS.acquire(timeout=1) for _ in range(2)]  # two busy
+    try:
+        busy = world.client("viewer").get(f"/maps/{world.map_id}/download?format=png")
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "60"
+        assert "busy drawing maps" in busy.text
+        svg = world.client("viewer").get(f"/maps/{world.map_id}/download?format=svg")
+        assert svg.status_code == 200  # no browser needed: not held up
+    finally:
+        for got in taken:
+            if got:
+                pages_share.BROWSER_EXPORTS.release()

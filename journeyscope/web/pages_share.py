@@ -120,7 +120,25 @@ def export_response(
     return Response(data, media_type=MEDIA[fmt], headers=headers)
 
 
+#: exports that start a browser (PNG, PDF, PowerPoint, video) at once; more wait their turn,
+#: so a burst of downloads cannot start a chromium per request
+BROWSER_EXPORTS = threading.BoundedSemaphore(2)
+BROWSER_WAIT_SECONDS = 60
+
+
 def _export(journey: Any, fmt: str, state: State, persona: str | None, metrics: Any, latest: Any):
+    if fmt in ("png", "pdf", "pptx", "story.mp4"):
+        if not BROWSER_EXPORTS.acquire(timeout=BROWSER_WAIT_SECONDS):
+            raise HTTPException(503, "the server is busy drawing maps: try again in a minute",
+                                {"Retry-After": "60"})  # fmt: skip
+        try:
+            return _draw(journey, fmt, state, persona, metrics, latest)
+        finally:
+            BROWSER_EXPORTS.release()
+    return _draw(journey, fmt, state, persona, metrics, latest)
+
+
+def _draw(journey: Any, fmt: str, state: State, persona: str | None, metrics: Any, latest: Any):
     if fmt == "story.html":
         return render_story(journey).encode()
     if fmt == "report.html":
