@@ -540,3 +540,46 @@ def test_browser_exports_wait_their_turn(world: World, monkeypatch: pytest.Monke
         for got in taken:
             if got:
                 pages_share.BROWSER_EXPORTS.release()
+
+
+def test_every_staleness_reason_reads_as_a_sentence_in_four_languages() -> None:
+    from journeyscope.web.i18n import LANGUAGES, translator
+    from journeyscope.web.map_status import _reasons_of, reason_sentences
+
+    stored = {  # the shape Insights.to_dict() stores
+        "kpis": [{"kpi": "refund", "name": "Refund time", "status": "missed"},
+                 {"kpi": "nps", "name": "NPS", "status": "met"}],
+        "staleness": {
+            "status": "stale", "split": "2026-10-31T00:00:00+00:00",
+            "journeys_before": 30, "journeys_after": 30,
+            "reasons": ["…", "variant mix drifted (Jensen-Shannon distance 0.31)"],
+            "new_unmapped": [{"event": "chat_with_bot", "share_after": 0.21}],
+            "step_changes": [
+                {"step": "search", "measure": "reach", "before": 0.8, "after": 0.55},
+                {"step": "pay", "measure": "conversion", "before": 0.9, "after": 0.6},
+            ],
+            "new_channels": [{"channel": "kiosk", "share_after": 0.1}],
+            "kpi_breaches": ["KPI 'Refund time' missed its target …"],
+            "emotion_gaps": [{"step": "pay"}],
+            "stale_elements": ["visit", "search"],
+        },
+    }  # fmt: skip
+    state, facts = _reasons_of(stored)
+    assert state == "stale" and facts["kpis_missed"] == ["Refund time"]
+    journey = load_map(DATA / "shop.yaml")
+    english = reason_sentences(facts, translator("en"), journey)
+    assert english == [
+        "a new event “chat_with_bot” reaches 21% of journeys",
+        "the share of journeys through “Search” moved from 80% to 55%",
+        "of the journeys through “Pay”, 60% now reach the goal (before: 90%)",
+        "customers take other routes through the journey than before",
+        "a new channel “kiosk” reaches 10% of journeys",
+        "KPI “Refund time” missed its target",
+        "customers feel differently at “Pay” than the map shows",
+        "2 parts of the map rest on old evidence",
+    ]
+    for lang in LANGUAGES:
+        words = reason_sentences(facts, translator(lang), journey)
+        assert len(words) == len(english) and all("{" not in w for w in words)
+        if lang != "en":
+            assert not set(words) & set(english), lang  # translated, not English copies
