@@ -307,6 +307,13 @@ def test_search_tags_folders_and_filters(world: World, tmp_path: Path) -> None:
     assert titles("status=none") == ["Returns desk"]
     found = editor.get("/maps?q=chat_with_bot").text
     assert "Online shop" in found and "Returns desk" not in found  # found in the evidence
+    data = world.api("viewer").get("/api/search/maps?q=chat_with_bot").json()
+    assert [(m["title"], m["status"]) for m in data] == [("Online shop", "stale")]
+    assert data[0]["found_in"][0]["where"] == "search.in.status"
+    assert (
+        world.api("viewer").get(f"/api/search/maps?workspace={world.other_workspace}").status_code
+        == 404
+    )
     hostile = editor.get("/maps?q=%3Cscript%3Ealert(1)%3C/script%3E").text
     assert "<script>alert(1)" not in hostile
 

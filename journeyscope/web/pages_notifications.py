@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from ..store import DIGESTS, StoreError, UserInfo
 from .auth import DbId, api_user, map_access, page_user, read_form, store_of
 from .i18n import pick_language, translator
+from .map_list import list_maps
 from .map_status import describe_status
 from .pages_auth import redirect
 from .rendering import render
@@ -108,3 +109,44 @@ def api_map_status(
         "facts": status.reasons if status else {},
     }
     return JSONResponse({key: described[key] for key in ("state", "label", "reasons")} | facts)
+
+
+@api_router.get("/search/maps")
+def api_search_maps(
+    request: Request,
+    workspace: int | None = None,
+    q: str = "",
+    tag: str = "",
+    status: str = "",
+    owner: int | None = None,
+    lang: str = "en",
+    user: UserInfo = Depends(api_user),
+) -> JSONResponse:
+    """The map list's search and filters as data (the page ``/maps`` shows the same): maps
+    of the workspace (default: your first) matching every word of ``q``, in folder ``tag``,
+    with ``status`` (stale, fresh, unknown, none) and made by account ``owner``."""
+    store = store_of(request)
+    workspaces = [w.id for w in store.workspaces_of(user.id)]
+    workspace_id = workspace if workspace is not None else (workspaces[0] if workspaces else 0)
+    if workspace_id not in workspaces:
+        raise HTTPException(404, "no such workspace")
+    cards = list_maps(
+        store, workspace_id, translator(pick_language(lang)), query=q[:200], tag=tag[:80],
+        status=status, owner=owner,
+    )  # fmt: skip
+    return JSONResponse(
+        [
+            {
+                "id": c.info.id,
+                "title": c.info.title,
+                "version": c.info.current_version,
+                "tags": c.tags,
+                "status": c.status["state"],
+                "status_label": c.status["label"],
+                "reasons": c.status["reasons"],
+                "made_by": c.owner[0] if c.owner else None,
+                "found_in": [{"where": w, "text": t} for w, t in c.matches],
+            }
+            for c in cards
+        ]
+    )
