@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..store import DIGESTS, StoreError, UserInfo
+from .api import ERRORS
 from .auth import DbId, api_user, map_access, page_user, read_form, store_of
 from .i18n import pick_language, translator
 from .map_list import list_maps
@@ -15,7 +16,7 @@ from .pages_auth import redirect
 from .rendering import render
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", tags=["notifications"])
+api_router = APIRouter(prefix="/api", tags=["notifications"], responses=ERRORS)
 
 
 @router.get("/notifications")
