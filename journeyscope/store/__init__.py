@@ -18,8 +18,10 @@ from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore
 from .maps import MapsStore
-from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
+from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
+from .schema import ANALYSIS_STATES, DECISIONS, DIGESTS, MAP_STATES, ROLES, TOKEN_SCOPES
 from .sessions import SessionsStore, hash_secret
+from .shares import ShareInfo, SharesStore, clean_tags
 from .values import (
     AnalysisInfo,
     CommentInfo,
@@ -40,7 +42,9 @@ from .values import (
 )
 
 
-class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore):
+class Store(
+    AccountsStore, SessionsStore, MapsStore, EvidenceStore, NotificationsStore, SharesStore
+):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
@@ -59,6 +63,8 @@ def open_store(url: str, migrate: bool = True, **engine_options: Any) -> Store:
 __all__ = [
     "ANALYSIS_STATES",
     "DECISIONS",
+    "DIGESTS",
+    "MAP_STATES",
     "MAX_PASSWORD",
     "ROLES",
     "TOKEN_SCOPES",
@@ -69,8 +75,12 @@ __all__ = [
     "InvalidValue",
     "InviteInfo",
     "MapInfo",
+    "MapStatusInfo",
     "MemberInfo",
     "NotFound",
+    "NotificationInfo",
+    "Preferences",
+    "ShareInfo",
     "StaleVersion",
     "Store",
     "StoreError",
@@ -80,6 +90,7 @@ __all__ = [
     "VersionInfo",
     "WorkspaceInfo",
     "check_text",
+    "clean_tags",
     "current_revision",
     "hash_secret",
     "head_revision",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -18,13 +19,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
-from ..store import open_store
-from . import api, assets, pages_auth, pages_evidence, pages_maps
+from ..store import Store, open_store
+from . import api, assets, pages_auth, pages_evidence, pages_maps, pages_notifications, pages_share
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
+from .map_status import refresh_map_status
 from .middleware import BodyLimit, SecurityHeaders
 from .rendering import render
+from .scheduler import Scheduler
 from .settings import Settings
 
 
@@ -41,11 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _delete_orphaned_uploads(data_dir / "uploads")
     private_folder(data_dir / "quarantine")
     runner = AnalysisRunner(store, data_dir, settings.analysis_workers)
+    runner.on_done = lambda map_id: _refresh_status(store, settings, map_id)
+    scheduler = Scheduler(store, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        scheduler.start()
         yield
+        scheduler.stop()
         runner.shutdown()
 
     app = FastAPI(
@@ -59,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _offline_docs(app)
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
+    app.state.scheduler = scheduler
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -72,11 +80,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(assets.router)  # fingerprinted, cached, compressed
     app.include_router(api.router)
-    for module in (pages_auth, pages_maps, pages_evidence):
+    app.include_router(pages_notifications.api_router)
+    for module in (pages_auth, pages_maps, pages_evidence, pages_share, pages_notifications):
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)
     return app
+
+
+def _refresh_status(store: Store, settings: Settings, map_id: int) -> None:
+    """New data arrived: the map's status (and who hears of it) follows at once."""
+    try:
+        refresh_map_status(store, settings, map_id)
+    except Exception:  # the evaluation is stored; the scheduler's next round tries again
+        logging.getLogger(__name__).warning("status of map %s", map_id, exc_info=True)
 
 
 def _pooled(url: str) -> bool:
