@@ -12,9 +12,10 @@ from ..formats import MapFileError, load_template, parse_map
 from ..formats.templates import template_names
 from ..model import JourneyMap
 from ..model.diff import Change
+from ..model.merge import Conflict
 from ..store import AnalysisInfo, MapInfo, NotFound, StaleVersion, Store, UserInfo
 from .auth import MapAccess, check_csrf, settings_of, store_of
-from .editor import EditError, apply_edit
+from .editor import EditError, apply_edit, choices_in, merge_edit
 from .evidence import AnalysisRunner, Job, metrics_for
 from .uploads import SavedFile, Upload, receive_upload
 
@@ -53,10 +54,19 @@ def map_from_template(name: str, lang: str) -> JourneyMap:
         raise HTTPException(400, str(error.args[0])) from None
 
 
+class Conflicted(StaleVersion):
+    """A stale edit that changed the same field as the edit saved meanwhile: a choice to make."""
+
+    def __init__(self, stale: StaleVersion, conflicts: list[Conflict]):
+        super().__init__(stale.base, stale.current, stale.changes)
+        self.conflicts = conflicts
+
+
 @dataclass
 class Saved:
     info: MapInfo | None = None
     stale: StaleVersion | None = None
+    merged: bool = False  # saved on top of someone else's newer version
 
 
 def save(
@@ -69,17 +79,40 @@ def save(
         return Saved(stale=stale)
 
 
+MERGE_ATTEMPTS = 5
+
+
 def edit(store: Store, access: MapAccess, form: dict[str, str], base: int, user: UserInfo) -> Saved:
-    """Apply one editor operation to the version the edit was based on, then save it."""
-    journey, _ = store.load_journey(access.map.id)
-    if base != access.map.current_version:
-        # check staleness before applying, so the user sees what changed, not an odd error
-        return save(store, access, journey, base, user, "")
+    """Apply one editor operation to the version it was based on and save it; when others saved
+    meanwhile, merge it into theirs field by field (a three-way merge). Only the same field
+    changed by both is not saved: ``Saved(stale=Conflicted(...))`` lists the choices."""
+    map_id = access.map.id
+    if not 1 <= base <= access.map.current_version:
+        raise HTTPException(400, f"the edit is based on version {base}, which the map never had")
+    original, _ = store.load_journey(map_id, base)
     try:
-        edited = apply_edit(journey, form)
+        mine = apply_edit(original, form)
     except EditError as error:
         raise HTTPException(400, f"the edit was not saved: {error}") from None
-    return save(store, access, edited, base, user, _message(form))
+    saved, current = Saved(), base
+    for _ in range(MERGE_ATTEMPTS):  # someone may save between our read and our save
+        candidate = mine
+        if current != base:
+            theirs, _ = store.load_journey(map_id, current)
+            try:
+                candidate, conflicts = merge_edit(original, mine, theirs, choices_in(form))
+            except EditError as error:
+                raise HTTPException(400, f"the edit was not saved: {error}") from None
+            if conflicts:
+                stale = StaleVersion(base, current, store.diff_versions(map_id, base, current))
+                return Saved(stale=Conflicted(stale, conflicts))
+        saved = save(store, access, candidate, current, user, _message(form))
+        if saved.info is not None:
+            saved.merged = current != base
+            return saved
+        assert saved.stale is not None
+        current = saved.stale.current
+    return saved
 
 
 def _message(form: dict[str, str]) -> str:
@@ -89,12 +122,20 @@ def _message(form: dict[str, str]) -> str:
 
 
 def stale_payload(stale: StaleVersion) -> dict[str, Any]:
-    return {
+    payload: dict[str, Any] = {
         "detail": str(stale),
         "base_version": stale.base,
         "current_version": stale.current,
         "changes": [change_dict(c) for c in stale.changes],
     }
+    if isinstance(stale, Conflicted):
+        # resend the edit with its base_version and fields "choice:<key>": mine|theirs|both
+        payload["conflicts"] = [
+            {"key": c.key, "path": list(c.path), "base": c.base, "mine": c.mine,
+             "theirs": c.theirs, "joinable": c.joinable}
+            for c in stale.conflicts
+        ]  # fmt: skip
+    return payload
 
 
 def change_dict(change: Change) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..store import open_store
-from . import api, pages_auth, pages_evidence, pages_maps
+from . import api, pages_auth, pages_editor, pages_evidence, pages_maps
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
-    for module in (pages_auth, pages_maps, pages_evidence):
+    # pages_editor first: its editor routes replace the older ones in pages_maps
+    for module in (pages_auth, pages_editor, pages_maps, pages_evidence):
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)
