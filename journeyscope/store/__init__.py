@@ -17,6 +17,7 @@ from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore
+from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
 from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
 from .sessions import SessionsStore, hash_secret
@@ -40,7 +41,7 @@ from .values import (
 )
 
 
-class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore):
+class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore, LiveStore):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
@@ -60,6 +61,7 @@ __all__ = [
     "ANALYSIS_STATES",
     "DECISIONS",
     "MAX_PASSWORD",
+    "PRESENCE_TTL",
     "ROLES",
     "TOKEN_SCOPES",
     "AnalysisInfo",
@@ -71,6 +73,7 @@ __all__ = [
     "MapInfo",
     "MemberInfo",
     "NotFound",
+    "PresenceInfo",
     "StaleVersion",
     "Store",
     "StoreError",

@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..store import open_store
-from . import api, pages_auth, pages_editor, pages_evidence, pages_maps
+from . import api, collab, pages_auth, pages_editor, pages_evidence, pages_maps
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _offline_docs(app)
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
+    app.state.rooms = collab.Rooms(store)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     # pages_editor first: its editor routes replace the older ones in pages_maps
-    for module in (pages_auth, pages_editor, pages_maps, pages_evidence):
+    for module in (pages_auth, pages_editor, collab, pages_maps, pages_evidence):
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from ..model import JourneyMap
+from ..model import KNOWN_CHANNELS, JourneyMap
 from ..model import MapState as EditState
 from ..model.merge import Conflict
 from ..render.html import map_css, render_fragment
@@ -21,6 +25,25 @@ from .pages_auth import redirect
 from .rendering import language, page_fragment, render
 
 router = APIRouter(include_in_schema=False)
+EDITOR_JS = Path(__file__).parent / "static" / "editor.js"
+
+
+@cache
+def script_keys() -> tuple[str, ...]:
+    """The UI strings editor.js asks for (``S["key"]``, ``say("key")``)."""
+    text = EDITOR_JS.read_text(encoding="utf-8")
+    return tuple(sorted(set(re.findall(r'(?:S\[|say\()"([a-z_.]+)"', text))))
+
+
+def board_strings(lang: str) -> dict[str, str]:
+    """What the editor's script needs: its strings and the channel names, in ``lang``."""
+    say = translator(lang)
+    return {
+        "strings": json.dumps({key: say(key) for key in script_keys()}, ensure_ascii=False),
+        "channels": json.dumps(
+            {c: say(f"channel.{c}") for c in KNOWN_CHANNELS}, ensure_ascii=False
+        ),
+    }
 
 
 def _access(request: Request, user: UserInfo, map_id: int, need: str) -> MapAccess:
@@ -50,6 +73,7 @@ def editor(
         "map_css": map_css(),
         "open": request.query_params.get("open", ""),
         "saved": request.query_params.get("saved", ""),
+        **board_strings(language(request)),
     }
     return render(request, "editor.html", context)
 

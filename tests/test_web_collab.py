@@ -1,0 +1,137 @@
+"""Two people in one map editor at once, in Debian's chromium over a real uvicorn server: they
+see each other, type into the map at the same time, drag a step, and no word is lost."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from .conftest import free_port
+from .test_web_support import PASSWORD, World, build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
+    world = build_world(tmp_path)
+    port = free_port()
+    config = uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        threading.Event().wait(0.02)
+    yield world, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+    world.app.state.store.engine.dispose()
+
+
+def _editor(browser: Any, base: str, who: str, map_id: int, size: tuple[int, int]) -> Any:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", f"{who}@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/maps")
+    page.goto(f"{base}/maps/{map_id}/edit")
+    expect(page.locator("#board-root")).to_have_attribute("data-live", "1")
+    return page
+
+
+def _type(page: Any, cell: str, text: str) -> None:
+    """Open a cell and type into it (not saved yet)."""
+    page.click(f'[data-cell="{cell}"]')
+    page.locator(f'[data-cell="{cell}"] :is(input, textarea)').fill(text)
+
+
+def _commit(page: Any, cell: str) -> None:
+    field = page.locator(f'[data-cell="{cell}"] :is(input, textarea)')
+    field.press("Control+Enter" if "name" not in cell else "Enter")
+
+
+def _drag(page: Any, step: str, to_stage: str) -> None:
+    handle = page.locator(f'.step[data-step="{step}"] .grip')
+    handle.wait_for()
+    grip = handle.bounding_box()
+    target = page.locator(f'.steps[data-stage="{to_stage}"] .step').last.bounding_box()
+    page.mouse.move(grip["x"] + 5, grip["y"] + 5)
+    page.mouse.down()
+    for n in range(1, 11):  # a person's drag: many small moves
+        x = grip["x"] + (target["x"] + target["width"] * 0.8 - grip["x"]) * n / 10
+        y = grip["y"] + (target["y"] + 20 - grip["y"]) * n / 10
+        page.mouse.move(x, y)
+    page.mouse.up()
+
+
+def _shown(page: Any) -> tuple[list[str], list[str]]:
+    """What the board shows: every text, and every score."""
+    texts = page.locator(".board :is(li, .value, .chip span)").all_inner_texts()
+    scores = [s.input_value() for s in page.locator(".board input.score").all()]
+    return texts, scores
+
+
+def test_two_people_edit_one_map_live_and_lose_no_word(
+    browser: Any, served: tuple[World, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    world, base = served
+    ana = _editor(browser, base, "owner", world.map_id, (1440, 900))
+    bo = _editor(browser, base, "editor", world.map_id, (1440, 900))
+    for page in (ana, bo):  # presence: each sees both people
+        expect(page.locator("#presence .person")).to_have_count(2)
+        expect(page.locator("#presence")).to_contain_text("Owner")
+        expect(page.locator("#presence")).to_contain_text("Editor")
+    _type(ana, "step:visit:thoughts", "Is it cheap?")
+    expect(bo.locator('[data-cell="step:visit:thoughts"]')).to_have_attribute(
+        "data-others", "Owner"
+    )
+
+    # different cells at the same time: both typed from the same version, both kept
+    _type(bo, "step:cart:actions", "Compare prices")
+    _commit(ana, "step:visit:thoughts")
+    _commit(bo, "step:cart:actions")
+    # the same cell at the same time: the second gets both texts side by side to choose
+    _type(ana, "step:pay:name", "Pay by card")
+    _type(bo, "step:pay:name", "Checkout")
+    _commit(ana, "step:pay:name")
+    expect(ana.locator("#save-status")).to_contain_text("version 4")
+    _commit(bo, "step:pay:name")
+    choice = bo.locator(".choice-card")
+    expect(choice).to_contain_text("Pay by card")
+    expect(choice).to_contain_text("Checkout")
+    choice.locator('[data-choice="both"]').click()
+    expect(bo.locator("#save-status")).to_contain_text("version 5")
+
+    expect(ana.locator('[data-cell="step:pay:name"]')).to_have_text("Pay by card / Checkout")
+    _drag(ana, "search", "buy")  # a step dragged into another stage
+    expect(ana.locator("#save-status")).to_contain_text("version 6")
+    for page in (ana, bo):  # within a second the other sees it too
+        steps = page.locator('.steps[data-stage="buy"] .step')
+        expect(steps).to_have_count(3, timeout=2000)
+        expect(page.locator('[data-cell="step:pay:name"]')).to_have_text("Pay by card / Checkout")
+    assert _shown(ana) == _shown(bo)
+
+    journey = world.app.state.store.load_journey(world.map_id)[0]
+    assert journey.step("visit").thoughts == ["Is it cheap?"]
+    assert journey.step("cart").actions == ["Compare prices"]
+    assert journey.step("pay").name == "Pay by card / Checkout"
+    assert [s.id for s in journey.stages[1].steps if s.id == "search"] == ["search"]
+    assert ana.errors == [] and bo.errors == []
+    ana.context.close()
+    bo.context.close()
