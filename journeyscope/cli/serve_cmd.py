@@ -27,18 +27,59 @@ def serve(
         50, "--max-upload-mb", help="Largest event file accepted, in megabytes."
     ),
     workers: int = typer.Option(1, "--analysis-workers", help="Threads that run analyses."),
+    public_url: str = typer.Option(
+        "http://localhost:8000",
+        "--public-url",
+        help="The address people open the workspace at (links in e-mails and webhooks).",
+    ),
+    smtp_host: str | None = typer.Option(
+        None, "--smtp-host", help="SMTP server for e-mail notifications (none: in the app only)."
+    ),
+    smtp_port: int = typer.Option(587, "--smtp-port", help="SMTP port (587 STARTTLS, 465 TLS)."),
+    smtp_from: str = typer.Option(
+        "journeyscope@localhost", "--smtp-from", help="Sender address of notification e-mails."
+    ),
+    smtp_security: str = typer.Option(
+        "starttls", "--smtp-security", help="starttls, ssl or none (a relay on a trusted network)."
+    ),
+    smtp_user: str | None = typer.Option(None, "--smtp-user", help="SMTP login name, if any."),
+    smtp_password: str | None = typer.Option(
+        None,
+        "--smtp-password",
+        envvar="JOURNEYSCOPE_SMTP_PASSWORD",
+        help="SMTP password (better: the JOURNEYSCOPE_SMTP_PASSWORD environment variable).",
+    ),
+    webhook_url: str | None = typer.Option(
+        None, "--webhook-url", help="Slack-compatible incoming webhook told of every notification."
+    ),
+    schedule_minutes: float = typer.Option(
+        15,
+        "--schedule-minutes",
+        help="Minutes between re-checks of map status and daily digests (0: off).",
+    ),
 ) -> None:
     """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
     import uvicorn
 
     from ..web import Settings, create_app
 
+    if smtp_security not in ("starttls", "ssl", "none"):
+        raise typer.BadParameter("use starttls, ssl or none", param_hint="--smtp-security")
     settings = Settings(
         database_url=db,
         data_dir=data_dir,
         secure_cookies=secure_cookies,
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         analysis_workers=workers,
+        public_url=public_url,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_from=smtp_from,
+        smtp_security=smtp_security,
+        smtp_user=smtp_user,
+        smtp_password=smtp_password,
+        webhook_url=webhook_url,
+        schedule_seconds=schedule_minutes * 60,
     )
     web_app = create_app(settings)
     if web_app.state.store.count_users() == 0:

@@ -197,6 +197,11 @@ class Step(Element):
     current: Id | None = Field(
         default=None, description="Future state only: the current-state step this one evolves."
     )
+    detail_map: Id | None = Field(
+        default=None,
+        description="The id of a more detailed map of this step (a sub-map); in a workspace, "
+        "the map with this id in the same workspace opens from the step.",
+    )
 
     def feeling_for(self, persona: str | None) -> Feeling | None:
         """The feeling drawn for ``persona``, falling back to the all-persona feeling."""

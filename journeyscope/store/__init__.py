@@ -19,8 +19,10 @@ from .db import current_revision, head_revision, make_engine, sqlite_url, upgrad
 from .evidence import EvidenceStore
 from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
-from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
+from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
+from .schema import ANALYSIS_STATES, DECISIONS, DIGESTS, MAP_STATES, ROLES, TOKEN_SCOPES
 from .sessions import SessionsStore, hash_secret
+from .shares import ShareInfo, SharesStore, clean_tags
 from .values import (
     AnalysisInfo,
     CommentInfo,
@@ -41,7 +43,15 @@ from .values import (
 )
 
 
-class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore, LiveStore):
+class Store(
+    AccountsStore,
+    SessionsStore,
+    MapsStore,
+    EvidenceStore,
+    NotificationsStore,
+    SharesStore,
+    LiveStore,
+):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
@@ -60,6 +70,8 @@ def open_store(url: str, migrate: bool = True, **engine_options: Any) -> Store:
 __all__ = [
     "ANALYSIS_STATES",
     "DECISIONS",
+    "DIGESTS",
+    "MAP_STATES",
     "MAX_PASSWORD",
     "PRESENCE_TTL",
     "ROLES",
@@ -71,9 +83,13 @@ __all__ = [
     "InvalidValue",
     "InviteInfo",
     "MapInfo",
+    "MapStatusInfo",
     "MemberInfo",
     "NotFound",
+    "NotificationInfo",
+    "Preferences",
     "PresenceInfo",
+    "ShareInfo",
     "StaleVersion",
     "Store",
     "StoreError",
@@ -83,6 +99,7 @@ __all__ = [
     "VersionInfo",
     "WorkspaceInfo",
     "check_text",
+    "clean_tags",
     "current_revision",
     "hash_secret",
     "head_revision",

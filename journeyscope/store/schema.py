@@ -202,3 +202,89 @@ class AnalysisRun(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+# --- notifications, watchers, map status, share links, tags (revision 0006) -----------------
+#: How a person's e-mail notifications are sent: one message each, or one a day.
+DIGESTS = ("immediately", "daily")
+#: A map's evidence status: ``unknown`` until an evaluation says ``fresh`` or ``stale``.
+MAP_STATES = ("unknown", "fresh", "stale")
+
+
+class Notification(Base):
+    """One thing a person should hear about: kept in the app (read/unread) and e-mailed at
+    ``emailed_at`` (None: not yet — a daily digest collects it)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    map_id: Mapped[int | None] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class NotificationPreference(Base):
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(16), default="immediately")
+    email: Mapped[bool] = mapped_column(default=True)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class MapWatcher(Base):
+    __tablename__ = "map_watchers"
+    __table_args__ = (UniqueConstraint("map_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class MapStatus(Base):
+    """The evidence status of a map as last worked out from its newest evaluation."""
+
+    __tablename__ = "map_status"
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="unknown")
+    since: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reasons: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    analysis_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MapTag(Base):
+    __tablename__ = "map_tags"
+    __table_args__ = (UniqueConstraint("map_id", "tag"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(80))
+
+
+class ShareLink(Base):
+    """A read-only link to one map: the URL carries the secret, the server keeps its hash."""
+
+    __tablename__ = "share_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class JobLease(Base):
+    """Which server process runs a scheduled job until when: with several processes on one
+    database, the one whose compare-and-set took the lease does the work."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -18,13 +19,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
-from ..store import open_store
-from . import api, collab, pages_auth, pages_editor, pages_evidence, pages_maps
+from ..store import Store, open_store
+from . import (
+    api,
+    collab,
+    pages_auth,
+    pages_editor,
+    pages_evidence,
+    pages_maps,
+    pages_notifications,
+    pages_share,
+)
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
+from .map_status import refresh_map_status
 from .middleware import BodyLimit, SecurityHeaders
 from .rendering import render
+from .scheduler import Scheduler
 from .settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -43,11 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _delete_orphaned_uploads(data_dir / "uploads")
     private_folder(data_dir / "quarantine")
     runner = AnalysisRunner(store, data_dir, settings.analysis_workers)
+    runner.on_done = lambda map_id: _refresh_status(store, settings, map_id)
+    scheduler = Scheduler(store, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        scheduler.start()
         yield
+        scheduler.stop()
         runner.shutdown()
 
     app = FastAPI(
@@ -61,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _offline_docs(app)
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
+    app.state.scheduler = scheduler
     app.state.rooms = collab.Rooms(store)
     app.add_middleware(
         SessionMiddleware,
@@ -75,12 +92,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(pages_notifications.api_router)
     # pages_editor first: its editor routes replace the older ones in pages_maps
-    for module in (pages_auth, pages_editor, collab, pages_maps, pages_evidence):
+    modules = (pages_auth, pages_editor, collab, pages_maps, pages_evidence, pages_share)
+    for module in (*modules, pages_notifications):
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)
     return app
+
+
+def _refresh_status(store: Store, settings: Settings, map_id: int) -> None:
+    """New data arrived: the map's status (and who hears of it) follows at once."""
+    try:
+        refresh_map_status(store, settings, map_id)
+    except Exception:  # the evaluation is stored; the scheduler's next round tries again
+        logging.getLogger(__name__).warning("status of map %s", map_id, exc_info=True)
 
 
 def _pooled(url: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ class AnalysisRunner:
         self.store = store
         self.data_dir = data_dir
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
+        #: told the map id when an evaluation is stored (the app re-reads the map's status)
+        self.on_done: Callable[[int], None] | None = None
 
     def submit(self, job: Job) -> Future[None]:
         """Queue the evaluation of a job's uploaded files."""
@@ -102,6 +105,8 @@ class AnalysisRunner:
                 quarantine=_jsonable({"report": result.load.as_dict(), "rows": result.quarantine}),
                 insights=_jsonable(result.insights.to_dict()),
             )
+            if self.on_done is not None:
+                self.on_done(job.map_id)
         except Exception as error:  # the user sees why their file failed, in plain words
             log.warning("analysis %s failed", analysis_id, exc_info=True)
             paths = {str(saved.path): saved.filename for saved in given.values()}

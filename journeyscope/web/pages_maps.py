@@ -13,7 +13,7 @@ from ..formats import TEMPLATE_LANGUAGES, list_templates
 from ..model import JourneyMap
 from ..model import MapState as EditState
 from ..render.html import map_css, render_fragment
-from ..store import NotFound, StoreError, UserInfo
+from ..store import MapInfo, NotFound, Store, StoreError, UserInfo
 from . import actions
 from .auth import (
     DbId,
@@ -26,27 +26,67 @@ from .auth import (
     store_of,
 )
 from .editor import step_form
+from .i18n import translator
+from .map_list import list_maps
 from .pages_auth import redirect
 from .rendering import language, page_fragment, render
 from .uploads import receive_upload
 
 router = APIRouter(include_in_schema=False)
 State = Literal["current", "future", "both"]
+STATUS_FILTERS = ("stale", "fresh", "unknown", "none")
 
 
 @router.get("/maps")
-def maps(request: Request, workspace: int | None = None, user: UserInfo = Depends(page_user)):
+def maps(
+    request: Request,
+    workspace: int | None = None,
+    q: str = "",
+    tag: str = "",
+    status: str = "",
+    owner: int | None = None,
+    user: UserInfo = Depends(page_user),
+):
+    return render(
+        request, "maps.html", maps_context(request, user, workspace, q, tag, status, owner)
+    )
+
+
+def maps_context(
+    request: Request,
+    user: UserInfo,
+    workspace: int | None,
+    q: str = "",
+    tag: str = "",
+    status: str = "",
+    owner: int | None = None,
+) -> dict[str, Any]:
+    """The map list with its search and filters (see :mod:`.map_list`)."""
     store = store_of(request)
     workspace_id = actions.current_workspace(request, user, workspace)
     workspaces = store.workspaces_of(user.id)
     role = next(w.role for w in workspaces if w.id == workspace_id)
-    context = {
-        "maps": store.list_maps(workspace_id),
+    q, tag = q.strip()[:200], tag.strip()[:80]
+    cards = list_maps(
+        store, workspace_id, translator(language(request)),
+        query=q, tag=tag, status=status if status in STATUS_FILTERS else "", owner=owner,
+    )  # fmt: skip
+    filtered = bool(q or tag or status or owner)
+    return {
+        "maps": [card.info for card in cards],
+        "cards": cards,
         "workspaces": workspaces,
         "workspace_id": workspace_id,
         "role": role,
+        "q": q,
+        "tag": tag,
+        "status": status,
+        "owner": owner,
+        "filtered": filtered,
+        "all_tags": store.workspace_tags(workspace_id),
+        "members": store.members(workspace_id),
+        "status_filters": STATUS_FILTERS,
     }
-    return render(request, "maps.html", context)
 
 
 @router.get("/maps/new")
@@ -142,7 +182,20 @@ def map_context(
         "latest": latest,
         "comments": store.comments(access.map.id),
         "elements": _elements(journey),
+        "submaps": submaps(store, access.map.workspace_id, journey),
     }
+
+
+def submaps(store: Store, workspace_id: int, journey: JourneyMap) -> list[dict[str, Any]]:
+    """The steps that link a more detailed map (``detail_map``), each with the workspace map
+    of that id (None when the workspace has no map with it)."""
+    linked = [step for stage in journey.stages for step in stage.steps if step.detail_map]
+    if not linked:
+        return []
+    by_id: dict[str, MapInfo] = {}
+    for info in store.list_maps(workspace_id):
+        by_id.setdefault(store.load_journey(info.id)[0].id, info)
+    return [{"step": step, "map": by_id.get(step.detail_map or "")} for step in linked]
 
 
 @router.get("/maps/{map_id}")

@@ -49,6 +49,26 @@ class Settings:
     #: Days an API token is valid unless its maker asks otherwise, and the most they may ask.
     token_days: float = 90
     token_max_days: float = 366
+    # --- notifications (journeyscope.notify) and the scheduler ---------------------------
+    #: The address people open the workspace at; links in e-mails and webhooks start with it.
+    public_url: str = "http://localhost:8000"
+    #: SMTP server for e-mail notifications; None (the default): notifications stay in the app.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    #: The sender of notification e-mails.
+    smtp_from: str = "journeyscope@localhost"
+    #: ``starttls`` (port 587), ``ssl`` (port 465) or ``none`` (a relay on a trusted network).
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 10
+    #: Slack-compatible incoming-webhook URL told of every notification; None: no webhook.
+    webhook_url: str | None = None
+    webhook_timeout: float = 10
+    #: Seconds between the scheduler's rounds (map status re-checked, digests sent); 0: off.
+    schedule_seconds: float = 900
+    #: Read-only share links: requests allowed per link (and per address) within a minute.
+    share_rate_per_minute: int = 60
 
     def pool_options(self) -> dict[str, Any]:
         """Engine options: a connection per request thread and analysis worker, plus one for

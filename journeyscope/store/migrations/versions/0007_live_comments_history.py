@@ -4,7 +4,7 @@
 Versions saved before this revision get their diff computed on first view of the history.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006 (0004 on the editor branch before share was merged)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
