@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from starlette.websockets import WebSocketDisconnect
 
-from .conftest import free_port
-from .test_web_support import PASSWORD, World, build_world
+from journeyscope.web import Settings, create_app
 
-pytestmark = pytest.mark.browser
+from .conftest import BACKENDS, free_port
+from .test_web_support import PASSWORD, WebClient, World, build_world, database
 
 
 @pytest.fixture
@@ -85,6 +87,7 @@ def _shown(page: Any) -> tuple[list[str], list[str]]:
     return texts, scores
 
 
+@pytest.mark.browser
 def test_two_people_edit_one_map_live_and_lose_no_word(
     browser: Any, served: tuple[World, str], tmp_path: Path
 ) -> None:
@@ -135,3 +138,87 @@ def test_two_people_edit_one_map_live_and_lose_no_word(
     assert ana.errors == [] and bo.errors == []
     ana.context.close()
     bo.context.close()
+
+
+# --- the live socket without a browser: auth, and fan-out between server processes ----------
+
+
+def _messages(socket: Any, until: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """Read messages until ``until(message)`` holds (each read given 10 s, so a broken
+    fan-out fails the test instead of hanging it)."""
+    seen = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for _ in range(limit):
+            message = pool.submit(socket.receive_json).result(timeout=10)
+            seen.append(message)
+            if until(message):
+                return seen
+    raise AssertionError(f"never came: {seen}")
+
+
+def _names(message: dict[str, Any]) -> list[str]:
+    return sorted(p["name"] for p in message.get("people", []))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_server_processes_share_presence_and_versions(tmp_path: Path, backend: str) -> None:
+    """Two apps on one database stand for two server processes: a person on each sees the
+    other, and a version saved through one reaches the socket of the other."""
+    with database(backend) as url:
+        world = build_world(tmp_path / "one", database_url=url)
+        other = create_app(Settings(data_dir=tmp_path / "one" / "data" if url is None else
+                                    tmp_path / "two", secret_key="test-secret-" * 4,
+                                    database_url=url))  # fmt: skip
+        origin = {"origin": "http://testserver"}
+        url_live = f"/maps/{world.map_id}/live"
+        with world.client("owner") as ana, WebClient(other) as bo:
+            assert bo.sign_in("editor@example.com").status_code == 303
+            with ana.websocket_connect(url_live, headers=origin) as first:
+                _messages(first, lambda m: _names(m) == ["Owner"])
+                with bo.websocket_connect(url_live, headers=origin) as second:
+                    _messages(first, lambda m: _names(m) == ["Editor", "Owner"])
+                    second.send_json({"type": "select", "cell": "step:pay:name"})
+                    _messages(first, lambda m: any(p["cell"] == "step:pay:name"
+                                                   for p in m.get("people", [])))  # fmt: skip
+                    title = {"kind": "map", "field": "title", "value": "Live"}
+                    edit = {"base_version": 1, "op": "set", "fields": title}
+                    token = bo.csrf()
+                    saved = bo.post(f"/api/maps/{world.map_id}/edit", json=edit,
+                                    headers={"X-CSRF-Token": token})  # fmt: skip
+                    assert saved.status_code == 200, saved.text
+                    _messages(first, lambda m: m == {"type": "version", "version": 2})
+                _messages(first, lambda m: _names(m) == ["Owner"])  # Bo left
+        other.state.store.engine.dispose()
+        world.app.state.store.engine.dispose()
+
+
+def _refused(client: Any, url: str, origin: str = "http://testserver") -> int:
+    """The close code of a socket the server refuses."""
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(url, headers={"origin": origin}),
+    ):
+        pass
+    return int(closed.value.code)
+
+
+def test_the_live_socket_checks_sign_in_origin_and_workspace(tmp_path: Path) -> None:
+    world = build_world(tmp_path)
+    url_live = f"/maps/{world.map_id}/live"
+    with world.client() as nobody:
+        assert _refused(nobody, url_live) == 4401
+    with world.client("owner") as owner:
+        assert _refused(owner, url_live, "https://evil.example") == 4403
+    with world.client("outsider") as outsider:
+        assert _refused(outsider, url_live) == 4404  # another workspace's: not even its existence
+    with world.client("viewer") as viewer:  # viewers watch; their edits are refused
+        with viewer.websocket_connect(url_live, headers={"origin": "http://testserver"}) as live:
+            _messages(live, lambda m: _names(m) == ["Viewer"])
+            live.send_text("not json" * 1000)  # junk is ignored, the socket stays
+            live.send_json({"type": "select", "cell": "step:pay:name"})
+            _messages(live, lambda m: m.get("people", [{}])[0].get("cell") == "step:pay:name")
+        edit = {"base_version": 1, "op": "map", "fields": {"title": "No"}}
+        refused = viewer.post(f"/api/maps/{world.map_id}/edit", json=edit,
+                              headers={"X-CSRF-Token": viewer.csrf()})  # fmt: skip
+        assert refused.status_code == 403
+    world.app.state.store.engine.dispose()
