@@ -130,6 +130,24 @@ def test_two_people_edit_one_map_live_and_lose_no_word(
         expect(page.locator('[data-cell="step:pay:name"]')).to_have_text("Pay by card / Checkout")
     assert _shown(ana) == _shown(bo)
 
+    # a comment on a step, with an @mention: a marker with its count, live on the other screen
+    ana.click('.step[data-step="pay"] .comment-marker')
+    ana.click('#comments-panel .mentions button:has-text("@Editor")')
+    ana.locator("#comments-panel textarea.new-comment").press_sequentially("can you check?")
+    ana.click("#comments-panel .post-comment")
+    expect(ana.locator("#comments-panel .comment .body")).to_have_text("@Editor can you check?")
+    marker = bo.locator('.step[data-step="pay"] .comment-marker .count')
+    expect(marker).to_have_text("1", timeout=2000)
+    bo.click('.step[data-step="pay"] .comment-marker')
+    bo.locator("#comments-panel .thread textarea").fill("Checked: it works")
+    bo.click('#comments-panel .thread button:has-text("Reply")')
+    bo.click('#comments-panel .thread button:has-text("Resolve")')
+    expect(ana.locator('.step[data-step="pay"] .comment-marker .count')).to_have_text("0")
+    told = world.app.state.store.notifications(world.users["editor"])
+    assert [(n.kind, n.subject) for n in told] == [
+        ("mention", "Owner mentioned you on “Online shop”")
+    ]
+
     journey = world.app.state.store.load_journey(world.map_id)[0]
     assert journey.step("visit").thoughts == ["Is it cheap?"]
     assert journey.step("cart").actions == ["Compare prices"]

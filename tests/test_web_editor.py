@@ -131,3 +131,32 @@ def test_ids_are_made_from_names_and_touchpoints_need_no_id(world: World) -> Non
     add = {"op": "add_step", "stage": "buy", "name": "Pay", "base_version": "2", "index": "0"}
     assert client.form(f"/maps/{world.map_id}/edit", add).status_code == 200
     assert [s.id for s in _journey(world).stages[1].steps] == ["pay-2", "cart", "pay"]
+
+
+def test_comment_threads_mentions_and_resolve(world: World) -> None:
+    owner, editor = world.api("owner"), world.api("editor")
+    url = f"/api/maps/{world.map_id}/comments"
+    first = owner.post(url, json={"element_id": "pay", "body": "Ask @editor and @VIEWER; not @bob"})
+    assert first.status_code == 201, first.text
+    thread = first.json()
+    assert thread["mentions"] == ["Editor", "Viewer"] and thread["parent_id"] is None
+    reply = editor.post(url, json={"element_id": "x", "body": "On it", "parent_id": thread["id"]})
+    deeper = owner.post(url, json={"element_id": "x", "body": "Thanks",
+                                   "parent_id": reply.json()["id"]})  # fmt: skip
+    assert [r.json()["parent_id"] for r in (reply, deeper)] == [thread["id"]] * 2
+    assert {r.json()["element_id"] for r in (reply, deeper)} == {"pay"}  # the thread's element
+    done = editor.post(f"{url}/{deeper.json()['id']}/resolve", json={"resolved": True}).json()
+    assert done["id"] == thread["id"] and done["resolved_at"]
+    again = owner.post(f"{url}/{thread['id']}/resolve", json={"resolved": False}).json()
+    assert again["resolved_at"] is None
+    store = world.app.state.store
+    for who in ("editor", "viewer"):
+        notes = store.notifications(world.users[who])
+        assert [(n.kind, n.url) for n in notes] == [
+            ("mention", f"/maps/{world.map_id}/edit#comment-{thread['id']}")
+        ]
+    assert store.notifications(world.users["owner"]) == []  # no one is told of themselves
+    elsewhere = world.api("outsider").post(url, json={"element_id": "pay", "body": "hi"})
+    assert elsewhere.status_code == 404
+    wrong = owner.post(url, json={"element_id": "pay", "body": "x", "parent_id": 999})
+    assert wrong.status_code == 404

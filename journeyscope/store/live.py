@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from ._base import StoreBase
-from .schema import Presence, User, utcnow
+from .schema import Comment, Presence, User, utcnow
 
 PRESENCE_TTL = 20.0
 
@@ -74,3 +74,15 @@ class LiveStore(StoreBase):
                 .order_by(Presence.id)
             ).all()
             return [PresenceInfo(*row) for row in rows]
+
+    def comments_stamp(self, map_id: int) -> tuple[int, int, int]:
+        """Changes whenever a comment on the map is added, deleted, resolved or reopened."""
+        with self.session() as session:
+            row = session.execute(
+                select(
+                    func.count(Comment.id),
+                    func.coalesce(func.max(Comment.id), 0),
+                    func.count(Comment.resolved_at),
+                ).where(Comment.map_id == map_id)
+            ).one()
+            return int(row[0]), int(row[1]), int(row[2])

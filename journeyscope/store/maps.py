@@ -10,7 +10,16 @@ from ..formats import dump_map, parse_map
 from ..model import JourneyMap
 from ..model.diff import Change, diff_maps
 from ._base import StoreBase, aware, check_text
-from .schema import DECISIONS, Comment, MapRecord, MapVersion, PainPointDecision, User, utcnow
+from .schema import (
+    DECISIONS,
+    Comment,
+    CommentMention,
+    MapRecord,
+    MapVersion,
+    PainPointDecision,
+    User,
+    utcnow,
+)
 from .values import (
     CommentInfo,
     DecisionInfo,
@@ -186,24 +195,74 @@ class MapsStore(StoreBase):
         after, _ = self.load_journey(map_id, new)
         return diff_maps(before, after)
 
-    # --- comments -------------------------------------------------------------------------
+    # --- comments ---------------------------------------------------------------------------
     def add_comment(
-        self, map_id: int, element_id: str, author_id: int | None, body: str
+        self,
+        map_id: int,
+        element_id: str,
+        author_id: int | None,
+        body: str,
+        parent_id: int | None = None,
+        mentions: list[int] | tuple[int, ...] = (),
     ) -> CommentInfo:
+        """A comment on ``element_id``; with ``parent_id``, a reply in that comment's thread
+        (a reply to a reply joins the same thread). ``mentions``: account ids it @mentions."""
         body = body.strip()
         if not body:
             raise StoreError("a comment needs some text")
         with self.session() as session:
             self._row(session, map_id, None)
-            row = Comment(map_id=map_id, element_id=element_id, author_id=author_id, body=body)
+            if parent_id is not None:
+                parent = session.get(Comment, parent_id)
+                if parent is None or parent.map_id != map_id:
+                    raise NotFound(f"no comment {parent_id} on this map")
+                parent_id, element_id = parent.parent_id or parent.id, parent.element_id
+            row = Comment(
+                map_id=map_id,
+                element_id=element_id,
+                author_id=author_id,
+                body=body,
+                parent_id=parent_id,
+            )
             session.add(row)
+            session.flush()
+            for user_id in dict.fromkeys(mentions):
+                session.add(CommentMention(comment_id=row.id, user_id=user_id))
+            session.commit()
+            return self._comment(session, row)
+
+    def resolve_comment(
+        self, map_id: int, comment_id: int, user_id: int | None, resolved: bool = True
+    ) -> CommentInfo:
+        """Mark a thread done (or open again); the thread is its first comment."""
+        with self.session() as session:
+            row = session.get(Comment, comment_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no comment {comment_id}")
+            if row.parent_id is not None:
+                row = session.get(Comment, row.parent_id) or row
+            row.resolved_at, row.resolved_by = (utcnow(), user_id) if resolved else (None, None)
             session.commit()
             return self._comment(session, row)
 
     @staticmethod
     def _comment(session: Session, row: Comment) -> CommentInfo:
+        mentioned = session.scalars(
+            select(User.name)
+            .join(CommentMention, CommentMention.user_id == User.id)
+            .where(CommentMention.comment_id == row.id)
+            .order_by(User.name)
+        ).all()
         return CommentInfo(
-            row.id, row.element_id, _author(session, row.author_id), row.body, aware(row.created_at)
+            row.id,
+            row.element_id,
+            _author(session, row.author_id),
+            row.body,
+            aware(row.created_at),
+            row.parent_id,
+            aware(row.resolved_at) if row.resolved_at else None,
+            tuple(mentioned),
+            row.author_id,
         )
 
     def comments(self, map_id: int, element_id: str | None = None) -> list[CommentInfo]:

@@ -81,6 +81,10 @@ class CommentInfo:
     author: str | None
     body: str
     created_at: dt.datetime
+    parent_id: int | None = None  # a reply: the thread's first comment
+    resolved_at: dt.datetime | None = None  # a thread marked done (on its first comment)
+    mentions: tuple[str, ...] = ()  # names of the members it @mentions
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)

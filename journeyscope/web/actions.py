@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,21 @@ from ..formats.templates import template_names
 from ..model import JourneyMap
 from ..model.diff import Change
 from ..model.merge import Conflict
-from ..store import AnalysisInfo, MapInfo, NotFound, StaleVersion, Store, UserInfo
+from ..notify import group_by_language, notify
+from ..store import (
+    AnalysisInfo,
+    CommentInfo,
+    MapInfo,
+    NotFound,
+    StaleVersion,
+    Store,
+    StoreError,
+    UserInfo,
+)
 from .auth import MapAccess, check_csrf, settings_of, store_of
 from .editor import EditError, apply_edit, choices_in, merge_edit
 from .evidence import AnalysisRunner, Job, metrics_for
+from .i18n import translator
 from .uploads import SavedFile, Upload, receive_upload
 
 #: further files an evidence upload may carry, by form field: customer attributes, survey answers
@@ -198,6 +210,54 @@ def latest_metrics(
     if journey is None:
         journey, _ = store.load_journey(map_id, latest.map_version)
     return latest, metrics_for(latest.result, latest.insights, journey)
+
+
+def mentioned(body: str, members: list[UserInfo]) -> list[UserInfo]:
+    """The members a comment @mentions: ``@`` then their name or their e-mail's local part,
+    in any case, not followed by a letter or digit.
+
+    >>> ana = UserInfo(1, "ana@example.com", "Ana Lima", "en")
+    >>> bo = UserInfo(2, "bo@example.com", "Bo", "en")
+    >>> [u.name for u in mentioned("Thanks @ana lima and @bob", [ana, bo])]
+    ['Ana Lima']
+    """
+    found = []
+    for member in members:
+        names = {member.name, member.email.split("@")[0]}
+        pattern = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+        if re.search(rf"(?<![\w@])@(?:{pattern})(?![\w])", body, re.IGNORECASE):
+            found.append(member)
+    return found
+
+
+def add_comment(
+    request: Request,
+    access: MapAccess,
+    user: UserInfo,
+    element_id: str,
+    body: str,
+    parent_id: int | None = None,
+) -> CommentInfo:
+    """Add a comment (or a reply); the members it @mentions are told through the
+    notification service (in the app, and by e-mail when the server sends e-mail)."""
+    store = store_of(request)
+    members = [m.user for m in store.members(access.map.workspace_id)]
+    told = [m for m in mentioned(body, members) if m.id != user.id]
+    try:
+        added = store.add_comment(
+            access.map.id, element_id[:80], user.id, body, parent_id, [m.id for m in told]
+        )
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except StoreError as error:
+        raise HTTPException(400, str(error)) from None
+    link = f"/maps/{access.map.id}/edit#comment-{added.id}"
+    for lang, ids in group_by_language(store, [m.id for m in told]).items():
+        say = translator(lang)
+        subject = say("threads.mention_subject", name=user.name, map=access.map.title)
+        notify(store, settings_of(request), ids, "mention", subject, body[:1000], link,
+               access.map.id, webhook=False)  # fmt: skip
+    return added
 
 
 def delete_comment(store: Store, access: MapAccess, user: UserInfo, comment_id: int) -> None:

@@ -9,9 +9,10 @@ for changes (CSRF, roles and validation in one place) and lets a person's edit b
 reviewed and restored as a version like any other.
 
 Between server processes nothing is kept in memory that another process needs: versions are
-rows of ``map_versions`` and presence rows of ``presence``. Each process runs one poller per
-map that has people connected to it (every ``POLL_SECONDS``), so two uvicorn workers on one
-PostgreSQL database, or a server restarted mid-workshop, show everyone the same map.
+rows of ``map_versions``, presence rows of ``presence``, comments rows of ``comments``. Each
+process runs one poller per map that has people connected to it (every ``POLL_SECONDS``), so
+two uvicorn workers on one PostgreSQL database, or a server restarted mid-workshop, show
+everyone the same map.
 """
 
 from __future__ import annotations
@@ -97,13 +98,17 @@ class Rooms:
 
     async def _poll(self, room: Room) -> None:
         """While anyone is connected: send new versions and presence changes to every peer."""
-        version, people, beat = 0, None, 0.0
+        version, people, stamp, beat = 0, None, None, 0.0
         while room.peers:
             try:
-                current, seen = await to_thread.run_sync(self._read, room.map_id)
+                current, seen, talk = await to_thread.run_sync(self._read, room.map_id)
             except NotFound:
                 await self._close_all(room, 4404)
                 return
+            if talk != stamp:
+                if stamp is not None:
+                    await self._send_all(room, lambda _peer: {"type": "comments"})
+                stamp = talk
             if current != version:
                 version = current
                 await self._send_all(
@@ -120,8 +125,13 @@ class Rooms:
                 await room.wake.wait()
             room.wake = anyio.Event()
 
-    def _read(self, map_id: int) -> tuple[int, list[PresenceInfo]]:
-        return self.store.get_map(map_id).current_version, self.store.presence(map_id)
+    def _read(self, map_id: int) -> tuple[int, list[PresenceInfo], tuple[int, int, int]]:
+        store = self.store
+        return (
+            store.get_map(map_id).current_version,
+            store.presence(map_id),
+            store.comments_stamp(map_id),
+        )
 
     async def _send_all(self, room: Room, message: Any) -> None:
         for peer in list(room.peers.values()):

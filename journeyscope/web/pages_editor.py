@@ -74,6 +74,10 @@ def editor(
         "open": request.query_params.get("open", ""),
         "saved": request.query_params.get("saved", ""),
         **board_strings(language(request)),
+        "members": json.dumps(
+            [m.user.name for m in store_of(request).members(access.map.workspace_id)],
+            ensure_ascii=False,
+        ),
     }
     return render(request, "editor.html", context)
 

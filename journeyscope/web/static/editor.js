@@ -241,6 +241,7 @@
         return ["set", { kind: "stage", id: stage.id, field: "name", value: value },
           { kind: "stage", id: stage.id, field: "name", value: stage.name }];
       }, "stage-name", true),
+      marker(stage.id, stage.name),
       canEdit ? h("button", { type: "button", class: "icon-button add-step", title: S["edit.add_step"], "aria-label": S["edit.add_step"],
         onclick: function () { addStep(stage, steps); } }, icon("ui-plus")) : null);
     var steps = h("div", { class: "steps", "data-stage": stage.id },
@@ -255,6 +256,7 @@
         return ["set", { kind: "step", id: step.id, field: "name", value: value },
           { kind: "step", id: step.id, field: "name", value: step.name }];
       }, "step-name", true),
+      marker(step.id, step.name),
       canEdit ? h("button", { type: "button", class: "icon-button delete-step", title: S["common.delete"], "aria-label": S["common.delete"],
         onclick: function () { if (window.confirm(S["common.sure"])) { send("delete_step", { step: step.id }); } } }, icon("ui-trash")) : null)];
     LANES.forEach(function (lane) {
@@ -505,6 +507,95 @@
     return node;
   }
 
+  // --- comments: a marker with the count of open threads on each stage and step ----------------
+  var comments = [];
+  var MEMBERS = JSON.parse(root.getAttribute("data-members") || "[]");
+  var panelFor = null;  // {id, name} of the element whose comments are open
+
+  function openThreads(id) {
+    return comments.filter(function (c) { return c.element_id === id && !c.parent_id && !c.resolved_at; });
+  }
+
+  function marker(id, name) {
+    var open = openThreads(id).length;
+    var all = comments.filter(function (c) { return c.element_id === id; }).length;
+    return h("button", { type: "button", class: "icon-button comment-marker" + (open ? " has-open" : ""), "data-element": id, "data-name": name,
+      title: say("threads.open_count", { n: open }), "aria-label": say("threads.on", { name: name }),
+      onclick: function () { showComments(id, name); } },
+      icon("ui-comment"), open || all ? h("span", { class: "count", text: String(open) }) : null);
+  }
+
+  function loadComments() {
+    return fetch("/api/maps/" + mapId + "/comments", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (list) {
+        comments = list;
+        board.querySelectorAll(".comment-marker").forEach(function (node) {
+          node.replaceWith(marker(node.getAttribute("data-element"), node.getAttribute("data-name")));
+        });
+        if (panelFor) { showComments(panelFor.id, panelFor.name); }
+      });
+  }
+
+  function postJSON(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body) }).then(function (r) {
+      if (!r.ok) { return r.json().then(function (d) { throw new Error(d.detail || r.status); }); }
+      return r.json();
+    });
+  }
+
+  function showComments(id, name) {
+    panelFor = { id: id, name: name };
+    var panel = document.getElementById("comments-panel");
+    panel.textContent = "";
+    panel.hidden = false;
+    panel.appendChild(h("div", { class: "panel-head" }, h("h2", { text: say("threads.on", { name: name }) }),
+      h("button", { type: "button", class: "icon-button", "aria-label": S["threads.close"], onclick: function () { panel.hidden = true; panelFor = null; } }, icon("ui-x"))));
+    var threads = comments.filter(function (c) { return c.element_id === id && !c.parent_id; });
+    if (!threads.length) { panel.appendChild(h("p", { class: "muted", text: S["threads.none"] })); }
+    threads.forEach(function (thread) {
+      var replies = comments.filter(function (c) { return c.parent_id === thread.id; });
+      var replyBox = h("textarea", { rows: "1", placeholder: S["threads.reply_here"], "aria-label": S["threads.reply"] });
+      panel.appendChild(h("article", { class: "thread" + (thread.resolved_at ? " resolved" : ""), id: "comment-" + thread.id },
+        [thread].concat(replies).map(commentView),
+        h("div", { class: "row" }, replyBox,
+          h("button", { type: "button", class: "small", text: S["threads.reply"], onclick: function () {
+            if (!replyBox.value.trim()) { return; }
+            postJSON("/api/maps/" + mapId + "/comments", { element_id: id, body: replyBox.value, parent_id: thread.id }).then(loadComments);
+          } }),
+          h("button", { type: "button", class: "small", text: thread.resolved_at ? S["threads.reopen"] : S["threads.resolve"], onclick: function () {
+            postJSON("/api/maps/" + mapId + "/comments/" + thread.id + "/resolve", { resolved: !thread.resolved_at }).then(loadComments);
+          } }))));
+    });
+    var box = h("textarea", { rows: "3", placeholder: S["threads.new"], "aria-label": S["threads.new"], class: "new-comment" });
+    var error = h("p", { class: "field-error", role: "alert" });
+    panel.appendChild(h("div", { class: "new-thread" }, box,
+      MEMBERS.length ? h("p", { class: "mentions" }, h("span", { class: "muted", text: S["threads.members"] }),
+        MEMBERS.map(function (member) {
+          return h("button", { type: "button", class: "chip", text: "@" + member, onclick: function () {
+            box.value = (box.value ? box.value.replace(/\s*$/, " ") : "") + "@" + member + " ";
+            box.focus();
+          } });
+        })) : null,
+      h("button", { type: "button", class: "primary small post-comment", text: S["threads.post"], onclick: function () {
+        if (!box.value.trim()) { return; }
+        postJSON("/api/maps/" + mapId + "/comments", { element_id: id, body: box.value })
+          .then(loadComments).catch(function (e) { error.textContent = e.message; });
+      } }), error));
+  }
+
+  function commentView(c) {
+    var when = new Date(c.created_at);
+    return h("div", { class: "comment" + (c.parent_id ? " reply" : "") },
+      h("p", { class: "meta" }, h("strong", { text: c.author || "?" }), " · ",
+        h("time", { datetime: c.created_at, text: when.toLocaleString() }),
+        c.resolved_at ? h("span", { class: "badge", text: S["threads.resolved"] }) : null),
+      h("p", { class: "body", text: c.body }),
+      c.mentions && c.mentions.length ? h("p", { class: "muted small", text: say("threads.mentioned", { names: c.mentions.join(", ") }) }) : null);
+  }
+
   // --- dragging (SortableJS) ------------------------------------------------------------------
   function enableDragging() {
     if (!canEdit || !window.Sortable) { return; }
@@ -584,6 +675,7 @@
       var message = JSON.parse(event.data);
       if (message.type === "presence") { others = message.people; drawPresence(); markPresence(); }
       if (message.type === "version" && message.version > version) { load(); }
+      if (message.type === "comments") { loadComments(); }
     });
     socket.addEventListener("close", function () {
       root.setAttribute("data-live", "0");
@@ -624,6 +716,6 @@
     });
   }
 
-  load().then(function () { if (window.WebSocket) { connect(); } })
+  load().then(loadComments).then(function () { if (window.WebSocket) { connect(); } })
     .catch(function () { setStatus(S["editor.offline"], "error"); });
 })();
