@@ -160,3 +160,28 @@ def test_comment_threads_mentions_and_resolve(world: World) -> None:
     assert elsewhere.status_code == 404
     wrong = owner.post(url, json={"element_id": "pay", "body": "x", "parent_id": 999})
     assert wrong.status_code == 404
+
+
+def test_history_pages_read_stored_diffs_and_any_two_versions_compare(world: World) -> None:
+    api, client = world.api("editor"), world.client("viewer")
+    url = f"/api/maps/{world.map_id}/edit"
+    for n in range(1, 24):  # 23 edits: versions 2..24, two pages of 20
+        fields = {"kind": "step", "id": "visit", "field": "thoughts", "value": f"thought {n}"}
+        assert api.post(url, json={"base_version": n, "op": "set", "fields": fields}).is_success
+    store = world.app.state.store
+    with store.engine.connect() as connection:  # every diff was stored when it was saved
+        from sqlalchemy import text
+
+        query = "SELECT count(*) FROM map_versions WHERE map_id = :m AND changes IS NOT NULL"
+        stored = connection.execute(text(query), {"m": world.map_id}).scalar()
+    assert stored == 24
+    first = client.get(f"/maps/{world.map_id}/history")
+    assert first.status_code == 200 and "Page 1 of 2" in first.text
+    assert 'id="v24"' in first.text and 'id="v4"' not in first.text
+    assert "added thought" in first.text and "thought 23" in first.text
+    second = client.get(f"/maps/{world.map_id}/history?page=2").text
+    assert 'id="v4"' in second and 'id="v1"' in second and 'id="v24"' not in second
+    compared = client.get(f"/maps/{world.map_id}/compare?a=3&b=20").text
+    assert "thought 2" in compared and "thought 19" in compared
+    assert client.get(f"/maps/{world.map_id}/compare?a=1&b=99").status_code == 404
+    assert client.get(f"/maps/{world.map_id}/history?page=0").status_code in (400, 422)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -63,6 +65,7 @@ class MapsStore(StoreBase):
                     yaml_text=dump_map(journey),
                     author_id=author_id,
                     message=message or "created",
+                    changes=[],
                 )
             )
             session.commit()
@@ -118,8 +121,11 @@ class MapsStore(StoreBase):
         base_version: int,
         author_id: int | None,
         message: str = "",
+        previous: JourneyMap | None = None,
     ) -> MapInfo:
-        """Store ``journey`` as the next version, if nobody saved since ``base_version``.
+        """Store ``journey`` as the next version, if nobody saved since ``base_version``, with
+        what changed from it (``previous``: the base version's map, when the caller has it at
+        hand; read otherwise).
 
         Raises :class:`StaleVersion` (with what changed since) when the edit is stale; two
         racing saves cannot both win, since (map, number) is unique.
@@ -130,6 +136,11 @@ class MapsStore(StoreBase):
         with self.session() as session:
             row = self._row(session, map_id, None)
             created = row.created_at
+            changes = (
+                [change.as_dict() for change in diff_maps(previous, journey)]
+                if previous is not None
+                else self._changes_from(session, map_id, base_version, journey)
+            )
             # compare-and-set: only the save still based on the current version moves it on
             moved = session.execute(
                 update(MapRecord)
@@ -145,6 +156,7 @@ class MapsStore(StoreBase):
                         yaml_text=text,
                         author_id=author_id,
                         message=message or "edited",
+                        changes=changes,
                     )
                 )
                 try:
@@ -188,6 +200,57 @@ class MapsStore(StoreBase):
                 VersionInfo(r.number, _author(session, r.author_id), r.message, aware(r.created_at))
                 for r in rows
             ]
+
+    def version_page(
+        self, map_id: int, offset: int = 0, limit: int = 20
+    ) -> tuple[list[VersionInfo], int]:
+        """One page of the history, newest first, each with what changed (stored when it was
+        saved; computed once and stored for versions saved before diffs were), and the total."""
+        with self.session() as session:
+            row = self._row(session, map_id, None)
+            query = (
+                select(MapVersion, User.name)
+                .outerjoin(User, User.id == MapVersion.author_id)
+                .where(MapVersion.map_id == map_id)
+                .order_by(MapVersion.number.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            page = []
+            for version, author in session.execute(query).all():
+                if version.changes is None:
+                    version.changes = self._backfill(session, version)
+                page.append(
+                    VersionInfo(
+                        version.number,
+                        author,
+                        version.message,
+                        aware(version.created_at),
+                        version.changes,
+                    )
+                )
+            session.commit()
+            return page, row.current_version
+
+    def _changes_from(
+        self, session: Session, map_id: int, number: int, journey: JourneyMap
+    ) -> list[dict[str, Any]] | None:
+        text = session.scalar(
+            select(MapVersion.yaml_text).where(
+                MapVersion.map_id == map_id, MapVersion.number == number
+            )
+        )
+        if text is None:
+            return None
+        before = parse_map(text, f"map-{map_id}-v{number}.yaml")
+        return [change.as_dict() for change in diff_maps(before, journey)]
+
+    def _backfill(self, session: Session, version: MapVersion) -> list[dict[str, Any]]:
+        if version.number == 1:
+            return []
+        journey = parse_map(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
+        found = self._changes_from(session, version.map_id, version.number - 1, journey)
+        return found or []
 
     def diff_versions(self, map_id: int, old: int, new: int) -> list[Change]:
         """What changed from version ``old`` to version ``new``."""

@@ -72,6 +72,9 @@ class VersionInfo:
     author: str | None
     message: str
     created_at: dt.datetime
+    #: what changed from the version before (change dicts, see ``Change.as_dict``); None when
+    #: not asked for
+    changes: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

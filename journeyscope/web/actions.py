@@ -82,11 +82,19 @@ class Saved:
 
 
 def save(
-    store: Store, access: MapAccess, journey: JourneyMap, base: int, user: UserInfo, message: str
+    store: Store,
+    access: MapAccess,
+    journey: JourneyMap,
+    base: int,
+    user: UserInfo,
+    message: str,
+    previous: JourneyMap | None = None,
 ) -> Saved:
-    """Save as a new version; a stale base gives ``Saved(stale=...)`` with the changes since."""
+    """Save as a new version; a stale base gives ``Saved(stale=...)`` with the changes since.
+    ``previous``: the map of version ``base``, if at hand (saves reading it again)."""
     try:
-        return Saved(info=store.save_map(access.map.id, journey, base, user.id, message))
+        info = store.save_map(access.map.id, journey, base, user.id, message, previous)
+        return Saved(info=info)
     except StaleVersion as stale:
         return Saved(stale=stale)
 
@@ -108,7 +116,7 @@ def edit(store: Store, access: MapAccess, form: dict[str, str], base: int, user:
         raise HTTPException(400, f"the edit was not saved: {error}") from None
     saved, current = Saved(), base
     for _ in range(MERGE_ATTEMPTS):  # someone may save between our read and our save
-        candidate = mine
+        candidate, previous = mine, original
         if current != base:
             theirs, _ = store.load_journey(map_id, current)
             try:
@@ -118,7 +126,8 @@ def edit(store: Store, access: MapAccess, form: dict[str, str], base: int, user:
             if conflicts:
                 stale = StaleVersion(base, current, store.diff_versions(map_id, base, current))
                 return Saved(stale=Conflicted(stale, conflicts))
-        saved = save(store, access, candidate, current, user, _message(form))
+            previous = theirs
+        saved = save(store, access, candidate, current, user, _message(form), previous)
         if saved.info is not None:
             saved.merged = current != base
             return saved

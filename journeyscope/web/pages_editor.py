@@ -6,17 +6,17 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from ..model import KNOWN_CHANNELS, JourneyMap
 from ..model import MapState as EditState
 from ..model.merge import Conflict
 from ..render.html import map_css, render_fragment
-from ..store import UserInfo
+from ..store import NotFound, UserInfo
 from . import actions
 from .auth import DbId, MapAccess, map_access, page_user, read_form, store_of
 from .editor import CHOICE, step_form
@@ -103,6 +103,47 @@ async def edit_submit(
         query["open"] = anchor
     target = f"/maps/{map_id}/edit?{urlencode(query)}"
     return redirect(target + (f"#el-{anchor}" if anchor else ""))
+
+
+PER_PAGE = 20
+
+
+@router.get("/maps/{map_id}/history")
+def history(
+    request: Request,
+    map_id: DbId,
+    page: int = Query(1, ge=1, le=1_000_000),
+    user: UserInfo = Depends(page_user),
+) -> Response:
+    """The versions, newest first, a page at a time, each with what changed (stored)."""
+    access = _access(request, user, map_id, "viewer")
+    versions, total = store_of(request).version_page(map_id, (page - 1) * PER_PAGE, PER_PAGE)
+    context = {
+        "info": access.map,
+        "versions": versions,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "can_edit": access.can("editor"),
+    }
+    return render(request, "history.html", context)
+
+
+@router.get("/maps/{map_id}/compare")
+def compare(
+    request: Request,
+    map_id: DbId,
+    a: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    b: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    user: UserInfo = Depends(page_user),
+) -> Response:
+    """What changed from version ``a`` to version ``b`` (any two, either way round)."""
+    access = _access(request, user, map_id, "viewer")
+    try:
+        changes = store_of(request).diff_versions(map_id, a, b)
+    except NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    context = {"info": access.map, "a": a, "b": b, "changes": changes}
+    return render(request, "compare.html", context)
 
 
 def _conflict(request: Request, access: MapAccess, stale: Any, form: dict[str, str]) -> Response:
