@@ -96,6 +96,9 @@ def test_two_people_edit_one_map_live_and_lose_no_word(
     world, base = served
     ana = _editor(browser, base, "owner", world.map_id, (1440, 900))
     bo = _editor(browser, base, "editor", world.map_id, (1440, 900))
+    # the emotion curve: a line per persona; a step without Bo's score leaves his line blank
+    expect(ana.locator('.scores-cell[data-step="visit"] .curve-line')).to_have_count(2)
+    expect(ana.locator('.scores-cell[data-step="search"] .curve-line')).to_have_count(1)
     for page in (ana, bo):  # presence: each sees both people
         expect(page.locator("#presence .person")).to_have_count(2)
         expect(page.locator("#presence")).to_contain_text("Owner")

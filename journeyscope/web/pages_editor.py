@@ -15,14 +15,13 @@ from fastapi.responses import Response
 from ..model import KNOWN_CHANNELS, JourneyMap
 from ..model import MapState as EditState
 from ..model.merge import Conflict
-from ..render.html import map_css, render_fragment
 from ..store import NotFound, UserInfo
 from . import actions
 from .auth import DbId, MapAccess, map_access, page_user, read_form, store_of
 from .editor import CHOICE, step_form
 from .i18n import translator
 from .pages_auth import redirect
-from .rendering import language, page_fragment, render
+from .rendering import language, render
 
 router = APIRouter(include_in_schema=False)
 EDITOR_JS = Path(__file__).parent / "static" / "editor.js"
@@ -69,8 +68,6 @@ def editor(
         "stages": stages,
         "forms": {step.id: step_form(step) for stage in stages for step in stage.steps},
         "feeling_rows": [("", None)] + [(p.id, p.name) for p in journey.personas],
-        "fragment": page_fragment(render_fragment(journey, state)),
-        "map_css": map_css(),
         "open": request.query_params.get("open", ""),
         "saved": request.query_params.get("saved", ""),
         **board_strings(language(request)),

@@ -222,6 +222,7 @@
     if (canEdit) { board.appendChild(addStageColumn()); }
     if (scroller) { scroller.scrollLeft = left; }
     enableDragging();
+    drawCurves();
     markPresence();
     document.getElementById("undo").disabled = !undoStack.length;
     document.getElementById("redo").disabled = !redoStack.length;
@@ -352,12 +353,14 @@
   function scoresCell(step) {
     var scale = map.emotion_scale || { min: -3, max: 3 };
     var cell = "step:" + step.id + ":feelings";
-    return h("div", { class: "cell scores-cell", "data-cell": cell },
-      personas().map(function (p) {
+    return h("div", { class: "cell scores-cell", "data-cell": cell, "data-step": step.id },
+      h("div", { class: "curve", "aria-hidden": "true" }),
+      personas().map(function (p, k) {
         var old = scoreOf(step, p.id);
         var input = h("input", { type: "number", step: "0.5", min: String(scale.min), max: String(scale.max),
-          value: String(old), class: "score", "data-persona": p.id, "aria-label": p.name, disabled: !canEdit });
+          value: String(old), class: "score", dir: "ltr", "data-persona": p.id, "aria-label": p.name, disabled: !canEdit });
         input.addEventListener("focus", function () { select(cell); });
+        input.addEventListener("input", function () { drawCurves(step.id, p.id, input.value.trim()); });
         input.addEventListener("change", function () {
           var text = input.value.trim();
           var number = Number(text);
@@ -370,8 +373,56 @@
         });
         var bar = old === "" ? null : h("span", { class: "score-bar " + (old < 0 ? "neg" : "pos"),
           style: "--size:" + Math.round(Math.abs(old) / Math.max(Math.abs(scale.min), Math.abs(scale.max)) * 100) + "%" });
-        return h("label", { class: "score-row" }, h("span", { class: "who", text: p.name }), input, bar);
+        var colour = CURVE_COLOURS[k % CURVE_COLOURS.length];
+        return h("label", { class: "score-row" }, h("span", { class: "who", style: "--colour:" + colour, text: p.name }), input, bar);
       }));
+  }
+
+  /** The emotion curve in the Feeling row: one line per persona through the steps' scores,
+   *  drawn cell by cell (each cell from the middle of the gap before to the middle of the gap
+   *  after), redrawn as a score is typed. A step without a score leaves a gap, not a 0; equal
+   *  scores of two personas are drawn a little apart so neither hides the other. */
+  var CURVE_COLOURS = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2"];
+
+  function drawCurves(typedStep, typedPersona, typedValue) {
+    var scale = map.emotion_scale || { min: -3, max: 3 };
+    var order = [];
+    stages().forEach(function (stage) { (stage.steps || []).forEach(function (st) { order.push(st); }); });
+    var people = personas();
+    var value = function (st, pid) {
+      var raw = st.id === typedStep && pid === typedPersona ? typedValue : scoreOf(st, pid);
+      var n = raw === "" || raw === null || raw === undefined ? NaN : Number(raw);
+      return isNaN(n) ? null : Math.min(scale.max, Math.max(scale.min, n));
+    };
+    var y = function (score, k) {
+      return 4 + (scale.max - score) / ((scale.max - scale.min) || 1) * 32 + (k - (people.length - 1) / 2) * 2;
+    };
+    board.querySelectorAll(".scores-cell").forEach(function (node) {
+      var index = order.findIndex(function (st) { return st.id === node.getAttribute("data-step"); });
+      var box = node.querySelector(".curve");
+      if (index < 0 || !box) { return; }
+      var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      svg.setAttribute("viewBox", "0 0 100 40");
+      svg.setAttribute("preserveAspectRatio", "none");
+      people.forEach(function (p, k) {
+        var own = value(order[index], p.id);
+        if (own === null) { return; }
+        var before = index > 0 ? value(order[index - 1], p.id) : null;
+        var after = index < order.length - 1 ? value(order[index + 1], p.id) : null;
+        var points = [];
+        if (before !== null) { points.push("0," + y((before + own) / 2, k)); }
+        points.push("42," + y(own, k), "58," + y(own, k));  // a step on its own shows too
+        if (after !== null) { points.push("100," + y((own + after) / 2, k)); }
+        var line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+        line.setAttribute("points", points.join(" "));
+        line.setAttribute("stroke", CURVE_COLOURS[k % CURVE_COLOURS.length]);
+        line.setAttribute("class", "curve-line");
+        line.setAttribute("data-persona", p.id);
+        svg.appendChild(line);
+      });
+      box.textContent = "";
+      box.appendChild(svg);
+    });
   }
 
   /** Touchpoints as chips with their channel's icon; a click edits name and channel. */
