@@ -65,7 +65,6 @@ class MapsStore(StoreBase):
                     yaml_text=dump_map(journey),
                     author_id=author_id,
                     message=message or "created",
-                    changes=[],
                 )
             )
             session.commit()

@@ -87,7 +87,7 @@ class MapVersion(Base):
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: what changed from the version before, as change dicts (stored when saved)
-    changes: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    changes: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class ApiToken(Base):
