@@ -125,8 +125,15 @@ def test_edit_operations_change_the_map_and_the_curve(world: World) -> None:
     stale = api.post(
         f"/api/maps/{world.map_id}/edit",
         json={"base_version": 1, "op": "map", "fields": {"title": "Late"}},
+    )  # a stale edit of another field is merged into the newer version (issue 16)
+    assert stale.status_code == 200 and stale.json()["current_version"] == 5
+    assert [s["id"] for s in stale.json()["map"]["stages"]] == ["buy", "find"]
+    clash = api.post(
+        f"/api/maps/{world.map_id}/edit",
+        json={"base_version": 1, "op": "map", "fields": {"title": "Later"}},
     )
-    assert stale.status_code == 409 and stale.json()["current_version"] == 4
+    assert clash.status_code == 409 and clash.json()["current_version"] == 5
+    assert clash.json()["conflicts"][0]["theirs"] == "Late"
 
 
 def test_versions_diff_and_restore(world: World) -> None:
@@ -252,7 +259,7 @@ def test_editor_page_saves_a_step_and_redraws_the_curve(world: World) -> None:
     client = world.client("editor")
     editor = client.get(f"/maps/{world.map_id}/edit")
     assert editor.status_code == 200
-    before = _curve(editor.text)
+    before = _curve(client.get(f"/maps/{world.map_id}").text)  # the editor has no preview now
     form = {
         "op": "step", "base_version": "1", "step": "search", "name": "Search the shop",
         "score__ana": "2.5", "words__ana": "hope", "actions": "Types a query",
@@ -262,8 +269,8 @@ def test_editor_page_saves_a_step_and_redraws_the_curve(world: World) -> None:
     }  # fmt: skip
     saved = client.form(f"/maps/{world.map_id}/edit", form, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("#el-search")
-    after_page = client.get(saved.headers["location"])
-    assert _curve(after_page.text) != before
+    assert client.get(saved.headers["location"]).status_code == 200
+    assert _curve(client.get(f"/maps/{world.map_id}").text) != before
     journey = world.app.state.store.load_journey(world.map_id)[0]
     step = journey.step("search")
     assert (step.name, step.feeling_for("ana").score) == ("Search the shop", 2.5)
@@ -271,7 +278,7 @@ def test_editor_page_saves_a_step_and_redraws_the_curve(world: World) -> None:
     assert step.opportunities[0].status == "planned"
 
 
-def test_stale_editor_save_shows_what_changed_with_409(world: World) -> None:
+def test_stale_editor_save_merges_or_shows_the_clash_with_409(world: World) -> None:
     client = world.client("editor")
     client.form(
         f"/maps/{world.map_id}/edit", {"op": "map", "base_version": "1", "title": "Newer title"}
@@ -280,14 +287,15 @@ def test_stale_editor_save_shows_what_changed_with_409(world: World) -> None:
         f"/maps/{world.map_id}/edit",
         {"op": "step", "base_version": "1", "step": "pay", "name": "Checkout"},
     )
-    assert stale.status_code == 409
-    assert "Newer title" in stale.text and "version 2" in stale.text
-    assert 'name="base_version" value="2"' in stale.text  # "apply my edit anyway" resubmits
-    again = client.form(
-        f"/maps/{world.map_id}/edit", {"op": "step", "base_version": "2", "step": "pay",
-                                       "name": "Checkout"})  # fmt: skip
-    assert again.status_code == 200
-    assert world.app.state.store.get_map(world.map_id).current_version == 3
+    # another field: merged into version 2 (issue 16), so both edits are in version 3
+    assert stale.status_code == 200
+    journey = world.app.state.store.load_journey(world.map_id)[0]
+    assert (journey.title, journey.step("pay").name) == ("Newer title", "Checkout")
+    clash = client.form(
+        f"/maps/{world.map_id}/edit", {"op": "map", "base_version": "1", "title": "Mine"}
+    )
+    assert clash.status_code == 409
+    assert "Newer title" in clash.text and "version 3" in clash.text and "Mine" in clash.text
 
 
 def test_history_page_lists_diffs_and_restores(world: World) -> None:
@@ -444,7 +452,7 @@ def test_future_state_can_be_started_and_edited(world: World) -> None:
         {"op": "add_future", "base_version": "1"},
         follow_redirects=False,
     )
-    assert started.headers["location"] == f"/maps/{world.map_id}/edit?state=future"
+    assert started.headers["location"] == f"/maps/{world.map_id}/edit?state=future&saved=1"
     page = client.get(started.headers["location"]).text
     assert 'name="state" value="future"' in page and "f-pay" in page
     journey = world.app.state.store.load_journey(world.map_id)[0]
@@ -460,7 +468,7 @@ def test_future_state_can_be_started_and_edited(world: World) -> None:
         follow_redirects=False,
     )  # fmt: skip
     assert saved.headers["location"].startswith(
-        f"/maps/{world.map_id}/edit?state=future&open=f-pay"
+        f"/maps/{world.map_id}/edit?state=future&saved=1&open=f-pay"
     )
     journey = world.app.state.store.load_journey(world.map_id)[0]
     assert journey.step("pay").name == "Pay"  # the current state is untouched

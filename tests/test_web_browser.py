@@ -44,6 +44,8 @@ def _curve(page: Any, scope: str) -> list[str]:
 
 
 def test_author_a_map_and_see_its_evidence(browser: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{server}/login")
@@ -62,21 +64,20 @@ def test_author_a_map_and_see_its_evidence(browser: Any, server: str) -> None:
     assert before
 
     page.click("nav.tabs >> text=Edit")
-    step = page.locator("#el-unbox")
-    step.locator("summary").click()
-    form = step.locator("form.step-form")
-    form.locator("input[name=name]").fill("Unbox the robot")
-    scores = form.locator("input.score")
+    name = page.locator('[data-cell="step:unbox:name"]')
+    name.click()
+    name.locator("input").fill("Unbox the new robot")
+    name.locator("input").press("Enter")
+    expect(page.locator("#save-status")).to_contain_text("version 2")
+    scores = page.locator('.step[data-step="unbox"] input.score')
     for index in range(scores.count()):
         scores.nth(index).fill("-3")
-    form.locator("button[type=submit]").click()
-    page.wait_for_url("**/edit?open=unbox*")
-    after = _curve(page, "#preview")
-    assert after and after != before
-    assert "-3" in page.locator('.score-chip[data-step="unbox"]').inner_text()
+        scores.nth(index).press("Tab")
+        expect(page.locator("#save-status")).to_contain_text(f"version {3 + index}")
     page.goto(map_url)
-    assert _curve(page, "#map") == after
-    assert "Unbox the robot" in page.locator("#map").inner_text()
+    after = _curve(page, "#map")
+    assert after and after != before
+    assert "Unbox the new robot" in page.locator("#map").inner_text()
 
     page.click("nav.tabs >> text=Evidence")
     page.set_input_files("input[name=file]", str(DATA / "product-use-events.csv"))

@@ -17,6 +17,7 @@ from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore
+from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
 from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
 from .schema import ANALYSIS_STATES, DECISIONS, DIGESTS, MAP_STATES, ROLES, TOKEN_SCOPES
@@ -43,7 +44,13 @@ from .values import (
 
 
 class Store(
-    AccountsStore, SessionsStore, MapsStore, EvidenceStore, NotificationsStore, SharesStore
+    AccountsStore,
+    SessionsStore,
+    MapsStore,
+    EvidenceStore,
+    NotificationsStore,
+    SharesStore,
+    LiveStore,
 ):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
@@ -66,6 +73,7 @@ __all__ = [
     "DIGESTS",
     "MAP_STATES",
     "MAX_PASSWORD",
+    "PRESENCE_TTL",
     "ROLES",
     "TOKEN_SCOPES",
     "AnalysisInfo",
@@ -80,6 +88,7 @@ __all__ = [
     "NotFound",
     "NotificationInfo",
     "Preferences",
+    "PresenceInfo",
     "ShareInfo",
     "StaleVersion",
     "Store",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -10,7 +12,16 @@ from ..formats import dump_map, parse_map
 from ..model import JourneyMap
 from ..model.diff import Change, diff_maps
 from ._base import StoreBase, aware, check_text
-from .schema import DECISIONS, Comment, MapRecord, MapVersion, PainPointDecision, User, utcnow
+from .schema import (
+    DECISIONS,
+    Comment,
+    CommentMention,
+    MapRecord,
+    MapVersion,
+    PainPointDecision,
+    User,
+    utcnow,
+)
 from .values import (
     CommentInfo,
     DecisionInfo,
@@ -109,8 +120,11 @@ class MapsStore(StoreBase):
         base_version: int,
         author_id: int | None,
         message: str = "",
+        previous: JourneyMap | None = None,
     ) -> MapInfo:
-        """Store ``journey`` as the next version, if nobody saved since ``base_version``.
+        """Store ``journey`` as the next version, if nobody saved since ``base_version``, with
+        what changed from it (``previous``: the base version's map, when the caller has it at
+        hand; read otherwise).
 
         Raises :class:`StaleVersion` (with what changed since) when the edit is stale; two
         racing saves cannot both win, since (map, number) is unique.
@@ -121,6 +135,11 @@ class MapsStore(StoreBase):
         with self.session() as session:
             row = self._row(session, map_id, None)
             created = row.created_at
+            changes = (
+                [change.as_dict() for change in diff_maps(previous, journey)]
+                if previous is not None
+                else self._changes_from(session, map_id, base_version, journey)
+            )
             # compare-and-set: only the save still based on the current version moves it on
             moved = session.execute(
                 update(MapRecord)
@@ -136,6 +155,7 @@ class MapsStore(StoreBase):
                         yaml_text=text,
                         author_id=author_id,
                         message=message or "edited",
+                        changes=changes,
                     )
                 )
                 try:
@@ -180,30 +200,131 @@ class MapsStore(StoreBase):
                 for r in rows
             ]
 
+    def version_page(
+        self, map_id: int, offset: int = 0, limit: int = 20
+    ) -> tuple[list[VersionInfo], int]:
+        """One page of the history, newest first, each with what changed (stored when it was
+        saved; computed once and stored for versions saved before diffs were), and the total."""
+        with self.session() as session:
+            row = self._row(session, map_id, None)
+            query = (
+                select(MapVersion, User.name)
+                .outerjoin(User, User.id == MapVersion.author_id)
+                .where(MapVersion.map_id == map_id)
+                .order_by(MapVersion.number.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            page = []
+            for version, author in session.execute(query).all():
+                if version.changes is None:
+                    version.changes = self._backfill(session, version)
+                page.append(
+                    VersionInfo(
+                        version.number,
+                        author,
+                        version.message,
+                        aware(version.created_at),
+                        version.changes,
+                    )
+                )
+            session.commit()
+            return page, row.current_version
+
+    def _changes_from(
+        self, session: Session, map_id: int, number: int, journey: JourneyMap
+    ) -> list[dict[str, Any]] | None:
+        text = session.scalar(
+            select(MapVersion.yaml_text).where(
+                MapVersion.map_id == map_id, MapVersion.number == number
+            )
+        )
+        if text is None:
+            return None
+        before = parse_map(text, f"map-{map_id}-v{number}.yaml")
+        return [change.as_dict() for change in diff_maps(before, journey)]
+
+    def _backfill(self, session: Session, version: MapVersion) -> list[dict[str, Any]]:
+        if version.number == 1:
+            return []
+        journey = parse_map(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
+        found = self._changes_from(session, version.map_id, version.number - 1, journey)
+        return found or []
+
     def diff_versions(self, map_id: int, old: int, new: int) -> list[Change]:
         """What changed from version ``old`` to version ``new``."""
         before, _ = self.load_journey(map_id, old)
         after, _ = self.load_journey(map_id, new)
         return diff_maps(before, after)
 
-    # --- comments -------------------------------------------------------------------------
+    # --- comments ---------------------------------------------------------------------------
     def add_comment(
-        self, map_id: int, element_id: str, author_id: int | None, body: str
+        self,
+        map_id: int,
+        element_id: str,
+        author_id: int | None,
+        body: str,
+        parent_id: int | None = None,
+        mentions: list[int] | tuple[int, ...] = (),
     ) -> CommentInfo:
+        """A comment on ``element_id``; with ``parent_id``, a reply in that comment's thread
+        (a reply to a reply joins the same thread). ``mentions``: account ids it @mentions."""
         body = body.strip()
         if not body:
             raise StoreError("a comment needs some text")
         with self.session() as session:
             self._row(session, map_id, None)
-            row = Comment(map_id=map_id, element_id=element_id, author_id=author_id, body=body)
+            if parent_id is not None:
+                parent = session.get(Comment, parent_id)
+                if parent is None or parent.map_id != map_id:
+                    raise NotFound(f"no comment {parent_id} on this map")
+                parent_id, element_id = parent.parent_id or parent.id, parent.element_id
+            row = Comment(
+                map_id=map_id,
+                element_id=element_id,
+                author_id=author_id,
+                body=body,
+                parent_id=parent_id,
+            )
             session.add(row)
+            session.flush()
+            for user_id in dict.fromkeys(mentions):
+                session.add(CommentMention(comment_id=row.id, user_id=user_id))
+            session.commit()
+            return self._comment(session, row)
+
+    def resolve_comment(
+        self, map_id: int, comment_id: int, user_id: int | None, resolved: bool = True
+    ) -> CommentInfo:
+        """Mark a thread done (or open again); the thread is its first comment."""
+        with self.session() as session:
+            row = session.get(Comment, comment_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no comment {comment_id}")
+            if row.parent_id is not None:
+                row = session.get(Comment, row.parent_id) or row
+            row.resolved_at, row.resolved_by = (utcnow(), user_id) if resolved else (None, None)
             session.commit()
             return self._comment(session, row)
 
     @staticmethod
     def _comment(session: Session, row: Comment) -> CommentInfo:
+        mentioned = session.scalars(
+            select(User.name)
+            .join(CommentMention, CommentMention.user_id == User.id)
+            .where(CommentMention.comment_id == row.id)
+            .order_by(User.name)
+        ).all()
         return CommentInfo(
-            row.id, row.element_id, _author(session, row.author_id), row.body, aware(row.created_at)
+            row.id,
+            row.element_id,
+            _author(session, row.author_id),
+            row.body,
+            aware(row.created_at),
+            row.parent_id,
+            aware(row.resolved_at) if row.resolved_at else None,
+            tuple(mentioned),
+            row.author_id,
         )
 
     def comments(self, map_id: int, element_id: str | None = None) -> list[CommentInfo]:

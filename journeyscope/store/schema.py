@@ -86,6 +86,8 @@ class MapVersion(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: what changed from the version before, as change dicts (stored when saved)
+    changes: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class ApiToken(Base):
@@ -141,6 +143,33 @@ class Comment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE", name="fk_comments_parent")
+    )
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_comments_resolved_by")
+    )
+
+
+class CommentMention(Base):
+    __tablename__ = "comment_mentions"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class Presence(Base):
+    """Who has a map open now (one row per open editor), and the cell each has selected."""
+
+    __tablename__ = "presence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64), unique=True)
+    cell: Mapped[str | None] = mapped_column(String(200))
+    seen_at: Mapped[dt.datetime] = mapped_column()
 
 
 class PainPointDecision(Base):

@@ -72,6 +72,9 @@ class VersionInfo:
     author: str | None
     message: str
     created_at: dt.datetime
+    #: what changed from the version before (change dicts, see ``Change.as_dict``); None when
+    #: not asked for
+    changes: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,10 @@ class CommentInfo:
     author: str | None
     body: str
     created_at: dt.datetime
+    parent_id: int | None = None  # a reply: the thread's first comment
+    resolved_at: dt.datetime | None = None  # a thread marked done (on its first comment)
+    mentions: tuple[str, ...] = ()  # names of the members it @mentions
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)

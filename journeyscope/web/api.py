@@ -229,10 +229,25 @@ def add_comment(
     request: Request, map_id: Id, body: schemas.CommentIn, user: UserInfo = Depends(api_user)
 ) -> Any:
     store = store_of(request)
-    map_access(store, user, map_id, "viewer")  # viewers may comment, not edit
+    access = map_access(store, user, map_id, "viewer")  # viewers may comment, not edit
     if not body.body.strip():
         raise HTTPException(400, "a comment needs some text")
-    return asdict(store.add_comment(map_id, body.element_id, user.id, body.body))
+    added = actions.add_comment(request, access, user, body.element_id, body.body, body.parent_id)
+    return asdict(added)
+
+
+@router.post("/maps/{map_id}/comments/{comment_id}/resolve", response_model=schemas.CommentOut)
+def resolve_comment(
+    request: Request,
+    map_id: Id,
+    comment_id: Id,
+    body: schemas.ResolveIn,
+    user: UserInfo = Depends(api_user),
+) -> Any:
+    """Mark a comment's thread done (``resolved: true``) or open it again."""
+    store = store_of(request)
+    map_access(store, user, map_id, "viewer")
+    return asdict(store.resolve_comment(map_id, comment_id, user.id, body.resolved))
 
 
 @router.delete("/maps/{map_id}/comments/{comment_id}", status_code=204)

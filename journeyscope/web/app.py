@@ -20,7 +20,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..store import Store, open_store
-from . import api, assets, pages_auth, pages_evidence, pages_maps, pages_notifications, pages_share
+from . import (
+    api,
+    assets,
+    collab,
+    pages_auth,
+    pages_editor,
+    pages_evidence,
+    pages_maps,
+    pages_notifications,
+    pages_share,
+)
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
@@ -67,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _offline_docs(app)
     app.state.settings, app.state.store, app.state.runner = settings, store, runner
     app.state.scheduler = scheduler
+    app.state.rooms = collab.Rooms(store)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -81,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)  # fingerprinted, cached, compressed
     app.include_router(api.router)
     app.include_router(pages_notifications.api_router)
-    for module in (pages_auth, pages_maps, pages_evidence, pages_share, pages_notifications):
+    # pages_editor first: its editor routes replace the older ones in pages_maps
+    modules = (pages_auth, pages_editor, collab, pages_maps, pages_evidence, pages_share)
+    for module in (*modules, pages_notifications):
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)

@@ -6,13 +6,28 @@ edit can never store a map that the file format would reject.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..formats import map_to_data
 from ..model import BACKSTAGE_LISTS, LIST_LANES, JourneyMap, Step
+from ..model.merge import Conflict, merge_data
 
-__all__ = ["EditError", "apply_edit", "lines", "step_form"]
+__all__ = [
+    "CHOICE",
+    "EditError",
+    "apply_edit",
+    "choices_in",
+    "lines",
+    "merge_edit",
+    "new_id",
+    "step_form",
+]
+
+#: form fields ``choice:<conflict key>`` carry a person's choice for a conflict
+CHOICE = "choice:"
 
 Data = dict[str, Any]
 Form = Mapping[str, str]
@@ -105,10 +120,30 @@ def _edit_persona(data: Data, form: Form) -> None:
         _set(persona, key, lines(form.get(key)))
 
 
+def new_id(data: Data, name: str, fallback: str) -> str:
+    """An id made from ``name`` (``Reminder SMS`` -> ``reminder-sms``), unique in the map.
+
+    >>> new_id({"stages": [{"id": "pay"}]}, "Pay!", "step")
+    'pay-2'
+    >>> new_id({}, "Оплата", "step")
+    'step'
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or fallback
+    used, candidate, n = _all_ids(data), base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _named(data: Data, form: Form, fallback: str) -> Data:
+    name = (form.get("name") or "").strip()
+    ident = (form.get("id") or "").strip() or new_id(data, name, fallback)
+    return {"id": ident, "name": name}
+
+
 def _add_persona(data: Data, form: Form) -> None:
-    data.setdefault("personas", []).append(
-        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
-    )
+    data.setdefault("personas", []).append(_named(data, form, "persona"))
 
 
 def _delete_persona(data: Data, form: Form) -> None:
@@ -134,9 +169,8 @@ def _edit_stage(data: Data, form: Form) -> None:
 
 
 def _add_stage(data: Data, form: Form) -> None:
-    _stages(data, form).append(
-        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
-    )
+    stages, stage = _stages(data, form), _named(data, form, "stage")
+    stages.insert(_index(form, len(stages)), stage)
 
 
 def _delete_stage(data: Data, form: Form) -> None:
@@ -151,11 +185,38 @@ def _move_stage(data: Data, form: Form) -> None:
     _move(stages, index, form.get("direction"))
 
 
+def _index(form: Form, size: int) -> int:
+    """Where to put an element: ``index`` (0 = first), the end when not given."""
+    text = (form.get("index") or "").strip()
+    if not text:
+        return size
+    if not text.isdigit():
+        raise EditError(f"position {text!r} is not a whole number")
+    return min(int(text), size)
+
+
 def _add_step(data: Data, form: Form) -> None:
     _, stage = _find(_stages(data, form), form.get("stage"), "stage")
-    stage.setdefault("steps", []).append(
-        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
-    )
+    steps, step = stage.setdefault("steps", []), _named(data, form, "step")
+    steps.insert(_index(form, len(steps)), step)
+
+
+def _place_step(data: Data, form: Form) -> None:
+    """Drag a step to ``index`` in ``stage`` (the same stage or another)."""
+    steps, index, step = _find_step(data, form)
+    _, stage = _find(_stages(data, form), form.get("stage"), "stage")
+    steps.pop(index)
+    target = stage.setdefault("steps", [])
+    target.insert(_index(form, len(target)), step)
+    for stage in _stages(data, form):
+        _set(stage, "steps", stage.get("steps"))
+
+
+def _place_stage(data: Data, form: Form) -> None:
+    stages = _stages(data, form)
+    index, stage = _find(stages, form.get("stage"), "stage")
+    stages.pop(index)
+    stages.insert(_index(form, len(stages)), stage)
 
 
 def _delete_step(data: Data, form: Form) -> None:
@@ -194,14 +255,103 @@ def _rows(text: str | None, size: int) -> list[list[str]]:
     return rows
 
 
-def _touchpoints(step: Data, form: Form) -> list[Data]:
+def _touchpoints(data: Data, step: Data, form: Form) -> list[Data]:
+    """``id | name | channel`` lines, or just ``name | channel`` / ``name`` (an id is made)."""
     old = {tp.get("id"): tp for tp in step.get("touchpoints", [])}
     result = []
-    for ident, name, channel in _rows(form.get("touchpoints"), 3):
+    for line in lines(form.get("touchpoints")):
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) < 3 and cells[0] not in old:
+            cells = ["", *cells]
+        ident, name, channel = [*cells, "", ""][:3]
         touchpoint = dict(old.get(ident, {}))
-        touchpoint.update(id=ident, name=name or ident, channel=channel or "other")
+        ident = ident or new_id(data, name, "touchpoint")
+        touchpoint.update(id=ident, name=name or ident, channel=_channel(channel))
         result.append(touchpoint)
     return result
+
+
+def _channel(text: str) -> str:
+    return text.strip().lower().replace(" ", "_") or "other"
+
+
+def _edit_touchpoint(data: Data, form: Form) -> None:
+    """Add (no ``touchpoint``) or change one touchpoint chip of a step: name and channel."""
+    _, _, step = _find_step(data, form)
+    items = step.setdefault("touchpoints", [])
+    name = (form.get("name") or "").strip()
+    if form.get("touchpoint"):
+        _, touchpoint = _find(items, form.get("touchpoint"), "touchpoint")
+    else:
+        touchpoint = {"id": new_id(data, name, "touchpoint")}
+        items.append(touchpoint)
+    touchpoint["name"] = name
+    touchpoint["channel"] = _channel(form.get("channel") or touchpoint.get("channel", ""))
+
+
+def _delete_touchpoint(data: Data, form: Form) -> None:
+    _, _, step = _find_step(data, form)
+    index, _ = _find(step.get("touchpoints", []), form.get("touchpoint"), "touchpoint")
+    step["touchpoints"].pop(index)
+    _set(step, "touchpoints", step["touchpoints"])
+
+
+#: fields of one element that the map edits in place (``set`` operation), by element kind
+TEXT_FIELDS = {
+    "map": ("title", "description"),
+    "stage": ("name", "description"),
+    "step": ("name", "description"),
+    "persona": ("name", "description", "quote"),
+}
+LIST_FIELDS = {"stage": ("goals",), "step": LIST_LANES, "persona": PERSONA_LISTS}
+
+
+def _set_field(data: Data, form: Form) -> None:
+    """One field of one element, typed in place on the map: ``kind``, ``id``, ``field``,
+    ``value`` (a list field: one item per line; ``score``/``words``: a feeling, per
+    ``persona``; ``backstage.<list>``; ``opportunities``: one title per line)."""
+    kind, field, value = form.get("kind", ""), form.get("field", ""), form.get("value", "")
+    element = _element(data, kind, form)
+    if field in TEXT_FIELDS.get(kind, ()):
+        _set(element, field, value.strip())
+    elif field in LIST_FIELDS.get(kind, ()):
+        _set(element, field, lines(value))
+    elif kind == "step" and field in ("score", "words"):
+        _set_feeling(data, element, form.get("persona") or None, field, value)
+    elif kind == "step" and field.startswith("backstage.") and field[10:] in BACKSTAGE_LISTS:
+        backstage = dict(element.get("backstage") or {})
+        _set(backstage, field[10:], lines(value))
+        _set(element, "backstage", backstage)
+    elif kind == "step" and field == "opportunities":
+        _set(element, "opportunities", _titled(data, element, lines(value)))
+    else:
+        raise EditError(f"{kind or 'an element'} has no field {field!r} to edit here")
+
+
+def _element(data: Data, kind: str, form: Form) -> Data:
+    ident = form.get("id")
+    if kind == "map":
+        return data
+    if kind == "step":
+        return _find_step(data, {**form, "step": ident or ""})[2]
+    if kind == "stage":
+        return _find(_stages(data, form), ident, "stage")[1]
+    if kind == "persona":
+        return _find(data.get("personas", []), ident, "persona")[1]
+    raise EditError(f"unknown kind of element {kind!r}")
+
+
+def _set_feeling(data: Data, step: Data, persona: str | None, field: str, value: str) -> None:
+    if persona and persona not in {p["id"] for p in data.get("personas", [])}:
+        raise EditError(f"no persona {persona!r} in the map")
+    form = {f"{field}__{persona or ''}": value}
+    _set(step, "feelings", _feelings(data, step, form))
+
+
+def _titled(data: Data, step: Data, titles: list[str]) -> list[Data]:
+    """Opportunities as titles: the ones kept keep their details; new ones get an id."""
+    old = {o.get("title"): o for o in step.get("opportunities", [])}
+    return [old.get(t) or {"id": new_id(data, t, "opportunity"), "title": t} for t in titles]
 
 
 def _opportunities(step: Data, form: Form) -> list[Data]:
@@ -230,7 +380,7 @@ def _edit_step(data: Data, form: Form) -> None:
             _set(step, key, lines(form.get(key)))
     _set(step, "feelings", _feelings(data, step, form))
     if "touchpoints" in form:
-        _set(step, "touchpoints", _touchpoints(step, form))
+        _set(step, "touchpoints", _touchpoints(data, step, form))
     if "opportunities" in form:
         _set(step, "opportunities", _opportunities(step, form))
     if "backstage_owner" in form:
@@ -304,9 +454,7 @@ def _edit_kpi(data: Data, form: Form) -> None:
 
 
 def _add_kpi(data: Data, form: Form) -> None:
-    data.setdefault("kpis", []).append(
-        {"id": (form.get("id") or "").strip(), "name": (form.get("name") or "").strip()}
-    )
+    data.setdefault("kpis", []).append(_named(data, form, "kpi"))
 
 
 def _delete_kpi(data: Data, form: Form) -> None:
@@ -327,6 +475,11 @@ OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
     "add_step": _add_step,
     "delete_step": _delete_step,
     "move_step": _move_step,
+    "place_step": _place_step,
+    "place_stage": _place_stage,
+    "set": _set_field,
+    "touchpoint": _edit_touchpoint,
+    "delete_touchpoint": _delete_touchpoint,
     "kpi": _edit_kpi,
     "add_kpi": _add_kpi,
     "delete_kpi": _delete_kpi,
@@ -355,6 +508,23 @@ def apply_edit(journey: JourneyMap, form: Form) -> JourneyMap:
     operation(data, form)
     try:
         return JourneyMap.model_validate(data)
+    except ValueError as error:
+        raise EditError(_plain(error)) from None
+
+
+def choices_in(form: Form) -> dict[str, str]:
+    """The conflict choices a form carries (``choice:<key>`` = mine, theirs or both)."""
+    return {k.removeprefix(CHOICE): v for k, v in form.items() if k.startswith(CHOICE)}
+
+
+def merge_edit(
+    base: JourneyMap, mine: JourneyMap, theirs: JourneyMap, choices: Mapping[str, str]
+) -> tuple[JourneyMap, list[Conflict]]:
+    """My edit of ``base`` merged into ``theirs`` (saved meanwhile), field by field; the same
+    field changed by both is a conflict (kept as theirs until ``choices`` says otherwise)."""
+    data, conflicts = merge_data(map_to_data(base), map_to_data(mine), map_to_data(theirs), choices)
+    try:
+        return JourneyMap.model_validate(data), conflicts
     except ValueError as error:
         raise EditError(_plain(error)) from None
 

@@ -111,7 +111,8 @@ class RestoreIn(BaseModel):
 
 class CommentIn(BaseModel):
     element_id: str = Field(min_length=1, max_length=80)
-    body: str = Field(min_length=1, max_length=10_000)
+    body: str = Field(min_length=1, max_length=10_000, description="@Name mentions a member.")
+    parent_id: int | None = Field(default=None, description="Reply in this comment's thread.")
 
 
 class CommentOut(BaseModel):
@@ -120,6 +121,14 @@ class CommentOut(BaseModel):
     author: str | None
     body: str
     created_at: dt.datetime
+    parent_id: int | None = None
+    resolved_at: dt.datetime | None = None
+    mentions: list[str] = Field(default_factory=list, description="Names of members mentioned.")
+    author_id: int | None = None
+
+
+class ResolveIn(BaseModel):
+    resolved: bool = True
 
 
 class AnalysisOut(BaseModel):
