@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
-from .evidence import EvidenceStore
+from .evidence import EvidenceStore, SourceFileInfo, SourceInfo, SourcesStore
 from .maps import MapsStore
-from .schema import ANALYSIS_STATES, DECISIONS, ROLES, TOKEN_SCOPES
+from .schema import ANALYSIS_STATES, DECISIONS, ROLES, SOURCE_ROLES, TOKEN_SCOPES
 from .sessions import SessionsStore, hash_secret
 from .values import (
     AnalysisInfo,
@@ -40,7 +40,7 @@ from .values import (
 )
 
 
-class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore):
+class Store(AccountsStore, SessionsStore, MapsStore, EvidenceStore, SourcesStore):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
     def close(self) -> None:
@@ -61,6 +61,7 @@ __all__ = [
     "DECISIONS",
     "MAX_PASSWORD",
     "ROLES",
+    "SOURCE_ROLES",
     "TOKEN_SCOPES",
     "AnalysisInfo",
     "CommentInfo",
@@ -71,6 +72,8 @@ __all__ = [
     "MapInfo",
     "MemberInfo",
     "NotFound",
+    "SourceFileInfo",
+    "SourceInfo",
     "StaleVersion",
     "Store",
     "StoreError",

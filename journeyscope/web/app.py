@@ -19,7 +19,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from .. import __version__
 from ..store import open_store
-from . import api, pages_auth, pages_evidence, pages_maps
+from . import (
+    api,
+    pages_answers,
+    pages_auth,
+    pages_binding,
+    pages_evidence,
+    pages_maps,
+    pages_sources,
+)
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
 from .evidence import AnalysisRunner
@@ -74,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
-    for module in (pages_auth, pages_maps, pages_evidence):
+    app.include_router(pages_answers.api_router)
+    for module in (pages_auth, pages_maps, pages_evidence, pages_sources, pages_binding,
+                   pages_answers):  # fmt: skip
         app.include_router(module.router)
     _handle_errors(app)
     handle_store_errors(app)
