@@ -3,7 +3,6 @@ the binding editor, and the answers — the same document `journeyscope insights
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -25,8 +24,14 @@ from .conftest import BACKENDS
 from .evidence_data import crm_exports, team_event
 from .test_web_support import WebClient, running_world, wait_for_analysis
 
-CRM_COLUMNS = {"customer_id": "Client No", "ts": "Activity Date", "event": "Interaction",
-               "channel": "Channel Used", "ts_format": "%d.%m.%Y %H:%M", "timezone": "UTC"}  # fmt: skip
+CRM_COLUMNS = {
+    "customer_id": "Client No",
+    "ts": "Activity Date",
+    "event": "Interaction",
+    "channel": "Channel Used",
+    "ts_format": "%d.%m.%Y %H:%M",
+    "timezone": "UTC",
+}
 SURVEY_COLUMNS = {c: c for c in ("customer_id", "ts", "score", "kind", "comment", "touchpoint",
                                  "step", "event")}  # fmt: skip
 
@@ -45,8 +50,8 @@ def upload(page: WebClient, map_id: int, path: Path, **fields: str) -> str:
     """Upload a file as a new source (or a period of ``source``): the mapping page's URL."""
     token = page.csrf("/account")
     data = {"csrf_token": token, "source": "new", **fields}
-    sent = page.post(f"/maps/{map_id}/sources", data=data,
-                     files={"file": (path.name, path.read_bytes())}, follow_redirects=False)  # fmt: skip
+    files = {"file": (path.name, path.read_bytes())}
+    sent = page.post(f"/maps/{map_id}/sources", data=data, files=files, follow_redirects=False)
     assert sent.status_code == 303, sent.text
     return str(sent.headers["location"])
 
@@ -54,6 +59,15 @@ def upload(page: WebClient, map_id: int, path: Path, **fields: str) -> str:
 def confirm(page: WebClient, url: str, columns: dict[str, str]) -> Any:
     return page.post(url, data={"csrf_token": page.csrf("/account"), **columns},
                      follow_redirects=False)  # fmt: skip
+
+
+def analyse(page: WebClient, map_id: int) -> int:
+    """Press "Analyse the data": the queued analysis's id."""
+    token = page.csrf("/account")
+    sent = page.post(f"/maps/{map_id}/sources/analyse", data={"csrf_token": token},
+                     follow_redirects=False)  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    return int(sent.headers["location"].rsplit("/", 1)[1])
 
 
 def binding_form(journey: Any, names: list[str]) -> dict[str, str]:
@@ -167,9 +181,7 @@ def test_the_evaluation_route_is_the_command_line_s_document(
     priced, _ = store.load_journey(map_id)
     assert priced.insights is not None and priced.insights.channel_costs["phone"] == 6.5
 
-    analysed = page.post(f"/maps/{map_id}/sources/analyse",
-                         data={"csrf_token": page.csrf("/account")}, follow_redirects=False)  # fmt: skip
-    analysis_id = int(analysed.headers["location"].rsplit("/", 1)[1])
+    analysis_id = analyse(page, map_id)
     api = world.api("viewer")
     assert wait_for_analysis(api, map_id, analysis_id)["status"] == "done"
     route = api.get(f"/api/maps/{map_id}/evaluation")
@@ -225,9 +237,7 @@ def test_a_later_file_is_a_new_period_and_old_files_expire(
         kept = [built.data_dir / f.stored for f in source.files]
         assert all(path.is_file() for path in kept)
         # an analysis reads both periods and keeps the files
-        analysed = page.post(f"/maps/{map_id}/sources/analyse",
-                             data={"csrf_token": page.csrf("/account")}, follow_redirects=False)  # fmt: skip
-        analysis_id = int(analysed.headers["location"].rsplit("/", 1)[1])
+        analysis_id = analyse(page, map_id)
         status = wait_for_analysis(built.api("viewer"), map_id, analysis_id)
         assert status["status"] == "done", status
         full = store.get_analysis(map_id, analysis_id, full=True)
@@ -296,9 +306,7 @@ def test_answers_pages_speak_in_sentences_in_hebrew(
     form = {"csrf_token": page.csrf("/account"), "base_version": "1",
             **binding_form(journey, names)}  # fmt: skip
     page.post(f"/maps/{map_id}/binding", data=form)
-    analysed = page.post(f"/maps/{map_id}/sources/analyse",
-                         data={"csrf_token": page.csrf("/account")}, follow_redirects=False)  # fmt: skip
-    analysis_id = int(analysed.headers["location"].rsplit("/", 1)[1])
+    analysis_id = analyse(page, map_id)
     assert wait_for_analysis(world.api("viewer"), map_id, analysis_id)["status"] == "done"
     for name in ("", "/validation", "/pain-points", "/kpis", "/improvements", "/feelings"):
         html = page.get(f"/maps/{map_id}/answers{name}?lang=he").text
