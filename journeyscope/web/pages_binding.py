@@ -233,7 +233,7 @@ async def save_kpi(request: Request, map_id: DbId, user: UserInfo = Depends(page
         return _page(request, access, error)
 
 
-_EVENT = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+_EVENT = re.compile(r"^[^()]{1,200}$")  # a formula holds any name but parentheses
 
 
 def kpi_from_form(journey: JourneyMap, form: dict[str, str]) -> KPI:
