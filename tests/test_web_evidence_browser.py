@@ -67,6 +67,7 @@ def _english_sentences() -> list[str]:
 def _shoot(page: Any, name: str, lang: str) -> None:
     if not SHOTS:
         return
+    page.evaluate("window.scrollTo(0, 0)")
     folder = Path(SHOTS)
     folder.mkdir(parents=True, exist_ok=True)
     suffix = "" if lang == "en" else f"-{lang}"

@@ -129,7 +129,8 @@ def feelings_svg(
         if p.measured is not None:
             dot = f'<circle cx="{x(i):.1f}" cy="{y(p.measured):.1f}" r="4" class="measured-dot">'
             parts.append(f"{dot}<title>{escape(p.name)}</title></circle>")
-        parts.append(_text(x(i), H - 14, p.name[:14], "middle", "tick step-tick"))
+        # steps by number (the table beside the chart names them): names would overlap
+        parts.append(_text(x(i), H - 14, str(i + 1), "middle", "tick step-tick"))
     parts.append(_text(PAD_X, 14, f"— {drawn_label}", "start", "legend drawn-legend"))
     parts.append(_text(PAD_X + 200, 14, f"● {measured_label}", "start", "legend measured-legend"))
     parts.append("</svg>")

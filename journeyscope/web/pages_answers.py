@@ -82,6 +82,8 @@ def answers_page(
     ins, words = context["ins"], context["w"]
     if page == "kpis":
         context["charts"] = {k["kpi"]: _kpi_chart(k, words) for k in ins.get("kpis", [])}
+        # the KPIs with values first, each group in the map's order
+        context["kpis"] = sorted(ins.get("kpis", []), key=lambda k: k.get("last") is None)
     if page == "feelings":
         context["chart"] = _feelings_chart(context, words, language(request) == "he")
     if page == "pain-points":
