@@ -27,6 +27,9 @@ def serve(
         50, "--max-upload-mb", help="Largest event file accepted, in megabytes."
     ),
     workers: int = typer.Option(1, "--analysis-workers", help="Threads that run analyses."),
+    keep_days: float = typer.Option(
+        365, "--keep-files-days", help="Days an uploaded data-source file is kept, then deleted."
+    ),
 ) -> None:
     """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
     import uvicorn
@@ -39,6 +42,7 @@ def serve(
         secure_cookies=secure_cookies,
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         analysis_workers=workers,
+        source_retention_days=keep_days,
     )
     web_app = create_app(settings)
     if web_app.state.store.count_users() == 0:
