@@ -316,3 +316,24 @@ def test_answers_pages_speak_in_sentences_in_hebrew(
             assert english not in html, (name, english)
     pains = page.get(f"/maps/{map_id}/answers/pain-points?lang=he").text
     assert "מתוך" in pains and "הלקוחות" in pains
+
+
+def test_a_crm_export_on_the_evidence_page_is_sent_to_the_data_page(
+    sqlite_world: Any, exports: dict[str, Path]
+) -> None:
+    """The old one-step upload reads the standard column names only: a CRM export fails with
+    words about the page's own controls, never the command line's --map or a server path."""
+    world = sqlite_world
+    page = world.client("editor")
+    files = {"file": (exports["events"].name, exports["events"].read_bytes())}
+    sent = page.form(f"/maps/{world.map_id}/evidence", files=files, follow_redirects=False)
+    assert sent.status_code == 303
+    analysis_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    status = wait_for_analysis(world.api("viewer"), world.map_id, analysis_id)
+    assert status["status"] == "failed" and "--map" not in status["error"]
+    for lang, words in (("en", "Add it on the Data sources page"), ("pl", "Źródła danych")):
+        html = page.get(f"/maps/{world.map_id}/analyses/{analysis_id}?lang={lang}").text
+        assert words in html
+        error = html.split('id="analysis-error">')[1].split("</p>")[0]
+        assert "--map" not in error and str(world.data_dir) not in error and "/tmp" not in error
+        assert "customer_id" in error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,13 @@ class AnalysisRunner:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+_MISSING = re.compile(
+    r"no column '(?P<column>[^']*)' for the (?P<role>[a-z_]+); columns are: .*?"
+    r"Map it with --map [a-z_]+=COLUMN\.",
+    re.S,
+)
+
+
 def user_message(error: BaseException, names: dict[str, str]) -> str:
     """What a user may read of a failed analysis: our own sentences (a missing column, a bad
     map, a query the data could not run) with server paths replaced by ``names``; anything
@@ -132,6 +140,13 @@ def user_message(error: BaseException, names: dict[str, str]) -> str:
         text = str(error) or type(error).__name__
         for path, name in names.items():
             text = text.replace(path, name)
+        missing = _MISSING.search(text)
+        if missing:  # the command line's advice (--map) means nothing in a browser
+            return (
+                f"{text[: missing.start()].rstrip(': ')}: no column {missing['column']!r} for "
+                f"the {missing['role']}. Add the file on the Data page instead: there you pick "
+                "which of its columns is which."
+            )
         return text
     if isinstance(error, duckdb.Error):
         return "the file could not be read as this kind of data (the server log has the details)"

@@ -189,6 +189,15 @@ class Words:
             out.append(_("stale.elements", n=len(s["stale_elements"])))
         return out
 
+    def analysis_error(self, error: str | None) -> str:
+        """A failed analysis's reason: a missing column in words of the page, else as kept."""
+        found = re.search(r"no column '([^']*)' for the ([a-z_]+)\. Add the file on the Data",
+                          error or "")  # fmt: skip
+        if not found:
+            return error or ""
+        role = self._(f"mapping.field.{found[2]}")
+        return self._("analysis.missing_column", column=found[1], role=role)
+
     def status(self, s: dict[str, Any] | None) -> str:
         state = (s or {}).get("status") or "unknown"
         return self._(f"stale.status.{re.sub(r'[^a-z_]', '_', state)}")
