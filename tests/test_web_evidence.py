@@ -337,3 +337,22 @@ def test_a_crm_export_on_the_evidence_page_is_sent_to_the_data_page(
         error = html.split('id="analysis-error">')[1].split("</p>")[0]
         assert "--map" not in error and str(world.data_dir) not in error and "/tmp" not in error
         assert "customer_id" in error
+
+
+def test_a_rule_the_form_cannot_show_is_left_alone(shop: Any) -> None:
+    """An exact rule with two conditions: the editor shows the event as bound by the map file
+    and posts nothing for it, so a save keeps both conditions."""
+    from journeyscope.model import Condition, EvidenceRule
+
+    step = shop.stages[0].steps[0]
+    rule = EvidenceRule(event="promo_view", where=[
+        Condition(attribute="channel", op="==", value="app"),
+        Condition(attribute="region", op="in", value=["north", "south"]),
+    ])  # fmt: skip
+    data = shop.model_dump(mode="json", exclude_none=True)
+    data["stages"][0]["steps"][0]["evidence"] = [rule.model_dump(mode="json", exclude_none=True)]
+    journey = type(shop).model_validate(data)
+    assert bound_step(journey, "promo_view") == (step.id, {}, True)
+    edited = apply_binding(journey, {"event:1": "other", "step:1": step.id})
+    kept = next(r for r in edited.stages[0].steps[0].evidence if r.event == "promo_view")
+    assert len(kept.where) == 2

@@ -45,6 +45,8 @@ def inventory(store: Store, data_dir: Path, map_id: int) -> dict[str, Any]:
             return ready[0].report
         key = tuple(f.id for f in ready)
         if key not in _CACHE:
+            if len(_CACHE) > 32:
+                _CACHE.clear()
             path = combined_files(data_dir, ready, data_dir / "combined")
             _CACHE[key] = check_mapping("events", path, source.mapping)
         return _CACHE[key]
@@ -52,14 +54,19 @@ def inventory(store: Store, data_dir: Path, map_id: int) -> dict[str, Any]:
 
 
 def bound_step(journey: JourneyMap, event: str) -> tuple[str | None, dict[str, str], bool]:
-    """The step whose rules name ``event`` exactly, the rule's condition, and whether a pattern
-    rule (glob, regex) binds it instead."""
+    """The step whose rules name ``event`` exactly and the rule's one ``attribute == value``
+    condition; the flag says the editor must leave the event alone: a pattern rule (glob,
+    regex) binds it, or its rule has conditions the form cannot show (several, or another
+    operator) — saving the form would lose them."""
     from ..insights.evidence import _rule_matches
 
     pattern = False
     for _, step in journey.steps():
         for rule in step.evidence:
             if rule.event == event or (rule.event_in and event in rule.event_in):
+                simple = not rule.where or (len(rule.where) == 1 and rule.where[0].op == "==")
+                if not simple:
+                    return step.id, {}, True
                 where = rule.where[0] if rule.where else None
                 cond = {"attribute": where.attribute, "value": str(where.value)} if where else {}
                 return step.id, cond, False
