@@ -356,3 +356,30 @@ def test_a_rule_the_form_cannot_show_is_left_alone(shop: Any) -> None:
     edited = apply_binding(journey, {"event:1": "other", "step:1": step.id})
     kept = next(r for r in edited.stages[0].steps[0].evidence if r.event == "promo_view")
     assert len(kept.where) == 2
+
+
+def test_kpi_and_launch_forms_make_map_fields() -> None:
+    from journeyscope.formats import dump_map
+    from journeyscope.web.pages_binding import FieldError, apply_opportunity, kpi_from_form
+
+    journey = load_template("tour-de-farce", "en")
+    kpi = kpi_from_form(journey, {"kpi_name": "Booking rate", "numerator": "CRM Booking Complete",
+                                  "denominator": "view-tour", "per": "customers", "unit": "%",
+                                  "target": "30", "direction": "higher"})  # fmt: skip
+    assert kpi.formula == "count_customers(CRM Booking Complete) / count_customers(view-tour)"
+    assert (kpi.id, kpi.target, kpi.unit) == ("booking-rate", 0.3, "%")
+    with pytest.raises(FieldError) as caught:
+        kpi_from_form(journey, {"kpi_name": "x", "numerator": "a(b)"})
+    assert caught.value.field == "numerator"
+    opportunity = next(o for _, s in journey.steps() for o in s.opportunities)
+    form = {"opportunity": opportunity.id, "launch_date": "2026-09-01", "status": "launched",
+            "effort": "low", "expected_effect": "fewer calls", f"kpi:{kpi.id}": "1",
+            f"kpi:{journey.kpis[0].id}": "1"}  # fmt: skip
+    launched = apply_opportunity(journey, form)
+    again = parse_map(dump_map(launched))
+    saved = next(o for _, s in again.steps() for o in s.opportunities if o.id == opportunity.id)
+    assert (str(saved.launch_date), saved.status, saved.effort) == ("2026-09-01", "launched", "low")
+    assert saved.kpis == [journey.kpis[0].id]  # the new KPI is not on this map: not kept
+    with pytest.raises(FieldError) as caught:
+        apply_opportunity(journey, {**form, "launch_date": "1 Sept"})
+    assert caught.value.field == "launch_date"
