@@ -13,13 +13,14 @@ from markupsafe import Markup
 
 from ..render.evidence_charts import FeelingPoint, feelings_svg, kpi_svg
 from ..store import AnalysisInfo, UserInfo
+from .api import ERRORS
 from .auth import DbId, api_user, map_access, page_user, store_of
 from .i18n import translator
 from .rendering import language, render
 from .words import Words, names_of
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", tags=["api"])
+api_router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 
 PAGES = ("validation", "pain-points", "kpis", "improvements", "feelings")
 
@@ -27,7 +28,6 @@ PAGES = ("validation", "pain-points", "kpis", "improvements", "feelings")
 @api_router.get(
     "/maps/{map_id}/evaluation",
     summary="The newest evaluation of a map (insights JSON)",
-    responses={404: {"description": "No such map, or no finished analysis yet"}},
 )
 def evaluation_json(
     request: Request, map_id: DbId, user: UserInfo = Depends(api_user)
