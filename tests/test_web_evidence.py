@@ -290,34 +290,6 @@ def sqlite_world(tmp_path: Path) -> Iterator[Any]:
     yield from running_world(tmp_path, "sqlite")
 
 
-def test_answers_pages_speak_in_sentences_in_hebrew(
-    sqlite_world: Any, exports: dict[str, Path]
-) -> None:
-    world = sqlite_world
-    store = world.app.state.store
-    journey = load_template("tour-de-farce", "en")
-    map_id = store.create_map(world.workspace, journey, world.users["owner"]).id
-    page = world.client("editor")
-    url = upload(page, map_id, exports["events"], role="events", name="CRM")
-    confirm(page, url, CRM_COLUMNS)
-    names = re.findall(
-        r'name="event:\d+" value="([^"]+)"', page.get(f"/maps/{map_id}/binding").text
-    )
-    form = {"csrf_token": page.csrf("/account"), "base_version": "1",
-            **binding_form(journey, names)}  # fmt: skip
-    page.post(f"/maps/{map_id}/binding", data=form)
-    analysis_id = analyse(page, map_id)
-    assert wait_for_analysis(world.api("viewer"), map_id, analysis_id)["status"] == "done"
-    for name in ("", "/validation", "/pain-points", "/kpis", "/improvements", "/feelings"):
-        html = page.get(f"/maps/{map_id}/answers{name}?lang=he").text
-        assert 'dir="rtl"' in html
-        for english in ("drop_off", "not significant", "exact binomial", "variant mix",
-                        "priority", "unparseable"):  # fmt: skip
-            assert english not in html, (name, english)
-    pains = page.get(f"/maps/{map_id}/answers/pain-points?lang=he").text
-    assert "מתוך" in pains and "הלקוחות" in pains
-
-
 def test_a_crm_export_on_the_evidence_page_is_sent_to_the_data_page(
     sqlite_world: Any, exports: dict[str, Path]
 ) -> None:
