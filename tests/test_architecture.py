@@ -51,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "__version__",
         "analytics",
         "evaluation",
+        "events",  # the data-source pages read a file's columns and first rows
         "formats",
         "insights",
         "model",

@@ -195,6 +195,9 @@ def test_the_workspace_and_the_command_line_give_the_same_insights(
     assert status["status"] == "done", status
     stored = api.get(f"/api/maps/{map_id}/analyses/{queued.json()['id']}?include_result=true")
     workspace = stored.json()["insights"]
+    # the documented route gives the same document (tests/test_web_evidence.py goes through
+    # the data-source pages with a CRM export to the same end)
+    assert api.get(f"/api/maps/{map_id}/evaluation").json() == workspace
 
     monkeypatch.chdir(tour["events"].parent)  # the CLI reads the same files by the same names
     cli = _cli_json(runner, "insights", str(tour["map"]), "-e", "events.csv", "--customers",

@@ -57,6 +57,9 @@ def serve(
         "--schedule-minutes",
         help="Minutes between re-checks of map status and daily digests (0: off).",
     ),
+    keep_days: float = typer.Option(
+        365, "--keep-files-days", help="Days an uploaded data-source file is kept, then deleted."
+    ),
 ) -> None:
     """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
     import uvicorn
@@ -80,6 +83,7 @@ def serve(
         smtp_password=smtp_password,
         webhook_url=webhook_url,
         schedule_seconds=schedule_minutes * 60,
+        source_retention_days=keep_days,
     )
     web_app = create_app(settings)
     if web_app.state.store.count_users() == 0:

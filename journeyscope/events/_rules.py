@@ -45,11 +45,16 @@ def infer_unit(con: duckdb.DuckDBPyConnection, column: str, report: LoadReport) 
         f"SELECT median(abs(TRY_CAST(v AS DOUBLE))) FROM (SELECT {value} AS v FROM raw "
         f"LIMIT 100000) WHERE regexp_matches(v, '{NUMBER}')"
     ).fetchone()
-    if row is None or row[0] is None:
+    return unit_of_size(column, None if row is None else row[0], report)
+
+
+def unit_of_size(column: str, size: float | None, report: LoadReport) -> str:
+    """The epoch unit of times whose typical size is ``size`` (None: not numbers), noted in
+    the report — the one rule every engine's loader applies."""
+    if size is None:
         return "s"
-    size = float(row[0])
     unit = next(u for limit, u in ((1e11, "s"), (1e14, "ms"), (1e17, "us"), (math.inf, "ns"))
-                if size < limit)  # fmt: skip
+                if float(size) < limit)  # fmt: skip
     words = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
     report.notes.append(
         f"the times in {column!r} are numbers: read as epoch {words[unit]} (from their size; "

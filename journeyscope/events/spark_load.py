@@ -109,6 +109,8 @@ def load_events_spark(
     session = spark.newSession()  # views of its own while loading
     opened = _open(session, os.fspath(source))
     report = LoadReport(source=opened.label)
+    if mapping.ts_unit is None and not mapping.file_order:
+        mapping = mapping.model_copy(update={"ts_unit": _infer_unit(opened, mapping.ts, report)})
     staged, attributes, canonical = _stage(opened, mapping)
     bad = [_bad_events(staged, opened)]
     events = staged.where(F.col("_r").isNull()).select(*canonical)
@@ -319,12 +321,27 @@ def _sequence(opened: _Opened) -> Any:
     return frame
 
 
+def _infer_unit(opened: _Opened, column: str, report: LoadReport) -> str:
+    """DuckDB's rule (``_rules.unit_of_size``) on the same first rows, computed by Spark."""
+    from pyspark.sql import functions as F
+
+    from ._rules import NUMBER, unit_of_size
+
+    if column not in opened.frame.columns:
+        return "s"  # the missing column is reported by _stage, in words
+    value = F.trim(F.col(_q(column)).cast("string"))
+    first = opened.frame.select(value.alias("v")).limit(100_000)
+    numbers = first.where(F.col("v").rlike(NUMBER))
+    row = numbers.select(F.median(F.abs(F.col("v").cast("double")))).first()
+    return unit_of_size(column, None if row is None else row[0], report)
+
+
 def _ts(column: str, kind: str, mapping: ColumnMapping) -> Any:
     """The source time column as a timestamp (NULL when it cannot be read), as DuckDB reads it."""
     from pyspark.sql import functions as F
 
     col, tz = F.col(_q(column)), mapping.timezone
-    divisor = _UNIT_DIVISOR[mapping.ts_unit]
+    divisor = _UNIT_DIVISOR[mapping.ts_unit or "s"]
     if kind == "timestamp":
         return col
     if kind in ("timestamp_ntz", "date"):

@@ -16,11 +16,19 @@ from sqlalchemy import Engine
 from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
-from .evidence import EvidenceStore
+from .evidence import EvidenceStore, SourceFileInfo, SourceInfo, SourcesStore
 from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
 from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
-from .schema import ANALYSIS_STATES, DECISIONS, DIGESTS, MAP_STATES, ROLES, TOKEN_SCOPES
+from .schema import (
+    ANALYSIS_STATES,
+    DECISIONS,
+    DIGESTS,
+    MAP_STATES,
+    ROLES,
+    SOURCE_ROLES,
+    TOKEN_SCOPES,
+)
 from .sessions import SessionsStore, hash_secret
 from .shares import ShareInfo, SharesStore, clean_tags
 from .values import (
@@ -48,6 +56,7 @@ class Store(
     SessionsStore,
     MapsStore,
     EvidenceStore,
+    SourcesStore,
     NotificationsStore,
     SharesStore,
     LiveStore,
@@ -75,6 +84,7 @@ __all__ = [
     "MAX_PASSWORD",
     "PRESENCE_TTL",
     "ROLES",
+    "SOURCE_ROLES",
     "TOKEN_SCOPES",
     "AnalysisInfo",
     "CommentInfo",
@@ -90,6 +100,8 @@ __all__ = [
     "Preferences",
     "PresenceInfo",
     "ShareInfo",
+    "SourceFileInfo",
+    "SourceInfo",
     "StaleVersion",
     "Store",
     "StoreError",

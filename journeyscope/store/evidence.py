@@ -1,14 +1,66 @@
-"""Evidence analyses of a map: an uploaded event file, its job status, the stored result."""
+"""Evidence of a map: its data sources and their kept files (one per period), the analyses of
+them (job status, the stored result)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ._base import StoreBase, aware
-from .schema import ANALYSIS_STATES, AnalysisRun, MapRecord, utcnow
-from .values import AnalysisInfo, NotFound, StoreError
+from .schema import (
+    ANALYSIS_STATES,
+    SOURCE_ROLES,
+    AnalysisRun,
+    DataSource,
+    MapRecord,
+    SourceFile,
+    utcnow,
+)
+from .values import AnalysisInfo, Conflict, NotFound, StoreError
+
+
+@dataclass(frozen=True)
+class SourceFileInfo:
+    """One kept file of a source: its period (1, 2, ...), name, where the data folder keeps
+    it, and its load report once its columns were confirmed."""
+
+    id: int
+    source_id: int
+    period: int
+    filename: str
+    stored: str
+    size: int
+    confirmed: bool
+    report: dict[str, Any] | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A named source of a map's evidence (events, customers or surveys) and its files."""
+
+    id: int
+    map_id: int
+    name: str
+    role: str
+    mapping: dict[str, Any] | None
+    created_at: dt.datetime
+    files: list[SourceFileInfo] = field(default_factory=list)
+
+    @property
+    def ready(self) -> list[SourceFileInfo]:
+        """The files whose columns are confirmed, oldest period first."""
+        return [f for f in self.files if f.confirmed]
+
+
+def _file_info(row: SourceFile) -> SourceFileInfo:
+    return SourceFileInfo(
+        row.id, row.source_id, row.period, row.filename, row.stored, row.size,
+        row.confirmed, row.report, aware(row.created_at),
+    )  # fmt: skip
 
 
 def _info(row: AnalysisRun, full: bool = False) -> AnalysisInfo:
@@ -112,3 +164,101 @@ class EvidenceStore(StoreBase):
                 row.status, row.error, row.finished_at = "failed", reason, utcnow()
             session.commit()
             return len(rows)
+
+
+class SourcesStore(StoreBase):
+    """Data sources and their files; the files themselves live in the data folder."""
+
+    def _source_info(self, session: Any, row: DataSource) -> SourceInfo:
+        files = session.scalars(
+            select(SourceFile).where(SourceFile.source_id == row.id).order_by(SourceFile.period)
+        ).all()
+        return SourceInfo(
+            row.id, row.map_id, row.name, row.role, row.mapping, aware(row.created_at),
+            [_file_info(f) for f in files],
+        )  # fmt: skip
+
+    def create_source(self, map_id: int, name: str, role: str, user_id: int | None) -> SourceInfo:
+        if role not in SOURCE_ROLES:
+            raise StoreError(f"unknown source role {role!r}")
+        with self.session() as session:
+            if session.get(MapRecord, map_id) is None:
+                raise NotFound(f"no map {map_id}")
+            taken = session.scalar(
+                select(DataSource.id).where(DataSource.map_id == map_id, DataSource.name == name)
+            )
+            if taken is not None:
+                raise Conflict(f"the map already has a source named {name!r}")
+            row = DataSource(map_id=map_id, name=name, role=role, created_by=user_id)
+            session.add(row)
+            session.commit()
+            return self._source_info(session, row)
+
+    def sources(self, map_id: int) -> list[SourceInfo]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(DataSource).where(DataSource.map_id == map_id).order_by(DataSource.id)
+            ).all()
+            return [self._source_info(session, row) for row in rows]
+
+    def get_source(self, map_id: int, source_id: int) -> SourceInfo:
+        with self.session() as session:
+            row = session.get(DataSource, source_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no source {source_id}")
+            return self._source_info(session, row)
+
+    def add_source_file(
+        self, source_id: int, filename: str, stored: str, size: int, user_id: int | None
+    ) -> SourceFileInfo:
+        """A new period of the source: the next number after its newest file."""
+        with self.session() as session:
+            last = session.scalar(
+                select(func.max(SourceFile.period)).where(SourceFile.source_id == source_id)
+            )
+            row = SourceFile(
+                source_id=source_id, period=(last or 0) + 1, filename=filename[:300],
+                stored=stored, size=size, created_by=user_id,
+            )  # fmt: skip
+            session.add(row)
+            session.commit()
+            return _file_info(row)
+
+    def set_source_file_stored(self, file_id: int, stored: str) -> None:
+        with self.session() as session:
+            row = session.get(SourceFile, file_id)
+            if row is None:
+                raise NotFound(f"no file {file_id}")
+            row.stored = stored
+            session.commit()
+
+    def confirm_source_file(
+        self, source_id: int, file_id: int, mapping: dict[str, Any], report: dict[str, Any]
+    ) -> None:
+        """The file's columns are confirmed: the mapping becomes the source's, the report kept."""
+        with self.session() as session:
+            row = session.get(SourceFile, file_id)
+            source = session.get(DataSource, source_id)
+            if row is None or source is None or row.source_id != source_id:
+                raise NotFound(f"no file {file_id}")
+            row.confirmed, row.report, source.mapping = True, report, mapping
+            session.commit()
+
+    def delete_source_file(self, source_id: int, file_id: int) -> None:
+        with self.session() as session:
+            row = session.get(SourceFile, file_id)
+            if row is None or row.source_id != source_id:
+                raise NotFound(f"no file {file_id}")
+            session.delete(row)
+            session.commit()
+
+    def expired_source_files(self, before: dt.datetime) -> list[SourceFileInfo]:
+        """Files uploaded before ``before``: past the retention, to be deleted."""
+        with self.session() as session:
+            rows = session.scalars(select(SourceFile).where(SourceFile.created_at < before))
+            return [_file_info(row) for row in rows]
+
+    def stored_source_files(self) -> set[str]:
+        """Where every kept file lies (relative to the data folder)."""
+        with self.session() as session:
+            return set(session.scalars(select(SourceFile.stored)))

@@ -288,3 +288,42 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[dt.datetime] = mapped_column()
+
+
+# --- data sources and their files (revision 0005) ------------------------------------------
+#: what a data source holds: events, customer attributes or survey answers
+SOURCE_ROLES = ("events", "customers", "surveys")
+
+
+class DataSource(Base):
+    """A named source of a map's evidence; each uploaded file is one period of it."""
+
+    __tablename__ = "data_sources"
+    __table_args__ = (UniqueConstraint("map_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("maps.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    #: the confirmed column mapping (None until the first file's columns are confirmed)
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SourceFile(Base):
+    """One uploaded file of a source, kept on disk (``stored``, inside the data folder) until
+    the retention ends; ``report`` is its load report once its columns are confirmed."""
+
+    __tablename__ = "source_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("data_sources.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(300))
+    stored: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    report: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

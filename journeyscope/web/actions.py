@@ -204,7 +204,9 @@ async def start_analysis(
     runner: AnalysisRunner = request.app.state.runner
     events = SavedFile(upload.filename, upload.path, upload.size)
     version = access.map.current_version
-    runner.submit(Job(info.id, access.map.id, version, events, **upload.extra))
+    extra = upload.extra
+    job = Job(info.id, access.map.id, version, events, extra.get("customers"), extra.get("surveys"))
+    runner.submit(job)
     return info
 
 

@@ -24,12 +24,15 @@ from . import (
     api,
     assets,
     collab,
+    pages_answers,
     pages_auth,
+    pages_binding,
     pages_editor,
     pages_evidence,
     pages_maps,
     pages_notifications,
     pages_share,
+    pages_sources,
 )
 from .auth import LoginRequired
 from .errors import error_response, handle_store_errors, wants_json
@@ -92,8 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)  # fingerprinted, cached, compressed
     app.include_router(api.router)
     app.include_router(pages_notifications.api_router)
+    app.include_router(pages_answers.api_router)
     # pages_editor first: its editor routes replace the older ones in pages_maps
-    modules = (pages_auth, pages_editor, collab, pages_maps, pages_evidence, pages_share)
+    modules = (pages_auth, pages_editor, collab, pages_maps, pages_evidence, pages_share,
+               pages_sources, pages_binding, pages_answers)  # fmt: skip
     for module in (*modules, pages_notifications):
         app.include_router(module.router)
     _handle_errors(app)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..render.lane import LaneFigures, evidence_lane
 from ..render.report import funnel_html, plotly_js, sankey_html
 from ..store import Store
 from .painpoints import DbDecisionStore
+from .sources import column_mapping, survey_mapping
 from .uploads import SavedFile
 
 __all__ = [
@@ -50,6 +52,10 @@ class Job:
     events: SavedFile
     customers: SavedFile | None = None
     surveys: SavedFile | None = None
+    #: the confirmed column mappings by role (a data source's); none: the default names
+    mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the files are a data source's kept files: not deleted after the analysis
+    keep: bool = False
 
     def files(self) -> dict[str, SavedFile]:
         """The uploaded files by role (``events``, ``customers``, ``surveys``)."""
@@ -81,10 +87,14 @@ class AnalysisRunner:
             update(analysis_id, "running", 0.05)
             journey, _ = self.store.load_journey(job.map_id, job.version)
             folder = self.data_dir / "quarantine"
+            maps = job.mappings
             sources = Sources(
                 job.events.path,
+                mapping=column_mapping(maps["events"]) if "events" in maps else None,
                 customers=job.customers.path if job.customers else None,
+                customer_id=maps.get("customers", {}).get("customer_id", "customer_id"),
                 surveys=job.surveys.path if job.surveys else None,
+                survey_mapping=survey_mapping(maps["surveys"]) if "surveys" in maps else None,
                 quarantine=folder / f"analysis-{analysis_id}.csv",
                 survey_quarantine=folder / f"analysis-{analysis_id}.surveys.csv",
                 labels={role: saved.filename for role, saved in given.items()},
@@ -112,11 +122,18 @@ class AnalysisRunner:
             paths = {str(saved.path): saved.filename for saved in given.values()}
             update(analysis_id, "failed", 1.0, error=user_message(error, paths)[:2000])
         finally:
-            for saved in given.values():
+            for saved in given.values() if not job.keep else ():
                 saved.path.unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+_MISSING = re.compile(
+    r"no column '(?P<column>[^']*)' for the (?P<role>[a-z_]+); columns are: .*?"
+    r"Map it with --map [a-z_]+=COLUMN\.",
+    re.S,
+)
 
 
 def user_message(error: BaseException, names: dict[str, str]) -> str:
@@ -128,6 +145,13 @@ def user_message(error: BaseException, names: dict[str, str]) -> str:
         text = str(error) or type(error).__name__
         for path, name in names.items():
             text = text.replace(path, name)
+        missing = _MISSING.search(text)
+        if missing:  # the command line's advice (--map) means nothing in a browser
+            return (
+                f"{text[: missing.start()].rstrip(': ')}: no column {missing['column']!r} for "
+                f"the {missing['role']}. Add the file on the Data page instead: there you pick "
+                "which of its columns is which."
+            )
         return text
     if isinstance(error, duckdb.Error):
         return "the file could not be read as this kind of data (the server log has the details)"

@@ -13,9 +13,11 @@ from ..store import DECISIONS, AnalysisInfo, NotFound, UserInfo
 from . import actions
 from .auth import DbId, map_access, page_user, read_form, store_of
 from .evidence import charts
+from .i18n import translator
 from .pages_auth import redirect
 from .painpoints import board, insights_available
-from .rendering import render
+from .rendering import language, render
+from .words import Words
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,6 +68,7 @@ def analysis(
         "reach": result.get("reach", []),
         "names": _names(result),
         "problems": result.get("problems", []),
+        "words": Words(translator(language(request)), {}),
     }
     return render(request, "analysis.html", context)
 

@@ -38,6 +38,9 @@ class Settings:
     #: Addresses (or networks, e.g. ``10.0.0.0/8``) of proxies whose X-Forwarded-For header
     #: is believed; empty (the default): the address of the connection is the client's.
     trusted_proxies: tuple[str, ...] = ()
+    #: Days an uploaded data-source file is kept (then deleted with its period); analyses
+    #: made from it stay.
+    source_retention_days: float = 365
     #: Threads that run evidence analyses.
     analysis_workers: int = 1
     #: Threads that serve requests; the database pool has a connection for each of them.

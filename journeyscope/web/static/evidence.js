@@ -1,0 +1,43 @@
+// The binding editor's live figure: the share of events bound to a step, and the unbound
+// event names by reach, recomputed whenever a step is picked. No network, no inline script.
+(function () {
+  "use strict";
+  var form = document.getElementById("binding-form");
+  if (!form) { return; }
+  var figure = document.getElementById("mapped-figure");
+  var list = document.getElementById("unmapped-list");
+  var rows = Array.prototype.slice.call(form.querySelectorAll("tr.binding-row"));
+  function update() {
+    var total = 0, bound = 0, open = [];
+    rows.forEach(function (row) {
+      var events = parseInt(row.dataset.events, 10) || 0;
+      var pick = row.querySelector("select.step-pick");
+      total += events;
+      if ((pick && pick.value) || row.dataset.pattern === "1") { bound += events; }
+      else { open.push(row); }
+    });
+    var share = total ? Math.round(100 * bound / total) : 0;
+    figure.textContent = figure.dataset.template.replace("{share}", share + "%");
+    figure.dataset.share = String(share);
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    open.sort(function (a, b) { return b.dataset.customers - a.dataset.customers; });
+    open.slice(0, 10).forEach(function (row) {
+      var item = document.createElement("li");
+      item.textContent = row.querySelector(".event-name").textContent + " · " + row.dataset.customers;
+      list.appendChild(item);
+    });
+    if (!open.length) {
+      var none = document.createElement("li");
+      none.textContent = list.dataset.empty;
+      list.appendChild(none);
+    }
+  }
+  rows.forEach(function (row) {
+    var attr = row.querySelector("select[name^='attr:']");
+    var value = row.querySelector("input[name^='value:']");
+    function suggest() { if (attr && value) { value.setAttribute("list", "attr-values-" + attr.value); } }
+    if (attr) { attr.addEventListener("change", suggest); suggest(); }
+  });
+  form.addEventListener("change", update);
+  update();
+})();
