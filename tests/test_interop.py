@@ -213,7 +213,7 @@ def test_a_log_without_timestamps_is_read_in_file_order(tmp_path: Path) -> None:
 
 # -- OCEL 2.0 --------------------------------------------------------------------------------
 
-#: by hand, from make_samples.py: each order's events in time order (ties in file order)
+#: by hand, from make_ocel_samples.py: each order's events in time order (ties in file order)
 ORDER_JOURNEYS = {
     "o1": ["place order", "confirm order", "pick item", "pick item", "pay order"],
     "o2": ["place order", "pay order", "confirm order"],

@@ -1,6 +1,6 @@
 """Write the OCEL 2.0 samples of this folder (JSON, XML and SQLite) from one description.
 
-Run from the repository root: ``python tests/data/ocel/make_samples.py``. The files follow the
+Run from the repository root: ``python tests/data/ocel/make_ocel_samples.py``. The files follow the
 OCEL 2.0 specification (https://www.ocel-standard.org/, "OCEL 2.0 Specification", sections on
 the JSON, XML and SQLite formats); tests/test_interop.py reads them with pm4py's own OCEL 2.0
 readers as the oracle. A small order-to-delivery process: orders, their items and packages; one

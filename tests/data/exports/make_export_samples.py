@@ -4,7 +4,7 @@ Each follows its tool's documented export shape, with the oddities real exports 
 GA4's BigQuery export (event_params as key/value structs, microsecond times, tied times in
 arbitrary file order, the user id only after login), Segment's track/page/identify calls,
 Mixpanel's raw export (everything under ``properties``, epoch seconds), Amplitude's export
-(``event_time`` text in UTC). ``python tests/data/exports/make_samples.py``
+(``event_time`` text in UTC). ``python tests/data/exports/make_export_samples.py``
 """
 
 from __future__ import annotations
