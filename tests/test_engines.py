@@ -309,7 +309,7 @@ g
 
 BAD_JSONL = """{"customer_id":"a","ts":"2024-05-01 10:00","event":"visit","amount":1.5}
 
-{"customer_id":"a","ts":"2024-05-01 10:05","event":"buy","extra":{"k":1}}
+{"customer_id":"a","ts":"2024-05-01 10:05","event":"buy","extra":[1]}
 [1,2]
 {"customer_id":"","ts":"2024-05-01 10:05","event":"buy"}
 {"customer_id":"b","ts":1714557600,"event":"buy"}
@@ -353,6 +353,27 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[str, ColumnMapping | None]]:
         "time format and zone": (str(tmp_path / "local.parquet"), local),
         "epoch milliseconds": (str(tmp_path / "millis.parquet"), ColumnMapping(ts_unit="ms")),
     }
+
+
+def test_spark_leaves_nested_json_objects_to_the_driver(spark: Any, tmp_path: Path) -> None:
+    """DuckDB makes a JSON object's fields dotted attributes (``extra.k``); Spark's reader does
+    not, so it declines such a file and the evaluation loads it on the driver: the same log."""
+    from journeyscope.evaluation import EvaluationSettings, Sources, load_sources
+    from journeyscope.events.spark_load import SparkCannotRead, load_events_spark
+
+    from .conftest import SPARK_CONFIG, SPARK_MASTER
+
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"customer_id":"a","ts":"2024-05-01 10:05","event":"buy","extra":{"k":1}}\n')
+    with pytest.raises(SparkCannotRead, match="JSON objects"):
+        load_events_spark(spark, str(path), None)
+    settings = EvaluationSettings(
+        engine="spark", engine_options={"master": SPARK_MASTER, "config": SPARK_CONFIG}
+    )
+    log, _ = load_sources(Sources(str(path)), settings)
+    assert "extra.k" in log.attributes
+    [row] = log.con.execute('SELECT "extra.k" FROM events').fetchall()
+    assert str(row[0]) == "1"
 
 
 def _quarantine_rows(path: Path) -> list[list[str]]:

@@ -47,6 +47,9 @@ def bound_log(
         table = runner.query(
             f"SELECT {', '.join(_quoted(c) for c in columns)} FROM bound ORDER BY jid, ts, seq"
         )
+        # the data's attributes go out under the names the user gave them, not their columns
+        names = {prepared.column(a): a for a in prepared.attributes}
+        table = table.rename_columns([names.get(c, c) for c in columns])
     finally:
         runner.close()
     if journey is None:

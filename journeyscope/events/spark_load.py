@@ -20,6 +20,7 @@ few are kept on the driver for the report. Survey answers (small) still load on 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ from .load import _REASONS, EventLog, LoadReport, _short, connect_duckdb, plausi
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
 
-__all__ = ["SPARK_TABLE", "SparkEventLog", "load_events_spark", "spark_reads"]
+__all__ = ["SPARK_TABLE", "SparkCannotRead", "SparkEventLog", "load_events_spark", "spark_reads"]
 
 #: the prefix of a Spark SQL catalog table as an event source: ``spark:db.table``
 SPARK_TABLE = "spark:"
@@ -43,6 +44,11 @@ SAMPLE = 200
 _FILE, _BLOCK, _POS, _ROW = "_js_file", "_js_block", "_js_pos", "_js_row"
 
 
+class SparkCannotRead(ValueError):
+    """A source Spark could open but does not read the way the DuckDB loader does (an export
+    by name, nested JSON objects): the events are loaded on the driver and handed over."""
+
+
 def spark_reads(source: Any) -> bool:
     """Whether Spark reads ``source`` itself: a catalog table, or a path (file, folder or
     glob) of Parquet, CSV/TSV or JSON Lines; not a DataFrame, XES or a DuckDB/SQLite file."""
@@ -51,7 +57,7 @@ def spark_reads(source: Any) -> bool:
     text = os.fspath(source)
     if text.startswith(SPARK_TABLE):
         return True
-    if text.startswith(("duckdb:", "sqlite:")):
+    if re.match(r"[A-Za-z][A-Za-z0-9_+.-]*:(?!//)", text):  # a reader by name (ga4:, xes:, ...)
         return False
     return _kind(text) is not None or not os.path.splitext(text.rstrip("/"))[1]
 
@@ -269,6 +275,9 @@ def _open_jsonl(spark: Any, text: str) -> _Opened:
         .collect()
     ]
     good = lines.where(F.col("m").isNotNull())
+    nested = good.select(F.explode(F.map_values("m")).alias("v")).where(F.col("v").startswith("{"))
+    if nested.limit(1).count():  # objects become dotted attributes: the driver's loader does it
+        raise SparkCannotRead(f"{text}: JSON objects inside the lines")
     frame = good.select(*(F.col("m").getItem(k).alias(k) for k in keys),
                         F.col("n").alias(_ROW))  # fmt: skip
     rejects = lines.where(F.col("m").isNull() & (F.trim(F.coalesce("value", F.lit(""))) != ""))

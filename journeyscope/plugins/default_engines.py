@@ -42,16 +42,23 @@ def load_spark(
 ) -> EventLog | None:
     """Spark reads Parquet, CSV/TSV, JSON Lines and catalog tables itself, on the cluster;
     None for anything else (a DataFrame, XES, a DuckDB or SQLite file)."""
-    from ..events.spark_load import load_events_spark, spark_reads
+    from ..events.spark_load import SparkCannotRead, load_events_spark, spark_reads
 
     readable = spark_reads(source) and (customers is None or spark_reads(customers))
-    if not readable:
+    # what the DuckDB loader alone does: exports by name, stitched ids, declared tie orders
+    shaped = mapping is not None and bool(
+        mapping.format or mapping.anonymous_id or mapping.event_order or mapping.file_order
+    )
+    if not readable or shaped:
         return None
     from .._spark import spark_session
 
     session = spark_session(master, config)
-    return load_events_spark(session, source, mapping, customers=customers,
-                             customer_id=customer_id, quarantine=quarantine)  # fmt: skip
+    try:
+        return load_events_spark(session, source, mapping, customers=customers,
+                                 customer_id=customer_id, quarantine=quarantine)  # fmt: skip
+    except SparkCannotRead:
+        return None
 
 
 @hookimpl
