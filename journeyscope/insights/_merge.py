@@ -8,7 +8,10 @@ or one event kind in the same stage (a browse loop over search and view) — and
 customers of the smaller one are customers of the larger one too (overlap coefficient
 |A ∩ B| / min(|A|, |B|) of at least ``MIN_OVERLAP``). The finding with the higher priority
 stands for both; it lists the kinds (``kinds``), keeps the other's evidence (``merged``),
-takes the union of the steps and customers, and is ranked by that union.
+takes the union of the steps and customers, and is ranked by that union. A finding at a step
+the customer takes stands before one at a company send (a welcome e-mail, a reminder): the
+customers leave at their own step, and the send's "nobody did anything after it" is the same
+leaving seen from the company's side.
 
 One check's findings in two segments of mostly the same customers (Jaccard index of at least
 ``MIN_OVERLAP``: a persona defined by the plan, and the plan) are one problem as well.
@@ -69,6 +72,12 @@ def _within(a: PainPoint, b: PainPoint, members: dict[str, set[str]]) -> PainPoi
     whole, part = (a, b) if a.segment == "all" else (b, a)
     inside = members.get(part.key, set()) & members.get(whole.key, set())
     return part if len(inside) >= MIN_OVERLAP * max(len(members.get(whole.key, ())), 1) else None
+
+
+def _at_send(context: Context, point: PainPoint) -> bool:
+    """True when ``point`` sits at a company send (a step initiated by the company)."""
+    step = context.step_of(str(point.element))
+    return step is not None and context.steps[step].initiated_by != "customer"
 
 
 def overlap(a: set[str], b: set[str]) -> float:
@@ -136,6 +145,9 @@ def merge_findings(
         )
         if host is None:
             kept.append(point)
+        elif _at_send(context, host) and not _at_send(context, point):
+            kept[kept.index(host)] = point  # the customer's own step is where it happens
+            _absorb(point, host, members)
         else:
             _absorb(host, point, members)
     return kept
