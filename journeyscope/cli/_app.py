@@ -51,6 +51,15 @@ SURVEY_MAP_HELP = (
     "ts=COL, score=COL, kind=COL, default_kind=csat|nps|ces, comment=COL, timezone=ZONE."
 )
 
+#: The customers file's id column, for every command that reads ``--customers``.
+CUSTOMERS_ID = typer.Option(
+    None,
+    "--customers-id",
+    help="The customers file's id column [default: customer_id, or, when the file has no such "
+    "column, the one --map customer_id=COLUMN names].",
+    show_default=False,
+)
+
 #: The engine options of every command that evaluates (analyze, insights, check).
 ENGINE = typer.Option(
     None,

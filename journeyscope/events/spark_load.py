@@ -123,7 +123,9 @@ def load_events_spark(
     views = {"events": _global(events, "events")}
     customer_attributes: list[str] = []
     if customers is not None:
-        table, customer_attributes, bad_customers = _customers(session, customers, customer_id)
+        table, customer_attributes, bad_customers = _customers(
+            session, customers, customer_id, mapping.customer_id
+        )
         views["customers"] = _global(table, "customers")
         bad.append(bad_customers)
     rows = bad[0] if len(bad) == 1 else bad[0].unionByName(bad[1])
@@ -488,8 +490,12 @@ def _bad_events(staged: Any, opened: _Opened) -> Any:
     return bad
 
 
-def _customers(spark: Any, source: Any, id_column: str) -> tuple[Any, list[str], Any]:
-    """The customers table, its attribute names, and its quarantine rows."""
+def _customers(
+    spark: Any, source: Any, id_column: str, fallback: str | None = None
+) -> tuple[Any, list[str], Any]:
+    """The customers table, its attribute names, and its quarantine rows; keyed by
+    ``fallback`` (the events' mapped id column) when there is no ``id_column``, as the DuckDB
+    loader does."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -498,10 +504,13 @@ def _customers(spark: Any, source: Any, id_column: str) -> tuple[Any, list[str],
     opened = _open(spark, os.fspath(source))
     frame = _sequence(opened)
     columns = [c for c in frame.columns if not c.startswith("_js_")]
+    if id_column not in columns and fallback and fallback in columns:
+        id_column = fallback
     if id_column not in columns:
         raise ValueError(
-            f"{opened.label}: no column {id_column!r} for the customer_id; columns are: "
-            f"{', '.join(columns)}. Map it with --map customer_id=COLUMN."
+            f"{opened.label}: no column {id_column!r} for the customer id; columns are: "
+            f"{', '.join(columns)}. Name it with --customers-id COLUMN "
+            "(customer_id=... in Python)."
         )
     others = [c for c in columns if c not in (id_column, CUSTOMER)]
     seq = F.col(_ROW) if _ROW in frame.columns else F.monotonically_increasing_id() + 1
