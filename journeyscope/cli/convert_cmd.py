@@ -110,7 +110,10 @@ def export_log_command(
     try:
         bad_rows = quarantine or quarantine_path(events)
         log = load_events(
-            events, columns, customers=customers, customer_id=customers_id or "customer_id",
+            events,
+            columns,
+            customers=customers,
+            customer_id=customers_id or "customer_id",
             quarantine=bad_rows,
         )
         print_load(log.report)

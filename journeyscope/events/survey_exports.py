@@ -352,10 +352,9 @@ def _freshdesk(path: Path, answers: _Answers, customer_id: str | None, zone: Zon
             continue
         when = _first(row, ("Resolved time", "Closed time", "Last update time", "Created time"))
         source = (row.get("Source") or "").strip().lower()
-        source = FRESHDESK_SOURCES.get(source, source) or None
         answers.add(f"line {line}", _first(row, who), _utc(when, zone, _TIMES),
                     result if score is None else str(score), "csat",
-                    touchpoint=source)  # fmt: skip
+                    touchpoint=FRESHDESK_SOURCES.get(source, source) or None)  # fmt: skip
     if unrated:
         answers.notes.append(f"{unrated:,} tickets have no survey result")
 
