@@ -149,3 +149,10 @@ def test_a_header_tsv_is_the_warehouse_shape(tmp_path: Path) -> None:
     )
     log = load_events(path, ColumnMapping(format="snowplow"))
     assert _events(log) == [("d-9", "2024-06-10 09:00:00", "page_view")]
+
+
+def test_a_file_that_is_not_text_is_a_plain_error(tmp_path: Path) -> None:
+    path = tmp_path / "enriched.tsv"
+    path.write_bytes(b"shop\tweb\t\xff\xfe not UTF-8\n")
+    with pytest.raises(ValueError, match="cannot read it as Snowplow's enriched TSV"):
+        load_events(f"snowplow:{path}")

@@ -115,12 +115,16 @@ def _is_enriched_tsv(text: str) -> bool:
 def _open_enriched(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Source:
     """The enriched TSV: each line split at its tabs, 131 fields named in order; a line with
     another number of fields is a reject (its line number, how many fields)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _sp_lines AS SELECT row_number() OVER () AS line, "
-        "text, len(string_split(text, chr(9))) AS fields FROM read_csv("
-        f"{literal(str(path))}, columns={{'text': 'VARCHAR'}}, header=false, delim=chr(1), "
-        "quote='', escape='', auto_detect=false, strict_mode=false)"
-    )
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _sp_lines AS SELECT row_number() OVER () AS line, "
+            "text, len(string_split(text, chr(9))) AS fields FROM read_csv("
+            f"{literal(str(path))}, columns={{'text': 'VARCHAR'}}, header=false, delim=chr(1), "
+            "quote='', escape='', auto_detect=false, strict_mode=false)"
+        )
+    except duckdb.InvalidInputException as error:
+        reason = str(error).strip().splitlines()[0].removeprefix("Invalid Input Error: ")
+        raise ValueError(f"{path}: cannot read it as Snowplow's enriched TSV: {reason}") from None
     wanted = len(ENRICHED_FIELDS)
     rejects = [
         Reject(
