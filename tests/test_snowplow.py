@@ -113,8 +113,7 @@ def test_the_quarantine_says_where_and_why() -> None:
     }
 
 
-def test_a_map_binds_through_an_entity_field() -> None:
-    journey = parse_map("""
+_MAP = """
 journeyscope: 1
 id: shop
 title: Shop
@@ -132,12 +131,33 @@ stages:
         evidence:
           - event: signup_completed
             where: ["unstruct_event_com_acme_signup_completed_1.plan == team"]
-""")
+"""
+
+
+def test_a_map_binds_through_an_entity_field() -> None:
+    journey = parse_map(_MAP)
     result = evaluate(journey, Sources(DATA / "snowplow.tsv", ColumnMapping(format="snowplow")),
                       EvaluationSettings(insights=None))  # fmt: skip
     assert result.analysis is not None
     reach = {r["step"]: r["customers"] for r in result.analysis.to_dict()["reach"]}
     assert reach == {"basket": 1, "signup": 1}
+
+
+@pytest.mark.spark
+def test_spark_declines_snowplow_and_gives_the_same_numbers(spark: Any) -> None:
+    """Spark does not read Snowplow's shape itself: the events load on the driver and are
+    handed over, with the same reach per step as on DuckDB."""
+    from .conftest import SPARK_CONFIG, SPARK_MASTER
+
+    journey = parse_map(_MAP)
+    reach = []
+    for engine, options in (("duckdb", {}), ("spark", {"master": SPARK_MASTER,
+                                                       "config": SPARK_CONFIG})):  # fmt: skip
+        settings = EvaluationSettings(engine=engine, engine_options=options, insights=None)
+        result = evaluate(journey, Sources(f"snowplow:{DATA / 'snowplow.tsv'}"), settings)
+        assert result.analysis is not None
+        reach.append({r["step"]: r["customers"] for r in result.analysis.to_dict()["reach"]})
+    assert reach[0] == reach[1] == {"basket": 1, "signup": 1}
 
 
 def test_a_header_tsv_is_the_warehouse_shape(tmp_path: Path) -> None:
