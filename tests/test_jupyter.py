@@ -65,6 +65,12 @@ def test_load_and_evaluate_in_a_kernel_without_ipywidgets(tmp_path: Path) -> Non
             except ImportError:
                 print("no ipywidgets")
             print("kernel:", type(get_ipython()).__name__)
+            import duckdb
+            try:  # the hazard itself: here DuckDB refuses even to turn its bar off
+                duckdb.connect().execute("SET enable_progress_bar = false")
+                print("duckdb: setting accepted")
+            except duckdb.InvalidInputException:
+                print("duckdb: setting refused")
             import journeyscope
             print("from:", journeyscope.__file__)
             from journeyscope.events import load_events
@@ -82,6 +88,7 @@ def test_load_and_evaluate_in_a_kernel_without_ipywidgets(tmp_path: Path) -> Non
     assert errors == [], errors[0] if errors else ""
     assert "no ipywidgets" in out
     assert "kernel: ZMQInteractiveShell" in out  # a real Jupyter kernel, not a plain shell
+    assert "duckdb: setting refused" in out  # the condition the loader must survive
     assert f"from: {ROOT / 'journeyscope' / '__init__.py'}" in out
     assert "loaded: 701 700 1" in out
     assert "evaluated: 300 700" in out
