@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -154,3 +155,41 @@ def test_customers_id_on_the_command_line(
     assert "--customers-id COLUMN" in output
     help_text = runner.invoke(app, ["analyze", "--help"]).output
     assert "--customers-id" in help_text
+
+
+@pytest.mark.spark
+def test_spark_keeps_the_same_names(spark: Any, tmp_path: Path) -> None:
+    """The one rule on both loaders: the same attribute columns, values and notes."""
+    from journeyscope.events.spark_load import load_events_spark
+
+    events = _write(
+        tmp_path / "events.csv",
+        ["who", "when", "action", "event", "seq", "_r"],
+        [["a", "2024-06-01 10:00:00", "visit", "e-1", "7", "r1"],
+         ["b", "2024-06-01 11:00:00", "buy", "e-2", "8", "r2"]],
+    )  # fmt: skip
+    customers = _write(
+        tmp_path / "customers.csv", ["who", "_n", "customer_id"], [["a", "1", "x"], ["b", "2", "y"]]
+    )
+    mapping = ColumnMapping(customer_id="who", ts="when", event="action", channel=None)
+    duck = load_events(events, mapping, customers=customers, customer_id="who")
+    sparky = load_events_spark(
+        spark, str(events), mapping, customers=str(customers), customer_id="who"
+    )
+    try:
+        assert sparky.attributes == duck.attributes == ["event_1", "seq_1", "_r_1"]
+        assert sparky.customer_attributes == duck.customer_attributes == ["_n", "customer_id_1"]
+        assert [n for n in sparky.report.notes if "kept as" in n] == [
+            n for n in duck.report.notes if "kept as" in n and "customers'" not in n
+        ]
+        view = sparky.views["events"]
+        got = spark.sql(f"SELECT customer_id, event_1, seq_1, _r_1 FROM {view} ORDER BY 1")
+        assert [tuple(r) for r in got.collect()] == [
+            ("a", "e-1", "7", "r1"),
+            ("b", "e-2", "8", "r2"),
+        ]
+        got = spark.sql(f"SELECT customer_id, _n, customer_id_1 FROM {sparky.views['customers']} "
+                        "ORDER BY 1")  # fmt: skip
+        assert [tuple(r) for r in got.collect()] == [("a", "1", "x"), ("b", "2", "y")]
+    finally:
+        sparky.close()

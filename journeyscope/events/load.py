@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from ._rules import (
     in_event_order,
     infer_unit,
     link_ids,
+    stored_names,
 )
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
@@ -282,7 +284,7 @@ def _build_events(
     for name in wanted:
         _require(columns, name, "attribute", opened.label)
     attributes = [c for c in wanted if c not in used]
-    stored = _stored_names(attributes, columns, mapping, report)
+    stored = stored_names(attributes, columns, report.notes)
 
     def text(column: str) -> str:
         """Text with empty values as NULL; text sources are trimmed, typed strings kept."""
@@ -365,35 +367,6 @@ def _build_events(
     con.execute("ALTER TABLE events DROP COLUMN _r")
     con.execute("ALTER TABLE events DROP COLUMN _ts_text")
     return [stored[a] for a in attributes]
-
-
-#: the columns of the staged events table that are ours
-_OURS = (CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, "_r", "_ts_text")
-
-
-def _stored_names(
-    attributes: list[str], columns: dict[str, str], mapping: ColumnMapping, report: LoadReport
-) -> dict[str, str]:
-    """Each attribute's column in ``events``: its own name, or, for a column named like one
-    of ours (``event`` when the event name is mapped from ``action``), ``NAME_1`` (the next
-    free number), said in the report's notes. Names are compared without case, as DuckDB
-    compares them."""
-    taken = {c.casefold() for c in columns} | {c.casefold() for c in _OURS}
-    out: dict[str, str] = {}
-    for name in attributes:
-        if name.casefold() not in {c.casefold() for c in _OURS}:
-            out[name] = name
-            continue
-        number = 1
-        while f"{name}_{number}".casefold() in taken:
-            number += 1
-        out[name] = f"{name}_{number}"
-        taken.add(out[name].casefold())
-        role = {CUSTOMER: "customer id", TIMESTAMP: "time", EVENT: "event name",
-                CHANNEL: "channel"}.get(name.casefold())  # fmt: skip
-        why = f"is not the {role} here" if role else "has a name the loader uses itself"
-        report.notes.append(f"the column {name!r} {why}: kept as the attribute {out[name]!r}")
-    return out
 
 
 _REASONS = (
@@ -532,7 +505,7 @@ def _build_customers(
     return [stored[c] for c in others]
 
 
-def _free_name(name: str, columns: dict[str, str]) -> str:
+def _free_name(name: str, columns: Iterable[str]) -> str:
     """``NAME_1`` (or the next number no column has, compared without case)."""
     taken = {c.casefold() for c in columns}
     number = 1
