@@ -26,6 +26,9 @@ SAMPLES = {
     "mixpanel.jsonl": "mixpanel.jsonl",
     "amplitude.jsonl": "amplitude.jsonl",
     "tickets.jsonl": "zendesk.jsonl",
+    "snowplow.tsv": "snowplow.tsv",
+    "freshdesk-tickets.csv": "freshdesk.csv",
+    "conversations.csv": "intercom.csv",
     "qualtrics.csv": "qualtrics.csv",
     "tickets.csv": "several/tickets.csv",
     "identities.csv": "several/identities.csv",
@@ -65,6 +68,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "sources.yaml").write_text(_sources_yaml(), encoding="utf-8")
     (tmp_path / "app.csv").write_text("customer_id,ts,event\na,1717236000123,app_open\n")
     (tmp_path / "cases.csv").write_text("case,activity\nc1,register\nc1,check\nc2,register\n")
+    (tmp_path / "accounts.csv").write_text("account,plan\nc1,pro\nc2,free\n")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("CREATE SCHEMA analytics")
     con.execute(
@@ -91,6 +95,7 @@ BLOCKS = _blocks()
 def test_the_section_has_a_recipe_per_export() -> None:
     text = "\n".join(code for _, code, _ in BLOCKS)
     for name in ("ga4:", "format=ga4", "segment:", "mixpanel:", "amplitude:", "zendesk:",
+                 "snowplow:", "freshdesk:", "intercom:", 'format="freshdesk"', "--customers-id",
                  "sources.yaml", "*.csv", "file_order", "duckdb:", "postgresql://",
                  'format="qualtrics"', 'format="zendesk"'):  # fmt: skip
         assert name in text, name

@@ -34,11 +34,13 @@ EVENTS_HELP = (
     "postgresql://USER@HOST/DB::SCHEMA.TABLE (a .sql file in place of the table: its query), "
     "a .sqlite/.duckdb file with one table, xes:FILE::lifecycle=intervals (XES options), "
     "ocel:FILE::TYPE (OCEL 2.0, one journey per object of TYPE), or an export by name: "
-    "ga4:FILE, segment:FILE, mixpanel:FILE, amplitude:FILE, zendesk:FILE."
+    "ga4:FILE, segment:FILE, mixpanel:FILE, amplitude:FILE, snowplow:FILE, zendesk:FILE, "
+    "freshdesk:FILE, intercom:FILE."
 )
 #: What ``--map`` takes.
 MAP_HELP = (
-    "Column mapping, repeatable: format=ga4|segment|mixpanel|amplitude|zendesk, "
+    "Column mapping, repeatable: "
+    "format=ga4|segment|mixpanel|amplitude|snowplow|zendesk|freshdesk|intercom, "
     "customer_id=COL, anonymous_id=COL, ts=COL, event=COL, channel=COL|none, attributes=A,B, "
     "ts_format=FMT, timezone=ZONE, ts_unit=s|ms|us|ns (inferred when left out), "
     "event_order=E1,E2, "
@@ -46,9 +48,19 @@ MAP_HELP = (
 )
 #: What ``--survey-map`` takes.
 SURVEY_MAP_HELP = (
-    "Survey column mapping, repeatable: format=qualtrics|surveymonkey|zendesk|intercom, "
+    "Survey column mapping, repeatable: "
+    "format=qualtrics|surveymonkey|zendesk|freshdesk|intercom, "
     "questions=Q1:nps,Q2:csat, about=touchpoint:ID|step:ID|event:NAME, customer_id=COL, "
     "ts=COL, score=COL, kind=COL, default_kind=csat|nps|ces, comment=COL, timezone=ZONE."
+)
+
+#: The customers file's id column, for every command that reads ``--customers``.
+CUSTOMERS_ID = typer.Option(
+    None,
+    "--customers-id",
+    help="The customers file's id column [default: customer_id, or, when the file has no such "
+    "column, the one --map customer_id=COLUMN names].",
+    show_default=False,
 )
 
 #: The engine options of every command that evaluates (analyze, insights, check).

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ._app import (
+    CUSTOMERS_ID,
     ENGINE,
     EVENTS_HELP,
     MAP_HELP,
@@ -55,6 +56,7 @@ def analyze_command(
     customers: str | None = typer.Option(
         None, "--customers", help="Customer attributes (segment, region, ...), same formats."
     ),
+    customers_id: str | None = CUSTOMERS_ID,
     mapping: list[str] = typer.Option(
         [],
         "--map",
@@ -126,17 +128,19 @@ def analyze_command(
         steps = [s.strip() for s in funnel.split(",") if s.strip()]
         funnel_options = FunnelOptions(steps, mode=funnel_mode, window_seconds=window)  # type: ignore[arg-type]
     quarantine = quarantine or quarantine_path(events)
-    result = _run(events, customers, columns, quarantine, journey, chosen,
+    result = _run(events, (customers, customers_id), columns, quarantine, journey, chosen,
                   options, funnel_options, top)  # fmt: skip
     _emit(result, journey, fmt, output)
 
 
-def _run(events: str, customers: str | None, columns: ColumnMapping, quarantine: Path | None,
+def _run(events: str, customers: tuple[str | None, str | None], columns: ColumnMapping,
+         quarantine: Path | None,
          journey: Any, engine: dict[str, Any], options: JourneyOptions,
          funnel: FunnelOptions | None, top: int) -> Analysis:  # fmt: skip
     from ..evaluation import AnalysisOptions, EvaluationSettings, Sources
 
-    sources = Sources(events, columns, customers=customers, quarantine=quarantine)
+    sources = Sources(events, columns, customers=customers[0],
+                      customer_id=customers[1] or "customer_id", quarantine=quarantine)  # fmt: skip
     settings = EvaluationSettings(
         **engine, insights=None,
         analysis=AnalysisOptions(journeys=options, funnel=funnel, top_variants=top),

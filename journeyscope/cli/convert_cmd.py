@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import ENGINE, app, engine_choice, err_console, print_load, write_output
+from ._app import CUSTOMERS_ID, ENGINE, app, engine_choice, err_console, print_load, write_output
 from .maps_cmd import fail_on_map_error, read_map
 
 _IMPORT_SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".csv": "csv", ".tsv": "csv"}
@@ -68,6 +68,7 @@ def export_log_command(
         ..., "-o", "--output", help="The log to write: .xes, or .jsonocel (OCEL 2.0 JSON)."
     ),
     customers: str | None = typer.Option(None, "--customers", help="Customer attributes."),
+    customers_id: str | None = CUSTOMERS_ID,
     mapping: list[str] = typer.Option(
         [], "--map", help="Column mapping, repeatable, as for analyze (customer_id=COL, ...)."
     ),
@@ -108,7 +109,13 @@ def export_log_command(
     options = JourneyOptions(journey_gap_days=journey_gap_days, state=state)  # type: ignore[arg-type]
     try:
         bad_rows = quarantine or quarantine_path(events)
-        log = load_events(events, columns, customers=customers, quarantine=bad_rows)
+        log = load_events(
+            events,
+            columns,
+            customers=customers,
+            customer_id=customers_id or "customer_id",
+            quarantine=bad_rows,
+        )
         print_load(log.report)
         written = export_bound_log(
             log, journey, output, options=options, activity=activity,  # type: ignore[arg-type]

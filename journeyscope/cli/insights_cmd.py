@@ -10,6 +10,7 @@ import typer
 from rich.table import Column, Table
 
 from ._app import (
+    CUSTOMERS_ID,
     ENGINE,
     EVENTS_HELP,
     MAP_HELP,
@@ -40,6 +41,7 @@ def _sources(
     mapping: list[str],
     surveys: str | None,
     survey_mapping: list[str],
+    customers_id: str | None = None,
 ) -> Sources:
     """The command line's sources: bad rows to ``NAME.quarantine.csv`` in the working folder."""
     from ..evaluation import Sources, quarantine_path
@@ -50,6 +52,7 @@ def _sources(
             events,
             ColumnMapping.parse_pairs(mapping),
             customers=customers,
+            customer_id=customers_id or "customer_id",
             surveys=surveys,
             survey_mapping=SurveyMapping.parse_pairs(survey_mapping),
             quarantine=quarantine_path(events),
@@ -84,6 +87,7 @@ def insights_command(
     map_file: Path = typer.Argument(..., help="Map file (YAML or JSON)."),
     events: str = typer.Option(..., "--events", "-e", help=_EVENTS_HELP),
     customers: str | None = typer.Option(None, "--customers", help="Customer attributes file."),
+    customers_id: str | None = CUSTOMERS_ID,
     surveys: str | None = typer.Option(
         None,
         "--surveys",
@@ -127,7 +131,7 @@ def insights_command(
         insights=_options(since, until, segment_by, split, as_of),
         decisions=JsonDecisionStore(decisions or decisions_path(map_file)),
     )
-    sources = _sources(events, customers, mapping, surveys, survey_mapping)
+    sources = _sources(events, customers, mapping, surveys, survey_mapping, customers_id)
     result = run_evaluation(journey, sources, settings).insights
     assert result is not None
     if fmt == "table":
@@ -284,6 +288,7 @@ def stale_command(
     map_file: Path = typer.Argument(..., help="Map file (YAML or JSON)."),
     events: str = typer.Option(..., "--events", "-e", help=_EVENTS_HELP),
     customers: str | None = typer.Option(None, "--customers", help="Customer attributes file."),
+    customers_id: str | None = CUSTOMERS_ID,
     surveys: str | None = typer.Option(
         None, "--surveys", help="Survey answers: also check feelings against the drawn ones."
     ),
@@ -324,8 +329,8 @@ def stale_command(
         insights=options,
         scope="staleness",
     )
-    evaluation = run_evaluation(journey, _sources(events, customers, mapping, surveys, []),
-                                settings)  # fmt: skip
+    sources = _sources(events, customers, mapping, surveys, [], customers_id)
+    evaluation = run_evaluation(journey, sources, settings)
     report = evaluation.check_report()
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))

@@ -11,7 +11,7 @@ import duckdb
 from ..sql import ident as quote
 from ..sql import literal
 from .mapping import ColumnMapping
-from .schema import EVENT, SEQUENCE
+from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
 from .sources import SEQ, Source
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ __all__ = [
     "in_event_order",
     "infer_unit",
     "link_ids",
+    "stored_names",
 ]
 
 #: a number as text (an epoch time)
@@ -110,3 +111,33 @@ def in_event_order(staged: str, order: list[str]) -> str:
         f"SELECT * REPLACE (CASE WHEN _r IS NULL THEN (CAST({rank} AS BIGINT) << {_RANK_SHIFT}) "
         f"+ {SEQUENCE} ELSE {SEQUENCE} END AS {SEQUENCE}) FROM ({staged}) o"
     )
+
+
+#: the columns of the staged events table that are ours
+_OURS = (CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, "_r", "_ts_text")
+_ROLES = {CUSTOMER: "customer id", TIMESTAMP: "time", EVENT: "event name", CHANNEL: "channel"}
+
+
+def stored_names(
+    attributes: list[str], columns: dict[str, str], notes: list[str]
+) -> dict[str, str]:
+    """Each attribute's column in ``events``: its own name, or, for a column named like one
+    of ours (``event`` when the event name is mapped from ``action``), ``NAME_1`` (the next
+    number no column has), said in ``notes``. Names are compared without case, as DuckDB and
+    Spark compare them; every engine's loader applies this one rule."""
+    ours = {c.casefold() for c in _OURS}
+    taken = {c.casefold() for c in columns} | ours
+    out: dict[str, str] = {}
+    for name in attributes:
+        if name.casefold() not in ours:
+            out[name] = name
+            continue
+        number = 1
+        while f"{name}_{number}".casefold() in taken:
+            number += 1
+        out[name] = f"{name}_{number}"
+        taken.add(out[name].casefold())
+        role = _ROLES.get(name.casefold())
+        why = f"is not the {role} here" if role else "has a name the loader uses itself"
+        notes.append(f"the column {name!r} {why}: kept as the attribute {out[name]!r}")
+    return out

@@ -11,6 +11,7 @@ with ``format=NAME`` in the column mapping or a ``NAME:`` prefix on the source
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ import duckdb
 
 from ..sql import ident
 from .nested import flatten
+from .snowplow import open_snowplow, self_describing
 from .sources import SEQ, Source, open_source
+from .tickets import FRESHDESK_CHANNEL, intercom_times
 
 __all__ = ["EXPORTS", "ExportShape", "open_export"]
 
@@ -37,6 +40,10 @@ class ExportShape:
     links_only: str | None = None
     #: columns an export leaves out when no row has them (JSON drops nulls): added as NULL
     needs: tuple[str, ...] = ()
+    #: how the file is opened (con, target, view) when not by its suffix (Snowplow's TSV)
+    opener: Callable[[duckdb.DuckDBPyConnection, Any, str], Source] | None = None
+    #: a view of the opened rows before they are flattened (con, relation, view) -> view
+    reshape: Callable[[duckdb.DuckDBPyConnection, str, str], str] | None = None
 
 
 def _q(name: str) -> str:
@@ -113,6 +120,47 @@ EXPORTS: dict[str, ExportShape] = {
         },
         needs=("user_id", "device_id", "platform"),
     ),
+    # Snowplow's enriched events (the 131-field TSV, or atomic.events from a warehouse): the
+    # user id once set, else the first-party cookie (domain_userid), else the third-party one;
+    # derived_tstamp (the device's time corrected by the collector's) before collector_tstamp,
+    # both UTC; a structured event by its action, a self-describing one by its schema's name
+    "snowplow": ExportShape(
+        "snowplow",
+        {
+            "customer_id": "user_id",
+            "anonymous_id": "_js_anonymous",
+            "ts": "_js_ts",
+            "timezone": "UTC",
+            "event": "_js_event",
+            "channel": "platform",
+        },
+        derived={
+            "_js_anonymous": f"coalesce({_q('domain_userid')}, {_q('network_userid')})",
+            "_js_ts": (
+                f"CASE WHEN NULLIF(CAST({_q('derived_tstamp')} AS VARCHAR), '') IS NOT NULL "
+                f"THEN CAST({_q('derived_tstamp')} AS VARCHAR) "
+                f"ELSE CAST({_q('collector_tstamp')} AS VARCHAR) END"
+            ),
+            "_js_event": (
+                f"CASE WHEN {_q('event_type')} = 'struct' THEN coalesce({_q('se_action')}, "
+                f"{_q('event_name')}, {_q('event_type')}) "
+                f"ELSE coalesce({_q('event_name')}, {_q('event_type')}) END"
+            ),
+        },
+        needs=(
+            "user_id",
+            "domain_userid",
+            "network_userid",
+            "derived_tstamp",
+            "collector_tstamp",
+            "event_type",
+            "event_name",
+            "se_action",
+            "platform",
+        ),
+        opener=open_snowplow,
+        reshape=self_describing,
+    ),
     # Zendesk tickets (the API's ticket objects as JSON lines, or a CSV): each ticket is one
     # contact, on the channel it came by
     "zendesk": ExportShape(
@@ -126,6 +174,48 @@ EXPORTS: dict[str, ExportShape] = {
         derived={"_js_event": "'ticket_created'"},
         needs=("via.channel",),
     ),
+    # Freshdesk's ticket export (CSV): the contact's external id, else e-mail, else contact id
+    # (all fields of the contact, so one person keeps one id); times in the help desk's zone
+    # (say it with timezone=...)
+    "freshdesk": ExportShape(
+        "freshdesk",
+        {
+            "customer_id": "_js_customer",
+            "ts": "Created time",
+            "event": "_js_event",
+            "channel": "_js_channel",
+        },
+        derived={
+            "_js_customer": (
+                f"coalesce(NULLIF(trim({_q('Unique External ID')}), ''), "
+                f"NULLIF(trim({_q('Email')}), ''), NULLIF(trim({_q('Contact ID')}), ''))"
+            ),
+            "_js_event": "'ticket_created'",
+            "_js_channel": FRESHDESK_CHANNEL,
+        },
+        needs=("Unique External ID", "Email", "Contact ID", "Source"),
+    ),
+    # Intercom's conversation report export (CSV): the start time in the zone its header
+    # names, the person's user id, else e-mail, else name
+    "intercom": ExportShape(
+        "intercom",
+        {
+            "customer_id": "_js_customer",
+            "ts": "_js_started",
+            "event": "_js_event",
+            "channel": "_js_channel",
+        },
+        derived={
+            "_js_customer": (
+                f"coalesce(NULLIF(trim({_q('User ID')}), ''), NULLIF(trim({_q('Email')}), ''), "
+                f"NULLIF(trim({_q('User name')}), ''))"
+            ),
+            "_js_event": "'conversation_started'",
+            "_js_channel": f"lower(NULLIF(trim({_q('Conversation source')}), ''))",
+        },
+        needs=("User ID", "Email", "User name", "Conversation source"),
+        reshape=intercom_times,
+    ),
 }
 
 
@@ -136,10 +226,14 @@ def open_export(
     ``name``: view ``view`` holds the events; the id-only rows (Segment's identify calls) go
     to view ``_js_link_rows``, named by ``Source.link_rows``."""
     shape = EXPORTS[name]
-    inner = open_source(
-        con, str(target) if isinstance(target, Path) else target, f"{view}_export", ordered=True
-    )
+    target = str(target) if isinstance(target, Path) else target
+    if shape.opener is not None:
+        inner = shape.opener(con, target, f"{view}_export")
+    else:
+        inner = open_source(con, target, f"{view}_export", ordered=True)
     base = with_sequence(con, inner, f"{view}_export")
+    if shape.reshape is not None:
+        base = shape.reshape(con, base, f"{view}_shaped")
     flatten(con, base, f"{view}_flat", json_text=inner.json_text, keep=(SEQ,))
     columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {view}_flat").fetchall()}
     extra = [f"NULL::VARCHAR AS {ident(c)}" for c in shape.needs if c not in columns]

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from ._rules import (
     in_event_order,
     infer_unit,
     link_ids,
+    stored_names,
 )
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
@@ -189,7 +191,9 @@ def load_events(
     if customers is None and opened.customers is not None:  # e.g. an OCEL log's objects
         customers, customer_id = opened.customers, CUSTOMER
     if customers is not None:
-        customer_attributes = _build_customers(con, customers, customer_id, report)
+        customer_attributes = _build_customers(
+            con, customers, customer_id, report, fallback=mapping.customer_id
+        )
     if quarantine is not None and report.quarantined + report.customer_rows_quarantined:
         report.quarantine_file = Path(quarantine)
         _write_quarantine(con, report.quarantine_file)
@@ -267,7 +271,8 @@ def _build_events(
     con: duckdb.DuckDBPyConnection, opened: Source, mapping: ColumnMapping, report: LoadReport
 ) -> list[str]:
     columns = _columns(con, "raw")
-    columns.pop(SEQ, None)
+    if opened.sequence == SEQ:  # ours, not the source's
+        columns.pop(SEQ, None)
     roles = ("customer_id", "event") if mapping.file_order else ("customer_id", "ts", "event")
     for role in roles:
         _require(columns, getattr(mapping, role), role, opened.label)
@@ -278,8 +283,8 @@ def _build_events(
     wanted = mapping.attributes if mapping.attributes is not None else list(columns)
     for name in wanted:
         _require(columns, name, "attribute", opened.label)
-    reserved = {CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, "_r", "_ts_text"}
-    attributes = [c for c in wanted if c not in used and c not in reserved]
+    attributes = [c for c in wanted if c not in used]
+    stored = stored_names(attributes, columns, report.notes)
 
     def text(column: str) -> str:
         """Text with empty values as NULL; text sources are trimmed, typed strings kept."""
@@ -307,7 +312,8 @@ def _build_events(
         ts = _ts_expression(mapping.ts, columns[mapping.ts], mapping)
         raw_ts = f"CAST({quote(mapping.ts)} AS VARCHAR)"
     ch = text(channel) if channel else "NULL::VARCHAR"
-    attrs = "".join(f", {quote(a)}" for a in attributes)
+    attrs = "".join(f", {quote(a)} AS {quote(stored[a])}" for a in attributes)
+    kept = "".join(f", {quote(stored[a])}" for a in attributes)
     customer, customer_missing, join = text(mapping.customer_id), None, ""
     if mapping.anonymous_id:
         _require(columns, mapping.anonymous_id, "anonymous_id", opened.label)
@@ -335,7 +341,7 @@ def _build_events(
     )
     if mapping.event_order:
         staged = in_event_order(staged, mapping.event_order)
-    canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{attrs}"
+    canonical = f"{CUSTOMER}, {TIMESTAMP}, {SEQUENCE}, {EVENT}, {CHANNEL}{kept}"
     if opened.lazy and opened.sequence:
         # the rows stay in their file or table: events is a view that leaves the bad rows out
         # (a pass to count them now; each analysis then reads only the columns it needs)
@@ -353,14 +359,14 @@ def _build_events(
         # no bad row: no filter, so a query reads only the columns it names
         where = " WHERE _r IS NULL" if report.quarantined - len(opened.rejects) else ""
         con.execute(f"CREATE VIEW events AS SELECT {canonical} FROM _staged{where}")
-        return attributes
+        return [stored[a] for a in attributes]
     con.execute(f"CREATE TABLE events AS {staged}")
     _quarantine_events(con, opened, report, "events")
     if report.quarantined - len(opened.rejects):
         con.execute("DELETE FROM events WHERE _r IS NOT NULL")
     con.execute("ALTER TABLE events DROP COLUMN _r")
     con.execute("ALTER TABLE events DROP COLUMN _ts_text")
-    return attributes
+    return [stored[a] for a in attributes]
 
 
 _REASONS = (
@@ -442,38 +448,80 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, source: str, rejects: list[R
 
 
 def _build_customers(
-    con: duckdb.DuckDBPyConnection, customers: Any, id_column: str, report: LoadReport
+    con: duckdb.DuckDBPyConnection,
+    customers: Any,
+    id_column: str,
+    report: LoadReport,
+    fallback: str | None = None,
 ) -> list[str]:
+    """Table ``customers`` keyed by ``id_column`` of the customers source; without that column,
+    by ``fallback`` (the column the events' customer id was mapped from) when it has that."""
     opened = open_source(con, customers, "raw_customers")
     columns = _columns(con, "raw_customers")
-    _require(columns, id_column, "customer_id", opened.label)
-    others = [c for c in columns if c != id_column and c != CUSTOMER]
-    attrs = "".join(f", {quote(c)}" for c in others)
+    if id_column not in columns and fallback and fallback in columns:
+        report.notes.append(
+            f"the customers have no column {id_column!r}: their id is read from "
+            f"{fallback!r}, as the events' is"
+        )
+        id_column = fallback
+    _require_customer_id(columns, id_column, opened.label)
+    others = [c for c in columns if c != id_column]
+    # the row number is ours: a name no column of the file has
+    n = "_js_n"
+    while n.casefold() in {c.casefold() for c in columns}:
+        n += "_"
+    stored = {c: c for c in others}
+    if CUSTOMER in stored:  # the file's own customer_id column, when the id is another
+        stored[CUSTOMER] = _free_name(CUSTOMER, columns)
+        report.notes.append(
+            f"the customers' column {CUSTOMER!r} is not their id here (that is "
+            f"{id_column!r}): kept as the attribute {stored[CUSTOMER]!r}"
+        )
+    attrs = "".join(f", {quote(c)} AS {quote(stored[c])}" for c in others)
     cid = f"NULLIF(trim(CAST({quote(id_column)} AS VARCHAR)), '')"
     con.execute(
         f"CREATE TABLE customers AS SELECT {cid} AS {CUSTOMER}{attrs}, "
-        "row_number() OVER () AS _n FROM raw_customers"
+        f"row_number() OVER () AS {n} FROM raw_customers"
     )
     reason = (
         f"CASE WHEN {CUSTOMER} IS NULL THEN 'missing customer id' WHEN count(*) OVER "
         f"(PARTITION BY {CUSTOMER}) > 1 AND row_number() OVER (PARTITION BY {CUSTOMER} "
-        "ORDER BY _n) > 1 THEN 'duplicate customer id' END"
+        f"ORDER BY {n}) > 1 THEN 'duplicate customer id' END"
     )
     con.execute(
-        f"INSERT INTO quarantine SELECT 'customers', _n, 'row ' || _n, r, rec FROM ("
-        f"SELECT _n, {reason} AS r, to_json(c)::VARCHAR AS rec FROM customers c) "
-        "WHERE r IS NOT NULL"
+        f"INSERT INTO quarantine SELECT 'customers', {n}, 'row ' || {n}, r, "
+        f"to_json((SELECT c FROM (SELECT q.* EXCLUDE ({n}, r)) c))::VARCHAR FROM ("
+        f"SELECT *, {reason} AS r FROM customers) q WHERE r IS NOT NULL"
     )
     _insert_rejects(con, "customers", opened.rejects)
     con.execute(
-        "DELETE FROM customers WHERE _n IN (SELECT n FROM quarantine WHERE source = 'customers')"
+        f"DELETE FROM customers WHERE {n} IN (SELECT n FROM quarantine WHERE source = 'customers')"
     )
-    con.execute("ALTER TABLE customers DROP COLUMN _n")
+    con.execute(f"ALTER TABLE customers DROP COLUMN {n}")
     report.customers = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
     report.customer_rows_quarantined = con.execute(
         "SELECT count(*) FROM quarantine WHERE source = 'customers'"
     ).fetchall()[0][0]
-    return others
+    return [stored[c] for c in others]
+
+
+def _free_name(name: str, columns: Iterable[str]) -> str:
+    """``NAME_1`` (or the next number no column has, compared without case)."""
+    taken = {c.casefold() for c in columns}
+    number = 1
+    while f"{name}_{number}".casefold() in taken:
+        number += 1
+    return f"{name}_{number}"
+
+
+def _require_customer_id(columns: dict[str, str], id_column: str, label: str) -> None:
+    """The customers' id column, or an error naming the option that sets it."""
+    if id_column not in columns:
+        raise ValueError(
+            f"{label}: no column {id_column!r} for the customer id; columns are: "
+            f"{', '.join(columns)}. Name it with --customers-id COLUMN "
+            "(customer_id=... in Python)."
+        )
 
 
 def _write_quarantine(

@@ -18,8 +18,9 @@ class ColumnMapping(BaseModel):
 
     format: str | None = Field(
         default=None,
-        description="An export's shape by name: ga4, segment, mixpanel or amplitude (its id, "
-        "time and event columns, nested fields as attributes).",
+        description="An export's shape by name: ga4, segment, mixpanel, amplitude, snowplow, "
+        "or a help desk's tickets: zendesk, freshdesk, intercom (its id, time and event "
+        "columns, nested fields as attributes).",
     )
     customer_id: str = Field(default="customer_id", description="Customer (or case) id column.")
     anonymous_id: str | None = Field(

@@ -25,7 +25,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .load import _REASONS, EventLog, LoadReport, _short, connect_duckdb, plausible_range
+from ._rules import stored_names
+from .load import (
+    _REASONS,
+    EventLog,
+    LoadReport,
+    _free_name,
+    _short,
+    connect_duckdb,
+    plausible_range,
+)
 from .mapping import ColumnMapping
 from .schema import CHANNEL, CUSTOMER, EVENT, SEQUENCE, TIMESTAMP
 
@@ -117,13 +126,15 @@ def load_events_spark(
     report = LoadReport(source=opened.label)
     if mapping.ts_unit is None and not mapping.file_order:
         mapping = mapping.model_copy(update={"ts_unit": _infer_unit(opened, mapping.ts, report)})
-    staged, attributes, canonical = _stage(opened, mapping)
+    staged, attributes, canonical = _stage(opened, mapping, report.notes)
     bad = [_bad_events(staged, opened)]
     events = staged.where(F.col("_r").isNull()).select(*canonical)
     views = {"events": _global(events, "events")}
     customer_attributes: list[str] = []
     if customers is not None:
-        table, customer_attributes, bad_customers = _customers(session, customers, customer_id)
+        table, customer_attributes, bad_customers = _customers(
+            session, customers, customer_id, mapping.customer_id
+        )
         views["customers"] = _global(table, "customers")
         bad.append(bad_customers)
     rows = bad[0] if len(bad) == 1 else bad[0].unionByName(bad[1])
@@ -416,7 +427,9 @@ def _q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _stage(opened: _Opened, mapping: ColumnMapping) -> tuple[Any, list[str], list[str]]:
+def _stage(
+    opened: _Opened, mapping: ColumnMapping, notes: list[str]
+) -> tuple[Any, list[str], list[str]]:
     """The staged events: canonical columns, attributes, ``_r`` (why a row cannot load) and
     ``_ts_text``, as ``load_events`` stages them."""
     from pyspark.sql import functions as F
@@ -433,8 +446,8 @@ def _stage(opened: _Opened, mapping: ColumnMapping) -> tuple[Any, list[str], lis
     wanted = mapping.attributes if mapping.attributes is not None else list(columns)
     for name in wanted:
         _require(columns, name, "attribute", opened.label)
-    reserved = {CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, "_r", "_ts_text"}
-    attributes = [c for c in wanted if c not in used and c not in reserved]
+    attributes = [c for c in wanted if c not in used]
+    stored = stored_names(attributes, columns, notes)
 
     def text(column: str) -> Any:
         value = F.col(_q(column)).cast("string")
@@ -447,7 +460,7 @@ def _stage(opened: _Opened, mapping: ColumnMapping) -> tuple[Any, list[str], lis
         text(mapping.customer_id).alias(CUSTOMER), ts.alias(TIMESTAMP),
         seq.cast("long").alias(SEQUENCE), text(mapping.event).alias(EVENT),
         (text(channel) if channel else F.lit(None).cast("string")).alias(CHANNEL),
-        *(F.col(_q(a)) for a in attributes),
+        *(F.col(_q(a)).alias(stored[a]) for a in attributes),
         F.when(ts.isNull(), F.col(_q(mapping.ts)).cast("string")).alias("_ts_text"),
     )  # fmt: skip
     t, raw = F.col(TIMESTAMP), F.col("_ts_text")
@@ -460,8 +473,9 @@ def _stage(opened: _Opened, mapping: ColumnMapping) -> tuple[Any, list[str], lis
         .when((t < earliest) | (t >= latest), 5)
     )
     staged = inner.withColumn("_r", reason.cast("tinyint"))
-    canonical = [CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, *(_q(a) for a in attributes)]
-    return staged, attributes, canonical
+    kept = [stored[a] for a in attributes]
+    canonical = [CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, *(_q(a) for a in kept)]
+    return staged, kept, canonical
 
 
 def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
@@ -488,8 +502,12 @@ def _bad_events(staged: Any, opened: _Opened) -> Any:
     return bad
 
 
-def _customers(spark: Any, source: Any, id_column: str) -> tuple[Any, list[str], Any]:
-    """The customers table, its attribute names, and its quarantine rows."""
+def _customers(
+    spark: Any, source: Any, id_column: str, fallback: str | None = None
+) -> tuple[Any, list[str], Any]:
+    """The customers table, its attribute names, and its quarantine rows; keyed by
+    ``fallback`` (the events' mapped id column) when there is no ``id_column``, as the DuckDB
+    loader does."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -498,36 +516,43 @@ def _customers(spark: Any, source: Any, id_column: str) -> tuple[Any, list[str],
     opened = _open(spark, os.fspath(source))
     frame = _sequence(opened)
     columns = [c for c in frame.columns if not c.startswith("_js_")]
+    if id_column not in columns and fallback and fallback in columns:
+        id_column = fallback
     if id_column not in columns:
         raise ValueError(
-            f"{opened.label}: no column {id_column!r} for the customer_id; columns are: "
-            f"{', '.join(columns)}. Map it with --map customer_id=COLUMN."
+            f"{opened.label}: no column {id_column!r} for the customer id; columns are: "
+            f"{', '.join(columns)}. Name it with --customers-id COLUMN "
+            "(customer_id=... in Python)."
         )
-    others = [c for c in columns if c not in (id_column, CUSTOMER)]
+    others = [c for c in columns if c != id_column]
+    # the file's own customer_id column, when the id is another, is kept as customer_id_1
+    stored = {c: c if c != CUSTOMER else _free_name(CUSTOMER, columns) for c in others}
+    n, why = "_js_n", "_js_why"  # names of ours: a file's columns starting _js_ are left out
     seq = F.col(_ROW) if _ROW in frame.columns else F.monotonically_increasing_id() + 1
     cid = F.nullif(F.trim(F.col(_q(id_column)).cast("string")), F.lit(""))
-    table = frame.select(cid.alias(CUSTOMER), *(F.col(_q(c)) for c in others),
-                         seq.cast("long").alias("_n"))  # fmt: skip
+    table = frame.select(cid.alias(CUSTOMER), *(F.col(_q(c)).alias(stored[c]) for c in others),
+                         seq.cast("long").alias(n))  # fmt: skip
+    kept = [stored[c] for c in others]
     same = Window.partitionBy(CUSTOMER)
     reason = F.when(F.col(CUSTOMER).isNull(), F.lit("missing customer id")).when(
-        (F.count(F.lit(1)).over(same) > 1) & (F.row_number().over(same.orderBy("_n")) > 1),
+        (F.count(F.lit(1)).over(same) > 1) & (F.row_number().over(same.orderBy(n)) > 1),
         F.lit("duplicate customer id"),
     )
-    checked = table.withColumn("_why", reason)
-    bad = checked.where(F.col("_why").isNotNull()).select(
-        F.lit("customers").alias("source"), F.col("_n").alias("n"),
-        F.concat(F.lit("row "), F.col("_n").cast("string")).alias("location"),
-        F.col("_why").alias("reason"),
-        F.to_json(F.struct(*(F.col(_q(c)) for c in [CUSTOMER, *others]))).alias("record"),
+    checked = table.withColumn(why, reason)
+    bad = checked.where(F.col(why).isNotNull()).select(
+        F.lit("customers").alias("source"), F.col(n).alias("n"),
+        F.concat(F.lit("row "), F.col(n).cast("string")).alias("location"),
+        F.col(why).alias("reason"),
+        F.to_json(F.struct(*(F.col(_q(c)) for c in [CUSTOMER, *kept]))).alias("record"),
     )  # fmt: skip
-    good = checked.where(F.col("_why").isNull()).drop("_why", "_n")
+    good = checked.where(F.col(why).isNull()).drop(why, n)
     if opened.rejects is not None:
         bad = bad.unionByName(
             opened.rejects.select(
                 F.lit("customers").alias("source"), "n", "location", "reason", "record"
             )
         )
-    return good, others, bad
+    return good, kept, bad
 
 
 def _tally(log: SparkEventLog, bad: Any, opened: _Opened, with_customers: bool) -> None:

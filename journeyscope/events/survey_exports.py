@@ -8,7 +8,11 @@
   their satisfaction rating: ``good`` is 5 and ``bad`` 1 on the CSAT scale (1-5); a rating
   only ``offered`` is not an answer;
 - ``intercom``: Intercom conversations (JSON Lines of the API's conversation objects) with
-  their ``conversation_rating`` (1-5, CSAT) and its remark as the comment.
+  their ``conversation_rating`` (1-5, CSAT) and its remark as the comment; or the conversation
+  report's CSV (``Conversation rating``, ``Conversation rating remark``, ``Updated at (ZONE)``);
+- ``freshdesk``: Freshdesk's ticket export (CSV) with ``Survey results``: the seven labels of
+  its satisfaction scale ("Extremely happy" ... "Extremely unhappy", or the API's 103 ... -103)
+  evenly on the CSAT scale, 5 to 1, "Neutral" 3.
 
 A question is NPS, CSAT or CES by ``questions`` (``{column: kind}``) or by its text ("recommend"
 is NPS, "satisfied" CSAT, "easy"/"effort" CES); others are left out, and the report's notes
@@ -29,9 +33,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
+from .tickets import FRESHDESK_SOURCES, started_at_column
+
 __all__ = ["SURVEY_FORMATS", "reshape_survey"]
 
-SURVEY_FORMATS = ("qualtrics", "surveymonkey", "zendesk", "intercom")
+SURVEY_FORMATS = ("qualtrics", "surveymonkey", "zendesk", "intercom", "freshdesk")
 COLUMNS = ("customer_id", "ts", "score", "kind", "touchpoint", "event", "step", "comment",
            "_where", "_problem")  # fmt: skip
 
@@ -42,6 +48,13 @@ _CSAT_LABELS = {
     "satisfied": 4, "very satisfied": 5, "extremely satisfied": 5,
 }  # fmt: skip
 _ZENDESK = {"good": 5.0, "bad": 1.0}
+#: Freshdesk's satisfaction scale (labels and the API's numbers), evenly from 5 to 1
+_FRESHDESK_LEVELS = [("extremely happy", "103"), ("very happy", "102"), ("happy", "101"),
+                     ("neutral", "100"), ("unhappy", "-101"), ("very unhappy", "-102"),
+                     ("extremely unhappy", "-103")]  # fmt: skip
+_FRESHDESK = {
+    key: round(5 - 4 * i / 6, 4) for i, pair in enumerate(_FRESHDESK_LEVELS) for key in pair
+}
 _NOT_JSON = "_js_not_json"
 #: columns (Qualtrics embedded data, say) naming what an answer is about
 _TARGETS = ("touchpoint", "event", "step")
@@ -105,8 +118,12 @@ def reshape_survey(
         raise FileNotFoundError(f"no such file: {path}")
     if fmt == "zendesk":
         _zendesk(path, answers, customer_id)
+    elif fmt == "intercom" and path.suffix.lower() == ".csv":
+        _intercom_csv(path, answers, customer_id, _zone(timezone))
     elif fmt == "intercom":
         _intercom(path, answers)
+    elif fmt == "freshdesk":
+        _freshdesk(path, answers, customer_id, _zone(timezone))
     else:
         _wide(fmt, path, answers, questions or {}, _zone(timezone), customer_id, comment)
     return answers.table(), answers.notes
@@ -299,6 +316,71 @@ def _intercom(path: Path, answers: _Answers) -> None:
         answers.add(where, None if customer is None else str(customer), ts,
                     str(rating["rating"]), "csat", rating.get("remark"),
                     touchpoint=channel)  # fmt: skip
+    if unrated:
+        answers.notes.append(f"{unrated:,} conversations have no rating")
+
+
+def _header_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """A CSV's rows as ``{header: value}`` with their lines; blank rows left out."""
+    rows = _rows(path)
+    header = [h.strip() for h in next(rows, (1, []))[1]]
+    for line, row in rows:
+        if any(cell.strip() for cell in row):
+            yield line, dict(zip(header, row, strict=False))
+
+
+def _first(row: dict[str, str], names: tuple[str, ...]) -> str | None:
+    return next((row[n].strip() for n in names if (row.get(n) or "").strip()), None)
+
+
+_TIMES = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d %b %Y %H:%M", "%Y-%m-%dT%H:%M:%S%z")
+
+
+def _freshdesk(path: Path, answers: _Answers, customer_id: str | None, zone: ZoneInfo) -> None:
+    """Freshdesk's ticket export: a ticket's ``Survey results`` label as CSAT, at the time it
+    was resolved (else closed, last updated, created) in the help desk's zone."""
+    who = (customer_id,) if customer_id else ("Unique External ID", "Email", "Contact ID")
+    unrated = 0
+    labels = sorted((k for k in _FRESHDESK if not k.lstrip("-").isdigit()), key=len, reverse=True)
+    for line, row in _header_rows(path):
+        result = (row.get("Survey results") or "").strip().lower()
+        score = _FRESHDESK.get(result) or next(
+            (_FRESHDESK[label] for label in labels if re.search(rf"\b{label}\b", result)), None
+        )
+        if not result:
+            unrated += 1
+            continue
+        when = _first(row, ("Resolved time", "Closed time", "Last update time", "Created time"))
+        source = (row.get("Source") or "").strip().lower()
+        answers.add(f"line {line}", _first(row, who), _utc(when, zone, _TIMES),
+                    result if score is None else str(score), "csat",
+                    touchpoint=FRESHDESK_SOURCES.get(source, source) or None)  # fmt: skip
+    if unrated:
+        answers.notes.append(f"{unrated:,} tickets have no survey result")
+
+
+def _intercom_csv(path: Path, answers: _Answers, customer_id: str | None, zone: ZoneInfo) -> None:
+    """Intercom's conversation report (CSV): ``Conversation rating`` 1-5 as CSAT with its
+    remark, at ``Updated at (ZONE)`` (else the conversation's start), in the zone the header
+    names."""
+    who = (customer_id,) if customer_id else ("User ID", "Email", "User name")
+    unrated = 0
+    for line, row in _header_rows(path):
+        rating = (row.get("Conversation rating") or "").strip()
+        if not rating:
+            unrated += 1
+            continue
+        found = started_at_column(list(row), "Updated at") or started_at_column(
+            list(row), "Conversation started at"
+        )
+        ts = None
+        if found is not None:
+            column, name = found
+            ts = _utc(row.get(column), _zone(name) if name != "UTC" else zone, _TIMES)
+        channel = _first(row, ("Conversation source",))
+        answers.add(f"line {line}", _first(row, who), ts, rating, "csat",
+                    row.get("Conversation rating remark"),
+                    touchpoint=channel.lower() if channel else None)  # fmt: skip
     if unrated:
         answers.notes.append(f"{unrated:,} conversations have no rating")
 

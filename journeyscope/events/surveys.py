@@ -58,7 +58,8 @@ class SurveyMapping(BaseModel):
     format: str | None = Field(
         default=None,
         description="An export's shape: qualtrics, surveymonkey (one column per question), "
-        "zendesk (tickets with their satisfaction rating) or intercom (rated conversations).",
+        "zendesk or freshdesk (tickets with their satisfaction rating) or intercom (rated "
+        "conversations).",
     )
     questions: dict[str, str] | None = Field(
         default=None,

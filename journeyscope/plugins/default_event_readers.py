@@ -2,7 +2,8 @@
 other reader claims), Parquet, JSON Lines, XES (``xes:FILE::OPTIONS`` with lifecycle options),
 OCEL 2.0 (``ocel:FILE::OBJECT_TYPE``), DuckDB, SQLite and PostgreSQL tables, a bare database
 file, and the analytics exports by name (``ga4``, ``segment``, ``mixpanel``, ``amplitude``,
-``zendesk``; see ``journeyscope.events.exports``)."""
+``snowplow``, and help desks' tickets: ``zendesk``, ``freshdesk``, ``intercom``; see
+``journeyscope.events.exports``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 
     from ..events.sources import Source
 
-_EXPORTS = ("ga4", "segment", "mixpanel", "amplitude", "zendesk")
+_EXPORTS = (
+    "ga4", "segment", "mixpanel", "amplitude", "snowplow", "zendesk", "freshdesk", "intercom",
+)  # fmt: skip
 
 
 def _opener(
