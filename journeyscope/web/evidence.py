@@ -130,8 +130,8 @@ class AnalysisRunner:
 
 
 _MISSING = re.compile(
-    r"no column '(?P<column>[^']*)' for the (?P<role>[a-z_]+); columns are: .*?"
-    r"Map it with --map [a-z_]+=COLUMN\.",
+    r"no column '(?P<column>[^']*)' for the (?P<role>[a-z_ ]+?); columns are: .*?"
+    r"(?:Map it with --map [a-z_]+=COLUMN\.|Name it with --customers-id COLUMN .*?\)\.)",
     re.S,
 )
 
