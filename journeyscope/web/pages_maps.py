@@ -25,6 +25,7 @@ from .auth import (
     store_of,
 )
 from .i18n import translator
+from .images import with_workspace_images
 from .map_list import list_maps
 from .pages_auth import redirect
 from .rendering import language, page_fragment, render
@@ -168,6 +169,7 @@ def map_context(
     if state == "future" and journey.future is None:
         state = "current"
     latest, metrics = actions.latest_metrics(store, access.map.id, journey)
+    drawn = with_workspace_images(store, access.map.workspace_id, journey)
     return {
         "info": access.map,
         "role": access.role,
@@ -175,7 +177,7 @@ def map_context(
         "journey": journey,
         "state": state,
         "persona": persona,
-        "fragment": page_fragment(render_fragment(journey, state, persona, metrics)),
+        "fragment": page_fragment(render_fragment(drawn, state, persona, metrics)),
         "map_css": map_css(),
         "latest": latest,
         "comments": store.comments(access.map.id),
