@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -187,7 +187,7 @@ def _lane_problems(m: JourneyMap) -> list[Problem]:
 
 
 def _cell_problems(
-    at: Loc, lanes: dict[str, list[str]], images: list[CellImage], kinds: dict[str, str]
+    at: Loc, lanes: dict[str, list[str]], images: list[CellImage], kinds: Mapping[str, str]
 ) -> list[Problem]:
     problems = []
     texts = {k for k, kind in kinds.items() if kind in ("text", "list")}

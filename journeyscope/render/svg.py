@@ -113,7 +113,7 @@ def _state(layout: MapLayout, top: float) -> tuple[str, float]:
 
 
 def _images(layout: MapLayout, key: str, y: float) -> tuple[str, float]:
-    out, tallest = [], 2 * LINE
+    out, tallest = [], 2.0 * LINE
     for column in layout.columns:
         x, top = _x(layout, column.index) + 8, y + 8
         for src, caption in column.images.get(key, []):
