@@ -41,6 +41,13 @@ def journey_maps(draw: st.DrawFn) -> JourneyMap:
             "name": draw(LABEL),
             "goals": draw(LINES),
             "attributes": {"age": draw(TEXT)},
+            "photo": draw(
+                st.sampled_from(
+                    ["images/a.png", "p/b-1.jpeg", "data:image/png;base64,iVBORw0KGgo="]
+                )
+            ),
+            "age": draw(st.one_of(st.none(), TEXT)),
+            "occupation": draw(st.one_of(st.none(), TEXT)),
         }
         for _ in range(draw(st.integers(0, 2)))
     ]
@@ -94,6 +101,7 @@ def _stage(draw: st.DrawFn, ids: Any, persona_ids: list[str]) -> dict[str, Any]:
     return {
         "id": next(ids),
         "name": draw(LABEL),
+        "color": draw(st.one_of(st.none(), st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))),
         "steps": [_step(draw, ids, persona_ids) for _ in range(draw(st.integers(0, 3)))],
     }
 

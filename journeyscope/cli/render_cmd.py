@@ -31,8 +31,11 @@ def render(
 ) -> None:
     """Draw the journey map: stages as columns, lanes, the emotion curve, backstage."""
     from ..render import FORMATS, BrowserMissing, render_file
+    from ..render.media import embed_images, images_in_folder
 
     journey = read_map(map_file)
+    # pictures next to the map file (persona photos, images in cells) go into the drawing
+    journey = embed_images(journey, images_in_folder(journey, Path(map_file).parent))
     if output.suffix.lower() not in FORMATS:
         err_console.print(f"Unknown output type {output.suffix!r}: use {_listed(list(FORMATS))}.")
         raise typer.Exit(2)

@@ -4,11 +4,14 @@ from .evidence import Condition, EvidenceRule
 from .integrity import Problem, find_problems, format_path
 from .journey import (
     BACKSTAGE_LISTS,
+    BUILT_IN_LANES,
     KNOWN_CHANNELS,
     KPI,
     LIST_LANES,
     Backstage,
+    CellImage,
     ContactPreferences,
+    CustomLane,
     EmotionScale,
     Feeling,
     FutureState,
@@ -26,12 +29,15 @@ from .research import InsightSettings, ResearchEvidence, WaitTarget
 
 __all__ = [
     "BACKSTAGE_LISTS",
+    "BUILT_IN_LANES",
     "KNOWN_CHANNELS",
     "KPI",
     "LIST_LANES",
     "Backstage",
+    "CellImage",
     "Condition",
     "ContactPreferences",
+    "CustomLane",
     "EmotionScale",
     "EvidenceRule",
     "Feeling",

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 #: A stable element id: letters, digits, ``_``, ``-`` and ``.``; starts with a letter or digit.
 #: Ids are ASCII on purpose so they survive URLs, file names and SQL identifiers in any language.
 Id = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$"),
+]
+
+_HEX = r"^#[0-9a-fA-F]{6}$"
+
+
+def _hex_colour(value: str) -> str:
+    if not re.fullmatch(_HEX, value):
+        raise ValueError(f"a colour is written #rrggbb, e.g. #1d4ed8 (got {value[:40]!r})")
+    return value.lower()
+
+
+#: A colour as ``#rrggbb`` (kept in lower case).
+HexColour = Annotated[
+    str, AfterValidator(_hex_colour), WithJsonSchema({"type": "string", "pattern": _HEX})
+]
+
+#: Where an image comes from: a path relative to the map file whose folders and name start with
+#: a letter, digit or ``_`` (so never ``..`` nor an absolute path) and end in .png, .jpg, .jpeg or
+#: .webp, or an embedded ``data:`` URI of one of those raster types. Never SVG: an SVG is a
+#: document that can carry scripts and links.
+IMAGE_REF_PATTERN = (
+    r"^(?:(?:[A-Za-z0-9_][A-Za-z0-9_.\-]{0,79}/){0,8}[A-Za-z0-9_][A-Za-z0-9_.\-]{0,79}"
+    r"\.(?:png|jpg|jpeg|webp)|data:image/(?:png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2})$"
+)
+MAX_IMAGE_REF = 4_000_000
+
+
+def _image_ref(value: str) -> str:
+    if len(value) > MAX_IMAGE_REF or not re.fullmatch(IMAGE_REF_PATTERN, value):
+        shown = value[:40] + ("..." if len(value) > 40 else "")
+        raise ValueError(
+            "an image is a PNG, JPEG or WebP file next to the map (images/ana.jpg, no '..') "
+            f"or a data: URI of one; SVG is not accepted (got {shown!r})"
+        )
+    return value
+
+
+ImageRef = Annotated[
+    str,
+    AfterValidator(_image_ref),
+    WithJsonSchema({"type": "string", "pattern": IMAGE_REF_PATTERN, "maxLength": MAX_IMAGE_REF}),
 ]
 
 #: A non-empty, human-readable label in any language and script.

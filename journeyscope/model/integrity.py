@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .journey import JourneyMap, Stage
+    from .journey import CellImage, JourneyMap, Stage
 
 Loc = tuple[str | int, ...]
 
@@ -42,6 +42,8 @@ def _ids(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
         yield ("paths", i, "id"), path.id
     for i, kpi in enumerate(m.kpis):
         yield ("kpis", i, "id"), kpi.id
+    for i, lane in enumerate(m.lanes):
+        yield ("lanes", i, "id"), lane.id
 
 
 def _stage_ids(stages: list[Stage], base: Loc) -> Iterator[tuple[Loc, str]]:
@@ -71,6 +73,7 @@ def find_problems(m: JourneyMap) -> list[Problem]:
         else:
             seen[element_id] = loc
     problems += _reference_problems(m)
+    problems += _lane_problems(m)
     problems += _state_problems(m.stages, ("stages",), m, future=False)
     if m.future:
         problems += _state_problems(m.future.stages, ("future", "stages"), m, future=True)
@@ -151,6 +154,52 @@ def _state_problems(stages: list[Stage], base: Loc, m: JourneyMap, future: bool)
                             f"{scale.min:g}..{scale.max:g}",
                         )
                     )
+    return problems
+
+
+def _lane_problems(m: JourneyMap) -> list[Problem]:
+    """Custom lanes: a metric lane names a KPI of the map, each lane follows a lane that
+    exists, and steps put text only in text/list lanes and pictures only in image lanes."""
+    from .journey import BUILT_IN_LANES
+
+    problems: list[Problem] = []
+    kinds = {lane.id: lane.kind for lane in m.lanes}
+    kpis = {kpi.id for kpi in m.kpis}
+    places = set(BUILT_IN_LANES) | set(kinds)
+    for i, lane in enumerate(m.lanes):
+        if lane.kind == "metric" and lane.kpi is None:
+            problems.append(Problem(("lanes", i, "kpi"), "a metric lane needs the id of a KPI"))
+        elif lane.kpi is not None and lane.kind != "metric":
+            problems.append(Problem(("lanes", i, "kpi"), "only a metric lane shows a KPI"))
+        elif lane.kpi is not None and lane.kpi not in kpis:
+            problems.append(_dangling(("lanes", i, "kpi"), "KPI", lane.kpi, kpis))
+        if lane.after is not None and (lane.after not in places or lane.after == lane.id):
+            problems.append(_dangling(("lanes", i, "after"), "lane", lane.after, places))
+    states: list[tuple[Loc, list[Stage]]] = [(("stages",), m.stages)]
+    if m.future:
+        states.append((("future", "stages"), m.future.stages))
+    for base, stages in states:
+        for si, stage in enumerate(stages):
+            for pi, step in enumerate(stage.steps):
+                at = (*base, si, "steps", pi)
+                problems += _cell_problems(at, step.lanes, step.images, kinds)
+    return problems
+
+
+def _cell_problems(
+    at: Loc, lanes: dict[str, list[str]], images: list[CellImage], kinds: Mapping[str, str]
+) -> list[Problem]:
+    problems = []
+    texts = {k for k, kind in kinds.items() if kind in ("text", "list")}
+    pictures = {k for k, kind in kinds.items() if kind == "image"}
+    for key in lanes:
+        if key not in texts:
+            problems.append(_dangling((*at, "lanes", key), "text or list lane", key, texts))
+    for ii, image in enumerate(images):
+        if image.lane is not None and image.lane not in pictures:
+            problems.append(
+                _dangling((*at, "images", ii, "lane"), "image lane", image.lane, pictures)
+            )
     return problems
 
 

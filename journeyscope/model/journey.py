@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from .base import Element, Id, Label
+from .base import Element, HexColour, Id, ImageRef, Label
 from .evidence import Condition, EvidenceRule
 from .research import InsightSettings, ResearchEvidence
 
@@ -19,6 +19,7 @@ Cadence = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 OpportunityStatus = Literal["idea", "planned", "in_progress", "launched", "dropped"]
 Level = Literal["low", "medium", "high"]
 MapState = Literal["current", "future"]
+LaneKind = Literal["text", "list", "image", "metric"]
 
 #: The list lanes of a step, in the order a map shows them.
 LIST_LANES = (
@@ -32,6 +33,25 @@ LIST_LANES = (
 )
 #: The lists of a step's backstage.
 BACKSTAGE_LISTS = ("teams", "systems", "processes", "policies", "stakeholders")
+
+#: The lanes every map has, in the order a map draws them; a custom lane's ``after`` names one
+#: of these (or another custom lane) to take its place among them.
+BUILT_IN_LANES = (
+    "actions",
+    "touchpoints",
+    "thoughts",
+    "emotion",
+    "feeling_words",
+    "needs",
+    "pain_points",
+    "delights",
+    "moment_of_truth",
+    "opportunities",
+    "teams",
+    "systems",
+    "processes",
+    "evidence",
+)
 
 #: Channels the brief names; any other lowercase word is accepted too.
 KNOWN_CHANNELS = (
@@ -94,6 +114,15 @@ class Persona(Element):
 
     id: Id
     name: Label
+    photo: ImageRef | None = Field(
+        default=None,
+        description="A photo or picture of the persona: an image file next to the map file "
+        "(images/ana.jpg; in a workspace, an image uploaded to it) or an embedded data: URI. "
+        "PNG, JPEG or WebP only.",
+    )
+    age: str | None = Field(default=None, max_length=80, description="Age or age range: 35-44.")
+    occupation: str | None = Field(default=None, max_length=200, description="What they do.")
+    location: str | None = Field(default=None, max_length=200, description="Where they live.")
     description: str | None = None
     quote: str | None = None
     goals: list[str] = Field(default_factory=list)
@@ -103,7 +132,9 @@ class Persona(Element):
     media_mix: list[MediaShare] = Field(default_factory=list)
     contact: ContactPreferences | None = None
     attributes: dict[str, str] = Field(
-        default_factory=dict, description="Free facts: age band, region, income..."
+        default_factory=dict,
+        description="Custom fields, label -> value, shown on the persona card: income, family, "
+        "devices...",
     )
     segment: list[Condition] = Field(
         default_factory=list,
@@ -141,6 +172,38 @@ class Touchpoint(Element):
     evidence: list[EvidenceRule] = Field(default_factory=list)
     research: list[ResearchEvidence] = Field(
         default_factory=list, description="Qualitative evidence: interviews, observations..."
+    )
+
+
+class CellImage(Element):
+    """A picture on a step: a screenshot, a photo from the field, a sketch."""
+
+    image: ImageRef = Field(
+        description="An image file next to the map file (images/pay.png; in a workspace, an "
+        "image uploaded to it) or an embedded data: URI. PNG, JPEG or WebP only."
+    )
+    caption: str | None = Field(default=None, max_length=500, description="Words under it.")
+    lane: Id | None = Field(
+        default=None,
+        description="The id of the image lane it is shown in; empty = under the step's name.",
+    )
+
+
+class CustomLane(Element):
+    """A lane a map adds to the built-in ones: text, a list, images, or a KPI's figures."""
+
+    id: Id
+    name: Label
+    kind: LaneKind = Field(
+        default="list",
+        description="text: a paragraph per step; list: items per step; image: pictures per "
+        "step; metric: the value of a KPI on the steps it measures, from the newest evaluation.",
+    )
+    kpi: Id | None = Field(default=None, description="Metric lanes: the id of the KPI shown.")
+    after: str | None = Field(
+        default=None,
+        description=f"The lane this one follows: one of {', '.join(BUILT_IN_LANES)} or another "
+        "custom lane's id; empty = after all the others.",
     )
 
 
@@ -190,6 +253,15 @@ class Step(Element):
     delights: list[str] = Field(default_factory=list)
     moment_of_truth: bool = False
     opportunities: list[Opportunity] = Field(default_factory=list)
+    lanes: dict[Id, list[str]] = Field(
+        default_factory=dict,
+        description="What the step shows in the map's text and list lanes: lane id -> items "
+        "(a text lane shows one paragraph per item).",
+    )
+    images: list[CellImage] = Field(
+        default_factory=list,
+        description="Pictures on the step, under its name or in an image lane.",
+    )
     backstage: Backstage | None = None
     evidence: list[EvidenceRule] = Field(default_factory=list)
     research: list[ResearchEvidence] = Field(
@@ -221,6 +293,11 @@ class Stage(Element):
     id: Id
     name: Label
     description: str | None = None
+    color: HexColour | None = Field(
+        default=None,
+        description="The stage's colour on the map, #rrggbb; its name is drawn in black or white, "
+        "whichever reads better on it.",
+    )
     goals: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     current: Id | None = Field(
@@ -279,6 +356,10 @@ class JourneyMap(Element):
     stages: list[Stage] = Field(min_length=1)
     paths: list[JourneyPath] = Field(default_factory=list)
     kpis: list[KPI] = Field(default_factory=list)
+    lanes: list[CustomLane] = Field(
+        default_factory=list,
+        description="Lanes this map adds to the built-in ones, each placed after a lane it names.",
+    )
     future: FutureState | None = None
     narration: str | None = Field(
         default=None, description="What to say over the story's title slide (a caption)."

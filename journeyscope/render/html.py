@@ -11,6 +11,7 @@ from markupsafe import Markup
 from ..model import JourneyMap
 from .labels import labels_for
 from .layout import COLUMN_WIDTH, MapLayout, build_layout
+from .media import DEFAULT_STAGE, channel_icon, readable_text, shown_image
 from .svg import curve_svg
 
 StateChoice = Literal["current", "future", "both"]
@@ -55,8 +56,17 @@ def render_fragment(
             colors=colors,
             column_width=COLUMN_WIDTH,
             steps_count=sum(1 for _ in journey.steps()),
+            default_stage=DEFAULT_STAGE,
+            readable_text=readable_text,
+            shown_image=shown_image,
+            channel_icon=lambda channel: Markup(channel_icon(channel)),
+            initials=_initials,
         )
     )
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split()[:2]).upper()
 
 
 def map_css() -> str:

@@ -9,18 +9,25 @@ import itertools
 import textwrap
 from dataclasses import dataclass, field
 
-from ..model import JourneyMap, MapState, Opportunity, Stage, Step
+from ..model import BUILT_IN_LANES, CustomLane, JourneyMap, MapState, Opportunity, Stage, Step
+from .media import shown_image
 
 COLUMN_WIDTH = 200
 CURVE_HEIGHT = 170
 PALETTE = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2")
+#: each persona's curve also has its own dash and marker, so equal scores stay told apart
+DASHES = ("", "8 5", "2 4", "12 4 2 4", "5 3", "1 3")
+MARKERS = ("circle", "square", "triangle", "diamond", "circle", "square")
+#: px between the curves of personas with the same score
+CURVE_OFFSET = 4.0
 
 
 @dataclass(frozen=True)
 class Lane:
     key: str
     label: str
-    group: str  # "customer", "emotion", "insight", "backstage", "evidence"
+    group: str  # "customer", "emotion", "insight", "backstage", "evidence", "custom"
+    kind: str = "builtin"  # or a custom lane's kind: text, list, image, metric
 
 
 LANES = (
@@ -47,6 +54,10 @@ class Column:
     stage: Stage
     step: Step
     cells: dict[str, list[str]] = field(default_factory=dict)
+    #: touchpoints as (channel, text), drawn with the channel's icon
+    chips: list[tuple[str, str]] = field(default_factory=list)
+    #: pictures as (data: URI or None when not embedded, caption), by image lane ("" = the step)
+    images: dict[str, list[tuple[str | None, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,10 @@ class Curve:
     name: str
     color: str
     points: list[CurvePoint]
+    dash: str = ""
+    marker: str = "circle"
+    #: runs of points between steps without a score: the line breaks there, never drops to 0
+    segments: list[list[CurvePoint]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,11 +120,14 @@ def build_layout(
     columns: list[Column] = []
     for stage in journey.stages_of(state):
         for step in stage.steps:
-            columns.append(Column(len(columns), stage, step, _cells(step, step_metrics)))
+            column = Column(len(columns), stage, step, _cells(step, step_metrics))
+            _custom_cells(journey, column, step_metrics)
+            columns.append(column)
     lanes = [
         lane
-        for lane in LANES
+        for lane in lane_order(journey)
         if lane.key in ("emotion", "actions", "touchpoints")
+        or lane.kind != "builtin"
         or any(column.cells.get(lane.key) for column in columns)
     ]
     rtl = journey.is_rtl
@@ -139,6 +157,57 @@ def _cells(step: Step, metrics: dict[str, dict[str, str | float]] | None) -> dic
     return cells
 
 
+def lane_order(journey: JourneyMap) -> list[Lane]:
+    """The built-in lanes with the map's custom lanes placed after the lane each names."""
+    order = list(LANES)
+    assert tuple(lane.key for lane in LANES) == BUILT_IN_LANES
+    for custom in journey.lanes:
+        lane = Lane(custom.id, custom.name, "custom", custom.kind)
+        keys = [item.key for item in order]
+        order.insert(keys.index(custom.after) + 1 if custom.after in keys else len(order), lane)
+    return order
+
+
+def kpi_label(journey: JourneyMap, kpi_id: str) -> str:
+    """The evidence lane's label of a KPI's figure (``KPI Conversion``), in the map's language."""
+    from .labels import labels_for
+
+    name = next((k.name for k in journey.kpis if k.id == kpi_id), kpi_id)
+    return str(labels_for(journey.language)["evidence_lane"]["kpi"]).format(name=name)
+
+
+def _custom_cells(
+    journey: JourneyMap, column: Column, metrics: dict[str, dict[str, str | float]] | None
+) -> None:
+    step = column.step
+    column.chips = [(tp.channel, tp.name) for tp in step.touchpoints]
+    for image in step.images:
+        column.images.setdefault(image.lane or "", []).append(
+            (shown_image(image.image), image.caption or "")
+        )
+    for lane in journey.lanes:
+        if lane.kind in ("text", "list"):
+            column.cells[lane.id] = list(step.lanes.get(lane.id, []))
+        elif lane.kind == "metric":
+            column.cells[lane.id] = _metric(journey, lane, column, metrics)
+
+
+def _metric(
+    journey: JourneyMap,
+    lane: CustomLane,
+    column: Column,
+    metrics: dict[str, dict[str, str | float]] | None,
+) -> list[str]:
+    """The KPI's figure on this step, moved out of the evidence lane into its own lane."""
+    label = kpi_label(journey, lane.kpi or "")
+    figures = (metrics or {}).get(column.step.id, {})
+    evidence = column.cells.get("evidence", [])
+    column.cells["evidence"] = [item for item in evidence if not item.startswith(label + ": ")]
+    if not column.cells["evidence"]:
+        column.cells.pop("evidence")
+    return [str(figures[label])] if label in figures else []
+
+
 def _owner(owner: str | None) -> list[str]:
     return [f"Owner: {owner}"] if owner else []
 
@@ -159,24 +228,31 @@ def _curves(
     scale = journey.emotion_scale
     curves = []
     for number, (persona_id, name) in enumerate(personas):
-        points = []
+        offset = (number - (len(personas) - 1) / 2) * CURVE_OFFSET
+        points: list[CurvePoint] = []
+        segments: list[list[CurvePoint]] = [[]]
         for column in columns:
             feeling = column.step.feeling_for(persona_id)
             if feeling is None or feeling.score is None:
+                if segments[-1]:
+                    segments.append([])  # no score: the line breaks here
                 continue
             slot = len(columns) - 1 - column.index if rtl else column.index
             fraction = (feeling.score - scale.min) / (scale.max - scale.min)
-            points.append(
-                CurvePoint(
-                    persona_id,
-                    column.step.id,
-                    x=slot * COLUMN_WIDTH + COLUMN_WIDTH / 2,
-                    y=20 + (1 - fraction) * (CURVE_HEIGHT - 40),
-                    score=feeling.score,
-                    label=f"{feeling.score:+g}" + (f" {feeling.words[0]}" if feeling.words else ""),
-                )
+            point = CurvePoint(
+                persona_id,
+                column.step.id,
+                x=slot * COLUMN_WIDTH + COLUMN_WIDTH / 2,
+                y=20 + (1 - fraction) * (CURVE_HEIGHT - 40) + offset,
+                score=feeling.score,
+                label=f"{feeling.score:+g}" + (f" {feeling.words[0]}" if feeling.words else ""),
             )
-        curves.append(Curve(persona_id, name, PALETTE[number % len(PALETTE)], points))
+            points.append(point)
+            segments[-1].append(point)
+        style = number % len(PALETTE)
+        curve = Curve(persona_id, name, PALETTE[style], points, DASHES[style], MARKERS[style])
+        curve.segments = [segment for segment in segments if segment]
+        curves.append(curve)
     return curves
 
 

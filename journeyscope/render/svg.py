@@ -13,6 +13,7 @@ from .layout import (
     wrap,
     zero_line_y,
 )
+from .media import DEFAULT_STAGE, channel_icon, readable_text
 
 LABEL_WIDTH = 170
 LINE = 15
@@ -22,7 +23,9 @@ GROUP_FILL = {
     "insight": "#fff7ed",
     "backstage": "#f1f5f9",
     "evidence": "#ecfdf5",
+    "custom": "#f5f3ff",
 }
+IMAGE_HEIGHT = 96
 FONT = (
     "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans Hebrew', 'DejaVu Sans', "
     "sans-serif"
@@ -79,11 +82,13 @@ def _state(layout: MapLayout, top: float) -> tuple[str, float]:
     y = top + 60
     for stage, first, count in layout.stage_spans():
         x = _x(layout, first + count - 1) if layout.rtl else _x(layout, first)
+        fill = stage.color or DEFAULT_STAGE
         out.append(
             f'<rect x="{x + 2}" y="{y}" width="{count * COLUMN_WIDTH - 4}" height="28" rx="6" '
-            f'fill="#1e3a8a"/>'
+            f'fill="{fill}" class="stage-bar" data-stage="{escape(stage.id)}"/>'
         )
-        out.append(_text(x + count * COLUMN_WIDTH / 2, y + 19, stage.name, "stage", "middle"))
+        name = _text(x + count * COLUMN_WIDTH / 2, y + 19, stage.name, "stage", "middle")
+        out.append(name.replace('class="stage"', f'class="stage" fill="{readable_text(fill)}"'))
     y += 34
     for column in layout.columns:
         lines = wrap(column.step.name, 26)[:3]
@@ -107,9 +112,52 @@ def _state(layout: MapLayout, top: float) -> tuple[str, float]:
     return "".join(out), y - top
 
 
+def _images(layout: MapLayout, key: str, y: float) -> tuple[str, float]:
+    out, tallest = [], 2.0 * LINE
+    for column in layout.columns:
+        x, top = _x(layout, column.index) + 8, y + 8
+        for src, caption in column.images.get(key, []):
+            if src:
+                out.append(
+                    f'<image href="{escape(src)}" x="{x}" y="{top}" width="{COLUMN_WIDTH - 16}" '
+                    f'height="{IMAGE_HEIGHT}" preserveAspectRatio="xMidYMid meet"/>'
+                )
+                top += IMAGE_HEIGHT + 4
+            if caption:
+                out.append(_text(x, top + 11, caption, "cell"))
+                top += LINE
+        tallest = max(tallest, top - y)
+    return "".join(out), tallest + 6
+
+
+def _chips(layout: MapLayout, y: float) -> tuple[str, float]:
+    out, tallest = [], 2
+    for column in layout.columns:
+        lines = 0
+        for channel, name in column.chips:
+            left = _x(layout, column.index) + 8
+            wrapped = wrap(name, 24)
+            text_x = left + 18 if not layout.rtl else _x(layout, column.index) + COLUMN_WIDTH - 26
+            icon_x = left if not layout.rtl else _x(layout, column.index) + COLUMN_WIDTH - 22
+            top = y + 18 + lines * LINE
+            out.append(
+                f'<g class="channel" data-channel="{escape(channel)}" color="#3730a3">'
+                f"<title>{escape(channel)}</title>{channel_icon(channel, 13, icon_x, top - 11)}</g>"
+            )
+            for n, line in enumerate(wrapped):
+                out.append(_text(text_x, top + n * LINE, line, "cell"))
+            lines += len(wrapped) + 1
+        tallest = max(tallest, lines - 1)
+    return "".join(out), tallest * LINE + 14
+
+
 def _lane(layout: MapLayout, key: str, group: str, y: float) -> tuple[str, float]:
     if key == "emotion":
         return _curve(layout, y), CURVE_HEIGHT
+    if key == "touchpoints":
+        return _chips(layout, y)
+    if any(lane.key == key and lane.kind == "image" for lane in layout.lanes):
+        return _images(layout, key, y)
     out, tallest = [], 2
     for column in layout.columns:
         lines = [line for item in column.cells.get(key, []) for line in [*wrap(item, 27), ""]][:-1]
@@ -134,16 +182,19 @@ def _curve(layout: MapLayout, y: float) -> str:
             'stroke="#94a3b8" stroke-dasharray="4 4"/>'
         )
     for curve in layout.curves:
-        out.append(
-            f'<path d="{smooth_path(curve.points)}" fill="none" stroke="{curve.color}" '
-            f'stroke-width="3" class="emotion-curve" data-persona="{escape(curve.persona or "")}"/>'
-        )
-        for point in curve.points:
+        dash = f' stroke-dasharray="{curve.dash}"' if curve.dash else ""
+        for segment in curve.segments:
             out.append(
-                f'<circle cx="{point.x:.1f}" cy="{point.y:.1f}" r="5" fill="{curve.color}" '
-                f'class="emotion-point" data-step="{escape(point.step_id)}" '
-                f'data-persona="{escape(point.persona or "")}"/>'
+                f'<path d="{smooth_path(segment)}" fill="none" stroke="{curve.color}" '
+                f'stroke-width="3"{dash} class="emotion-curve" '
+                f'data-persona="{escape(curve.persona or "")}"/>'
             )
+        for point in curve.points:
+            attrs = (
+                f'fill="{curve.color}" class="emotion-point" data-step="{escape(point.step_id)}" '
+                f'data-persona="{escape(point.persona or "")}" data-marker="{curve.marker}"'
+            )
+            out.append(marker(curve.marker, point.x, point.y, attrs))
     out.extend(_point_labels(layout))
     out.append(_legend(layout))
     out.append("</g>")
@@ -157,16 +208,16 @@ LEGEND_GAP, LEGEND_CHAR = 40, 7.0  # legend spacing: a gap plus about 7 px per c
 def _point_labels(layout: MapLayout) -> list[str]:
     """Score labels per step: identical ones once, the rest stacked so none overlap (four
     personas with close scores on one step otherwise print on top of each other)."""
-    by_x: dict[float, dict[tuple[str, float], str]] = {}
+    by_x: dict[float, dict[tuple[str, float], tuple[float, str]]] = {}
     for curve in layout.curves:
         for point in curve.points:
             by_x.setdefault(round(point.x, 1), {}).setdefault(
-                (point.label, round(point.y, 1)), curve.color
+                (point.label, point.score), (round(point.y, 1), curve.color)
             )
     out = []
     for x, labels in by_x.items():
         last = -1e9
-        for (label, y), color in sorted(labels.items(), key=lambda item: item[0][1]):
+        for (label, _), (y, color) in sorted(labels.items(), key=lambda item: item[1][0]):
             top = max(y - 9, last + LABEL_GAP)
             if top > y - 9:  # pushed down onto its own point: put it below the point instead
                 top = max(top, y + 18)
@@ -178,6 +229,20 @@ def _point_labels(layout: MapLayout) -> list[str]:
     return out
 
 
+def marker(shape: str, x: float, y: float, attrs: str, r: float = 5) -> str:
+    """A curve point: circle, square, triangle or diamond centred on (x, y)."""
+    if shape == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r}" height="{2 * r}" {attrs}/>'
+    if shape == "triangle":
+        corners = f"{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y + r:.1f} {x - r - 1:.1f},{y + r:.1f}"
+        return f'<polygon points="{corners}" {attrs}/>'
+    if shape == "diamond":
+        corners = f"{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} "
+        corners += f"{x - r - 1:.1f},{y:.1f}"
+        return f'<polygon points="{corners}" {attrs}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" {attrs}/>'
+
+
 def _legend(layout: MapLayout) -> str:
     if len(layout.curves) < 2:
         return ""
@@ -185,15 +250,21 @@ def _legend(layout: MapLayout) -> str:
     for curve in layout.curves:
         if layout.rtl:  # right to left: the legend starts at the right edge and reads leftwards
             x = layout.width - offset - 12
-            text = _text(x - 4, CURVE_HEIGHT - 11, curve.name, "cell")  # rtl: start is right
+            text = _text(x - 12, CURVE_HEIGHT - 10, curve.name, "cell")  # rtl: start is right
         else:
             x = offset
-            text = _text(x + 16, CURVE_HEIGHT - 11, curve.name, "cell")
-        offset += LEGEND_GAP + LEGEND_CHAR * len(curve.name)
-        out.append(
-            f'<rect x="{x}" y="{CURVE_HEIGHT - 16}" width="12" height="4" fill="{curve.color}"/>'
-            + text
+            x = offset + 8
+            text = _text(x + 18, CURVE_HEIGHT - 10, curve.name, "cell")
+        offset += LEGEND_GAP + 10 + LEGEND_CHAR * len(curve.name)
+        dash = f' stroke-dasharray="{curve.dash}"' if curve.dash else ""
+        line_y = CURVE_HEIGHT - 14
+        sample = (
+            f'<line x1="{x - 8}" x2="{x + 12}" y1="{line_y}" y2="{line_y}" stroke="{curve.color}" '
+            f'stroke-width="3"{dash} class="legend-line"/>'
+            + marker(curve.marker, x + 2, line_y, f'fill="{curve.color}"', 4)
         )
+        out.append(f'<g class="legend" data-persona="{escape(curve.persona or "")}">')
+        out.append(sample + text + "</g>")
     return "".join(out)
 
 

@@ -17,6 +17,7 @@ from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
 from .evidence import EvidenceStore, SourceFileInfo, SourceInfo, SourcesStore
+from .images import ImagesStore, StoredImage
 from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
 from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
@@ -60,6 +61,7 @@ class Store(
     NotificationsStore,
     SharesStore,
     LiveStore,
+    ImagesStore,
 ):
     """Every storage operation the web app and the CLI need, over one SQLAlchemy engine."""
 
@@ -105,6 +107,7 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoreError",
+    "StoredImage",
     "TokenAuth",
     "TokenInfo",
     "UserInfo",

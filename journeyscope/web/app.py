@@ -24,6 +24,7 @@ from . import (
     api,
     assets,
     collab,
+    images,
     pages_answers,
     pages_auth,
     pages_binding,
@@ -96,8 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages_notifications.api_router)
     app.include_router(pages_answers.api_router)
-    # pages_editor first: its editor routes replace the older ones in pages_maps
-    modules = (pages_auth, pages_editor, collab, pages_maps, pages_evidence, pages_share,
+    # pages_editor serves the editor, history and compare pages; pages_maps the rest of a map
+    modules = (pages_auth, pages_editor, images, collab, pages_maps, pages_evidence, pages_share,
                pages_sources, pages_binding, pages_answers)  # fmt: skip
     for module in (*modules, pages_notifications):
         app.include_router(module.router)

@@ -33,6 +33,8 @@ Data = dict[str, Any]
 Form = Mapping[str, str]
 
 PERSONA_LISTS = ("goals", "needs", "behaviours", "frustrations")
+PERSONA_FACTS = ("age", "occupation", "location", "photo")
+LANE_KINDS = ("text", "list", "image", "metric")
 
 
 class EditError(ValueError):
@@ -111,13 +113,32 @@ def _edit_map(data: Data, form: Form) -> None:
             data[key] = form[key].strip()
 
 
+def fields_text(fields: Mapping[str, str]) -> str:
+    """Custom fields as the editor shows them: one ``label: value`` per line."""
+    return "\n".join(f"{label}: {value}" for label, value in fields.items())
+
+
+def _fields(text: str | None) -> dict[str, str]:
+    """``label: value`` lines -> custom fields (a line without ``:`` is a label, no value)."""
+    result = {}
+    for line in lines(text):
+        label, _, value = line.partition(":")
+        if label.strip():
+            result[label.strip()] = value.strip()
+    return result
+
+
 def _edit_persona(data: Data, form: Form) -> None:
     _, persona = _find(data.setdefault("personas", []), form.get("persona"), "persona")
     persona["name"] = (form.get("name") or "").strip()
-    for key in ("description", "quote"):
-        _set(persona, key, (form.get(key) or "").strip())
+    for key in ("description", "quote", *PERSONA_FACTS):
+        if key in form:
+            _set(persona, key, (form.get(key) or "").strip())
     for key in PERSONA_LISTS:
-        _set(persona, key, lines(form.get(key)))
+        if key in form:
+            _set(persona, key, lines(form.get(key)))
+    if "attributes" in form:
+        _set(persona, "attributes", _fields(form.get("attributes")))
 
 
 def new_id(data: Data, name: str, fallback: str) -> str:
@@ -299,9 +320,10 @@ def _delete_touchpoint(data: Data, form: Form) -> None:
 #: fields of one element that the map edits in place (``set`` operation), by element kind
 TEXT_FIELDS = {
     "map": ("title", "description"),
-    "stage": ("name", "description"),
+    "stage": ("name", "description", "color"),
     "step": ("name", "description"),
-    "persona": ("name", "description", "quote"),
+    "persona": ("name", "description", "quote", *PERSONA_FACTS),
+    "lane": ("name", "after"),
 }
 LIST_FIELDS = {"stage": ("goals",), "step": LIST_LANES, "persona": PERSONA_LISTS}
 
@@ -324,6 +346,12 @@ def _set_field(data: Data, form: Form) -> None:
         _set(element, "backstage", backstage)
     elif kind == "step" and field == "opportunities":
         _set(element, "opportunities", _titled(data, element, lines(value)))
+    elif kind == "step" and field.startswith("lane:"):
+        cells = dict(element.get("lanes") or {})
+        _set(cells, field[5:], _lane_items(data, field[5:], value))
+        _set(element, "lanes", cells)
+    elif kind == "persona" and field == "attributes":
+        _set(element, "attributes", _fields(value))
     else:
         raise EditError(f"{kind or 'an element'} has no field {field!r} to edit here")
 
@@ -338,6 +366,8 @@ def _element(data: Data, kind: str, form: Form) -> Data:
         return _find(_stages(data, form), ident, "stage")[1]
     if kind == "persona":
         return _find(data.get("personas", []), ident, "persona")[1]
+    if kind == "lane":
+        return _find(data.get("lanes", []), ident, "lane")[1]
     raise EditError(f"unknown kind of element {kind!r}")
 
 
@@ -462,6 +492,64 @@ def _delete_kpi(data: Data, form: Form) -> None:
     data["kpis"].pop(index)
 
 
+def _lane_items(data: Data, lane_id: str, value: str) -> list[str]:
+    """A text lane keeps what was typed as one paragraph; a list lane has one item per line."""
+    _, lane = _find(data.get("lanes", []), lane_id, "lane")
+    if lane.get("kind") == "text":
+        return [value.strip()] if value.strip() else []
+    return lines(value)
+
+
+def _add_lane(data: Data, form: Form) -> None:
+    """A custom lane: ``name``, ``kind`` (text, list, image, metric), ``kpi`` for a metric lane,
+    ``after`` the lane it follows (empty: after the others)."""
+    lane = _named(data, form, "lane")
+    kind = form.get("kind") or "list"
+    if kind not in LANE_KINDS:
+        raise EditError(f"a lane is one of {', '.join(LANE_KINDS)}, not {kind!r}")
+    _set(lane, "kind", None if kind == "list" else kind)
+    _set(lane, "kpi", (form.get("kpi") or "").strip() if kind == "metric" else None)
+    _set(lane, "after", (form.get("after") or "").strip())
+    data.setdefault("lanes", []).append(lane)
+
+
+def _delete_lane(data: Data, form: Form) -> None:
+    """Remove a custom lane and what every step showed in it."""
+    index, lane = _find(data.get("lanes", []), form.get("lane"), "lane")
+    data["lanes"].pop(index)
+    _set(data, "lanes", data["lanes"])
+    for stages in (data["stages"], (data.get("future") or {}).get("stages", [])):
+        for stage in stages:
+            for step in stage.get("steps", []):
+                cells = step.get("lanes") or {}
+                cells.pop(lane["id"], None)
+                _set(step, "lanes", cells)
+                kept = [i for i in step.get("images", []) if i.get("lane") != lane["id"]]
+                _set(step, "images", kept)
+            for other in data.get("lanes", []):
+                if other.get("after") == lane["id"]:
+                    _set(other, "after", lane.get("after"))
+
+
+def _add_image(data: Data, form: Form) -> None:
+    """A picture on a step (``image``: an uploaded image's path), in ``lane`` or under the
+    step's name, with a ``caption``."""
+    _, _, step = _find_step(data, form)
+    image: Data = {"image": (form.get("image") or "").strip()}
+    _set(image, "caption", (form.get("caption") or "").strip())
+    _set(image, "lane", (form.get("lane") or "").strip())
+    step.setdefault("images", []).append(image)
+
+
+def _delete_image(data: Data, form: Form) -> None:
+    _, _, step = _find_step(data, form)
+    images = step.get("images", [])
+    kept = [i for i in images if i.get("image") != form.get("image")]
+    if len(kept) == len(images):
+        raise EditError(f"no picture {form.get('image')!r} on this step")
+    _set(step, "images", kept)
+
+
 OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
     "map": _edit_map,
     "persona": _edit_persona,
@@ -483,6 +571,10 @@ OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
     "kpi": _edit_kpi,
     "add_kpi": _add_kpi,
     "delete_kpi": _delete_kpi,
+    "add_lane": _add_lane,
+    "delete_lane": _delete_lane,
+    "add_image": _add_image,
+    "delete_image": _delete_image,
     "add_future": _add_future,
     "delete_future": _delete_future,
 }

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from ..model import KNOWN_CHANNELS, JourneyMap
 from ..model import MapState as EditState
 from ..model.merge import Conflict
+from ..render.media import STAGE_PALETTE
 from ..store import NotFound, UserInfo
 from . import actions
 from .auth import DbId, MapAccess, map_access, page_user, read_form, store_of
@@ -24,6 +25,8 @@ from .pages_auth import redirect
 from .rendering import language, render
 
 router = APIRouter(include_in_schema=False)
+#: the built-in lanes the editor offers to place a custom lane after
+LANE_PLACES = ("actions", "touchpoints", "thoughts", "needs", "pain_points", "opportunities")
 EDITOR_JS = Path(__file__).parent / "static" / "editor.js"
 
 
@@ -71,6 +74,8 @@ def editor(
         "open": request.query_params.get("open", ""),
         "saved": request.query_params.get("saved", ""),
         **board_strings(language(request)),
+        "palette": json.dumps(STAGE_PALETTE),
+        "lane_places": LANE_PLACES,
         "members": json.dumps(
             [m.user.name for m in store_of(request).members(access.map.workspace_id)],
             ensure_ascii=False,

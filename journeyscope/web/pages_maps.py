@@ -1,17 +1,16 @@
-"""Pages: the map list, new maps, the map view, the editor, history, YAML, comments."""
+"""Pages: the map list, new maps, the map view, versions, YAML, comments (the editor and
+history pages are in :mod:`.pages_editor`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from ..formats import TEMPLATE_LANGUAGES, list_templates
 from ..model import JourneyMap
-from ..model import MapState as EditState
 from ..render.html import map_css, render_fragment
 from ..store import MapInfo, NotFound, Store, StoreError, UserInfo
 from . import actions
@@ -25,8 +24,8 @@ from .auth import (
     settings_of,
     store_of,
 )
-from .editor import step_form
 from .i18n import translator
+from .images import with_workspace_images
 from .map_list import list_maps
 from .pages_auth import redirect
 from .rendering import language, page_fragment, render
@@ -170,6 +169,7 @@ def map_context(
     if state == "future" and journey.future is None:
         state = "current"
     latest, metrics = actions.latest_metrics(store, access.map.id, journey)
+    drawn = with_workspace_images(store, access.map.workspace_id, journey)
     return {
         "info": access.map,
         "role": access.role,
@@ -177,7 +177,7 @@ def map_context(
         "journey": journey,
         "state": state,
         "persona": persona,
-        "fragment": page_fragment(render_fragment(journey, state, persona, metrics)),
+        "fragment": page_fragment(render_fragment(drawn, state, persona, metrics)),
         "map_css": map_css(),
         "latest": latest,
         "comments": store.comments(access.map.id),
@@ -210,54 +210,6 @@ def view_map(
     return render(request, "map.html", map_context(request, access, state, persona))
 
 
-@router.get("/maps/{map_id}/edit")
-def editor(
-    request: Request,
-    map_id: DbId,
-    state: EditState = "current",
-    user: UserInfo = Depends(page_user),
-) -> Response:
-    access = _access(request, user, map_id, "editor")
-    journey, _ = store_of(request).load_journey(map_id)
-    if state == "future" and journey.future is None:
-        state = "current"
-    stages = journey.future.stages if state == "future" and journey.future else journey.stages
-    context = {
-        "info": access.map,
-        "journey": journey,
-        "state": state,
-        "stages": stages,
-        "forms": {step.id: step_form(step) for stage in stages for step in stage.steps},
-        "feeling_rows": [("", None)] + [(p.id, p.name) for p in journey.personas],
-        "fragment": page_fragment(render_fragment(journey, state)),
-        "map_css": map_css(),
-        "open": request.query_params.get("open", ""),
-    }
-    return render(request, "editor.html", context)
-
-
-@router.post("/maps/{map_id}/edit")
-async def edit_submit(
-    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
-) -> Response:
-    form = await read_form(request)
-    access = _access(request, user, map_id, "editor")
-    base = _base_version(form)
-    saved = actions.edit(store_of(request), access, form, base, user)
-    if saved.stale is not None:
-        return _conflict(request, access, saved, form)
-    anchor = form.get("step") or form.get("stage") or form.get("persona") or form.get("kpi") or ""
-    query = (
-        {"state": "future"}
-        if form.get("state") == "future" or form.get("op") == "add_future"
-        else {}
-    )
-    if anchor:
-        query["open"] = anchor
-    target = f"/maps/{map_id}/edit" + (f"?{urlencode(query)}" if query else "")
-    return redirect(target + (f"#el-{anchor}" if anchor else ""))
-
-
 def _base_version(form: dict[str, str]) -> int:
     try:
         return int(form.get("base_version", ""))
@@ -270,24 +222,6 @@ def _conflict(request: Request, access: MapAccess, saved: actions.Saved, form: d
     resend = {k: v for k, v in form.items() if k not in ("csrf_token", "base_version")}
     context = {"info": access.map, "stale": saved.stale, "resend": resend}
     return render(request, "conflict.html", context, status=409)
-
-
-@router.get("/maps/{map_id}/history")
-def history(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
-    access = _access(request, user, map_id)
-    store = store_of(request)
-    versions = store.versions(map_id)[:50]
-    changes = {
-        v.number: store.diff_versions(map_id, v.number - 1, v.number) if v.number > 1 else []
-        for v in versions
-    }
-    context = {
-        "info": access.map,
-        "versions": versions,
-        "changes": changes,
-        "can_edit": access.can("editor"),
-    }
-    return render(request, "history.html", context)
 
 
 @router.get("/maps/{map_id}/versions/{number}")

@@ -24,7 +24,7 @@
   var status = document.getElementById("save-status");
   var presenceBar = document.getElementById("presence");
 
-  var LANES = [
+  var BUILT_IN = [
     { key: "actions", label: S["lane.actions"] },
     { key: "touchpoints", label: S["lane.touchpoints"], kind: "chips" },
     { key: "thoughts", label: S["lane.thoughts"] },
@@ -35,6 +35,23 @@
     { key: "backstage.teams", label: S["editor.lane.teams"] },
     { key: "backstage.systems", label: S["editor.lane.systems"] }
   ];
+  var LANES = BUILT_IN;
+  var PALETTE = JSON.parse(root.getAttribute("data-palette") || "[]");
+  // a custom lane's "after" names a lane of the rendered map; the board's own names for them
+  var PLACE = { emotion: "feelings", feeling_words: "feelings", teams: "backstage.teams",
+    systems: "backstage.systems", processes: "backstage.systems" };
+
+  /** The built-in lanes with the map's own lanes placed after the lane each names. */
+  function boardLanes() {
+    var order = BUILT_IN.slice();
+    (map.lanes || []).forEach(function (lane) {
+      var after = PLACE[lane.after] || lane.after;
+      var at = order.findIndex(function (l) { return l.key === after || l.key === "lane:" + after; });
+      var entry = { key: "lane:" + lane.id, label: lane.name, kind: lane.kind || "list", lane: lane };
+      order.splice(at < 0 ? order.length : at + 1, 0, entry);
+    });
+    return order;
+  }
 
   var map = null;          // the map as the server last sent it
   var version = 0;         // its version number
@@ -105,6 +122,7 @@
   function listOf(step, key) {
     if (key === "opportunities") { return (step.opportunities || []).map(function (o) { return o.title; }); }
     if (key.indexOf("backstage.") === 0) { return ((step.backstage || {})[key.slice(10)]) || []; }
+    if (key.indexOf("lane:") === 0) { return ((step.lanes || {})[key.slice(5)]) || []; }
     return step[key] || [];
   }
 
@@ -216,6 +234,7 @@
     sortables.forEach(function (s) { s.destroy(); });
     sortables = [];
     board.textContent = "";
+    LANES = boardLanes();
     board.style.setProperty("--rows", String(LANES.length + 2));
     board.appendChild(labels());
     stages().forEach(function (stage) { board.appendChild(stageColumn(stage)); });
@@ -232,17 +251,19 @@
     return h("div", { class: "lane-labels" },
       h("div", { class: "lane-label corner" }),
       h("div", { class: "lane-label", text: S["editor.lane.step"] }),
-      LANES.map(function (lane) { return h("div", { class: "lane-label", text: lane.label }); }));
+      LANES.map(function (lane) { return h("div", { class: "lane-label" + (lane.lane ? " custom" : ""), text: lane.label }); }));
   }
 
   function stageColumn(stage) {
-    var head = h("div", { class: "stage-head" },
+    var fill = stage.color || "";
+    var head = h("div", { class: "stage-head" + (fill ? " coloured" : ""), style: fill ? "--stage:" + fill + ";--stage-ink:" + ink(fill) : null },
       canEdit ? h("span", { class: "stage-grip grip", title: S["editor.drag_stage"] }, icon("ui-grip")) : null,
       textCell("stage:" + stage.id + ":name", stage.name, function (value) {
         return ["set", { kind: "stage", id: stage.id, field: "name", value: value },
           { kind: "stage", id: stage.id, field: "name", value: stage.name }];
       }, "stage-name", true),
       marker(stage.id, stage.name),
+      canEdit ? colourButton(stage) : null,
       canEdit ? h("button", { type: "button", class: "icon-button add-step", title: S["edit.add_step"], "aria-label": S["edit.add_step"],
         onclick: function () { addStep(stage, steps); } }, icon("ui-plus")) : null);
     var steps = h("div", { class: "steps", "data-stage": stage.id },
@@ -262,6 +283,8 @@
         onclick: function () { if (window.confirm(S["common.sure"])) { send("delete_step", { step: step.id }); } } }, icon("ui-trash")) : null)];
     LANES.forEach(function (lane) {
       if (lane.kind === "chips") { cells.push(chipsCell(step)); }
+      else if (lane.kind === "image") { cells.push(imagesCell(step, lane)); }
+      else if (lane.kind === "metric") { cells.push(metricCell(step, lane)); }
       else if (lane.kind === "scores") { cells.push(scoresCell(step)); }
       else { cells.push(listCell(step, lane)); }
     });
@@ -313,7 +336,7 @@
   function listCell(step, lane) {
     var items = listOf(step, lane.key);
     var cell = "step:" + step.id + ":" + lane.key;
-    var node = h("div", { class: "cell list-cell lane-" + lane.key.replace(".", "-"), "data-cell": cell, tabindex: canEdit ? "0" : null },
+    var node = h("div", { class: "cell list-cell lane-" + lane.key.replace(/[.:]/g, "-"), "data-cell": cell, tabindex: canEdit ? "0" : null },
       items.length ? h("ul", null, items.map(function (t) { return h("li", { text: t }); })) :
         (canEdit ? h("span", { class: "placeholder", text: S["editor.add_here"] }) : null));
     if (!canEdit) { return node; }
@@ -334,6 +357,7 @@
         stopEditing();
         var text = area.value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean).join("\n");
         if (save && text !== items.join("\n")) {
+          if (lane.kind === "text") { text = area.value.trim(); }
           send("set", { kind: "step", id: step.id, field: lane.key, value: text },
             { base: base, cell: cell, inverse: { op: "set", fields: { kind: "step", id: step.id, field: lane.key, value: items.join("\n") } } });
         } else { draw(); }
@@ -348,6 +372,101 @@
     node.addEventListener("keydown", function (e) { if (e.key === "Enter" && e.target === node) { open(); } });
     return node;
   }
+
+  // --- stage colours, pictures and KPI lanes ---------------------------------------------------
+  function ink(hex) {  // black or white, whichever reads better on the colour (WCAG contrast)
+    var lum = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var l = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return (1.05 / (l + 0.05)) >= ((l + 0.05) / 0.05) ? "#ffffff" : "#000000";
+  }
+
+  function colourButton(stage) {
+    var cell = "stage:" + stage.id + ":color";
+    var wrap = h("span", { class: "colour-pick", "data-cell": cell });
+    var button = h("button", { type: "button", class: "icon-button swatch-button", title: S["looks.colour"], "aria-label": S["looks.colour"],
+      "aria-expanded": "false", style: "--swatch:" + (stage.color || "#e8eefc") }, h("span", { class: "swatch" }));
+    button.addEventListener("click", function () {
+      if (wrap.querySelector(".palette")) { wrap.querySelector(".palette").remove(); button.setAttribute("aria-expanded", "false"); return; }
+      button.setAttribute("aria-expanded", "true");
+      var choose = function (value) {
+        send("set", { kind: "stage", id: stage.id, field: "color", value: value },
+          { cell: cell, inverse: { op: "set", fields: { kind: "stage", id: stage.id, field: "color", value: stage.color || "" } } });
+      };
+      wrap.appendChild(h("div", { class: "palette", role: "group", "aria-label": S["looks.colour"] },
+        PALETTE.map(function (colour) {
+          return h("button", { type: "button", class: "swatch" + (colour === stage.color ? " chosen" : ""), "data-colour": colour,
+            style: "background:" + colour, title: colour, "aria-label": colour, onclick: function () { choose(colour); } });
+        }),
+        h("button", { type: "button", class: "small", text: S["looks.default_colour"], onclick: function () { choose(""); } })));
+    });
+    wrap.appendChild(button);
+    return wrap;
+  }
+
+  function imageSrc(ref) { return ref.indexOf("data:") === 0 ? ref : "/maps/" + mapId + "/" + ref; }
+
+  function upload(file) {
+    var body = new FormData();
+    body.append("file", file);
+    return fetch("/api/maps/" + mapId + "/images", { method: "POST", credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": csrf }, body: body })
+      .then(function (r) { return r.json().then(function (d) { if (!r.ok) { throw new Error(typeof d.detail === "string" ? d.detail : S["editor.error"]); } return d; }); });
+  }
+
+  /** An image lane: the pictures of the step, and a button to add one. */
+  function imagesCell(step, lane) {
+    var id = lane.lane.id;
+    var cell = "step:" + step.id + ":" + lane.key;
+    var pictures = (step.images || []).filter(function (i) { return i.lane === id; });
+    var input = h("input", { type: "file", accept: "image/png,image/jpeg,image/webp", class: "visually-hidden", "aria-label": S["looks.add_image"] });
+    input.addEventListener("change", function () {
+      if (!input.files.length) { return; }
+      setStatus(S["looks.uploading"], "busy");
+      upload(input.files[0]).then(function (d) {
+        send("add_image", { step: step.id, image: d.path, lane: id, caption: "" }, { cell: cell,
+          inverse: { op: "delete_image", fields: { step: step.id, image: d.path } } });
+      }).catch(function (e) { setStatus(e.message, "error"); showError(cell, e.message); });
+    });
+    return h("div", { class: "cell images-cell", "data-cell": cell },
+      pictures.map(function (p) {
+        return h("figure", { class: "picture" }, h("img", { src: imageSrc(p.image), alt: p.caption || "" }),
+          p.caption ? h("figcaption", { text: p.caption }) : null);
+      }),
+      canEdit ? h("label", { class: "chip add-chip add-picture", title: S["looks.add_image"] }, icon("ui-plus"), h("span", { text: S["looks.add_image"] }), input) : null);
+  }
+
+  function metricCell(step, lane) {
+    var kpi = (map.kpis || []).filter(function (k) { return k.id === lane.lane.kpi; })[0];
+    var measured = kpi && (kpi.touchpoints || []).some(function (ref) {
+      return ref === step.id || (step.touchpoints || []).some(function (tp) { return tp.id === ref; });
+    });
+    return h("div", { class: "cell metric-cell", "data-cell": "step:" + step.id + ":" + lane.key },
+      measured ? h("span", { class: "muted", text: say("looks.metric_hint", { name: kpi.name }) }) : null);
+  }
+
+  function watchPhotos() {
+    document.querySelectorAll(".photo-upload").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var box = input.closest(".photo-box");
+        var error = box.querySelector(".field-error");
+        error.textContent = "";
+        if (!input.files.length) { return; }
+        setStatus(S["looks.uploading"], "busy");
+        upload(input.files[0]).then(function (d) {
+          return send("set", { kind: "persona", id: input.getAttribute("data-persona"), field: "photo", value: d.path }).then(function (ok) {
+            if (!ok) { return; }
+            var img = h("img", { class: "persona-photo", src: d.url, alt: input.getAttribute("data-name"), width: "72", height: "72" });
+            box.querySelector(".persona-photo").replaceWith(img);
+            setStatus(S["looks.uploaded"], "ok");
+          });
+        }).catch(function (e) { error.textContent = e.message; setStatus(e.message, "error"); });
+      });
+    });
+  }
+  watchPhotos();
 
   /** Feelings: one score per persona, in the map's emotion scale. */
   function scoresCell(step) {
