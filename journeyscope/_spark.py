@@ -144,8 +144,15 @@ class SparkEngine(Engine):
         self._guard(sql, frame.collect)
 
     def materialize(self, name: str, sql: str) -> None:
-        frame = self._frame(sql).cache()
-        self._guard(sql, frame.count)  # compute now, as DuckDB's CREATE TABLE does
+        # computed now, as DuckDB's CREATE TABLE does, and cut from the plan that made it: a
+        # cached frame keeps its whole lineage, which Spark re-analyses in every later query
+        # over it (seconds per query once tables are built from tables). ``toDF`` first gives
+        # the columns new identities, so the table joins the views it was made from.
+        def compute() -> Any:
+            made = self._frame(sql)
+            return made.toDF(*made.columns).localCheckpoint(eager=True)
+
+        frame = self._guard(sql, compute)
         self.drop(name)
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
