@@ -277,11 +277,17 @@ def test_a_bare_database_file_and_its_one_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["log.jsonocel", "log.xmlocel"])
-def test_ocel_files_are_not_read_as_csv(tmp_path: Path, name: str) -> None:
+def test_ocel_files_are_not_read_as_csv(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installation without an OCEL reader (the built-in one taken away) refuses an OCEL file
+    in words instead of reading it as CSV."""
     from journeyscope import plugins
 
-    if any(name.endswith(s) for r in plugins.event_readers().values() for s in r.suffixes):
-        pytest.skip("an OCEL reader is installed")
+    readers = plugins.event_readers()
+    without = {k: r for k, r in readers.items() if not any(name.endswith(s) for s in r.suffixes)}
+    assert "ocel" in readers and "ocel" not in without
+    monkeypatch.setattr(plugins, "event_readers", lambda: without)
     path = tmp_path / name
     path.write_text('{"objectTypes": [], "eventTypes": [], "objects": [], "events": []}')
     with pytest.raises(ValueError, match=r"OCEL 2\.0 .* log, which this installation does not"):

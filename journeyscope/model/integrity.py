@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .journey import CellImage, JourneyMap, Stage
+    from .journey import CellImage, JourneyMap, Stage, Step
 
 Loc = tuple[str | int, ...]
 
@@ -108,16 +108,22 @@ def _reference_problems(m: JourneyMap) -> list[Problem]:
     return problems
 
 
-def _opportunity_kpi_refs(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
+def _located_steps(m: JourneyMap) -> Iterator[tuple[Loc, Step]]:
+    """Every step of the current and the future state, with where it is in the file."""
     states: list[tuple[Loc, list[Stage]]] = [(("stages",), m.stages)]
     if m.future:
         states.append((("future", "stages"), m.future.stages))
     for base, stages in states:
         for si, stage in enumerate(stages):
             for pi, step in enumerate(stage.steps):
-                for oi, opportunity in enumerate(step.opportunities):
-                    for ki, ref in enumerate(opportunity.kpis):
-                        yield (*base, si, "steps", pi, "opportunities", oi, "kpis", ki), ref
+                yield (*base, si, "steps", pi), step
+
+
+def _opportunity_kpi_refs(m: JourneyMap) -> Iterator[tuple[Loc, str]]:
+    for at, step in _located_steps(m):
+        for oi, opportunity in enumerate(step.opportunities):
+            for ki, ref in enumerate(opportunity.kpis):
+                yield (*at, "opportunities", oi, "kpis", ki), ref
 
 
 def _state_problems(stages: list[Stage], base: Loc, m: JourneyMap, future: bool) -> list[Problem]:
@@ -175,14 +181,8 @@ def _lane_problems(m: JourneyMap) -> list[Problem]:
             problems.append(_dangling(("lanes", i, "kpi"), "KPI", lane.kpi, kpis))
         if lane.after is not None and (lane.after not in places or lane.after == lane.id):
             problems.append(_dangling(("lanes", i, "after"), "lane", lane.after, places))
-    states: list[tuple[Loc, list[Stage]]] = [(("stages",), m.stages)]
-    if m.future:
-        states.append((("future", "stages"), m.future.stages))
-    for base, stages in states:
-        for si, stage in enumerate(stages):
-            for pi, step in enumerate(stage.steps):
-                at = (*base, si, "steps", pi)
-                problems += _cell_problems(at, step.lanes, step.images, kinds)
+    for at, step in _located_steps(m):
+        problems += _cell_problems(at, step.lanes, step.images, kinds)
     return problems
 
 
