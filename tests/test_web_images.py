@@ -5,12 +5,18 @@ lanes edited through the same edit operations as every other field."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
+
+from journeyscope.cli.main import app as cli
+from journeyscope.formats import dump_map
 
 from .test_web_support import World, running_world
 
@@ -125,3 +131,117 @@ def test_persona_builder_stage_colour_and_custom_lanes(world: World) -> None:
     assert "Where is my code?" in html and "background: #0f766e; color: #ffffff" in html
     assert _edit(world, "delete_lane", lane="screens").is_success
     assert world.app.state.store.load_journey(world.map_id)[0].step("pay").images == []
+
+
+def _map_with_pictures(world: World) -> str:
+    """Ana's photo, and the same picture in a "Screens" lane at the payment step: its path."""
+    path = _upload(world.api("editor"), world.map_id, "ana.jpg", photo()).json()["path"]
+    assert _edit(world, "persona", persona="ana", name="Ana", photo=path).is_success
+    assert _edit(world, "add_lane", name="Screens", kind="image").is_success
+    assert _edit(
+        world, "add_image", step="pay", image=path, lane="screens", caption="The pay screen"
+    ).is_success
+    return str(path)
+
+
+def test_downloads_and_the_read_only_link_carry_the_workspace_s_pictures(world: World) -> None:
+    """Pictures live in the workspace, not in the map file: every export and the read-only
+    link (whose reader cannot fetch /maps/.../images) carry them inside the file."""
+    _map_with_pictures(world)
+    viewer = world.client("viewer")
+    for fmt in ("svg", "story.html"):
+        got = viewer.get(f"/maps/{world.map_id}/download", params={"format": fmt})
+        assert got.status_code == 200, got.text
+        assert "data:image/jpeg;base64," in got.text, fmt
+    page = world.client("editor").form(f"/maps/{world.map_id}/share-links", {"label": "Board"})
+    secret = re.search(r"/s/(jss_[^\"]+)\"", page.text)
+    assert secret, page.text
+    from .test_web_support import WebClient
+
+    shared = WebClient(world.app).get(f"/s/{secret.group(1)}")
+    assert shared.status_code == 200 and "data:image/jpeg;base64," in shared.text
+    assert f"/maps/{world.map_id}/images/" not in shared.text
+
+
+def test_the_map_file_with_its_pictures_round_trips_as_a_zip(world: World, tmp_path: Path) -> None:
+    path = _map_with_pictures(world)
+    got = world.client("viewer").get(f"/maps/{world.map_id}/export.zip")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        names = sorted(archive.namelist())
+        journey_file = next(n for n in names if n.endswith(".yaml"))
+        assert names == sorted([journey_file, path])
+        archive.extractall(tmp_path / "unzipped")
+    # the command line renders the unzipped folder with the photo in it
+    result = CliRunner().invoke(cli, ["render", str(tmp_path / "unzipped" / journey_file),
+                                      "-o", str(tmp_path / "map.svg")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "data:image/jpeg;base64," in (tmp_path / "map.svg").read_text()
+
+    # imported as a new map, its pictures are kept in the workspace and drawn
+    editor = world.client("editor")
+    made = editor.post("/maps/import", data={"csrf_token": editor.csrf()},
+                       files={"file": ("bundle.zip", got.content)})  # fmt: skip
+    assert made.status_code == 200, made.text
+    new_id = int(str(made.url).rstrip("/").rsplit("/", 1)[1])
+    journey = world.app.state.store.load_journey(new_id)[0]
+    photo_path = journey.persona("ana").photo
+    assert photo_path and photo_path.startswith("images/ana")
+    assert journey.step("pay").images[0].caption == "The pay screen"
+    assert world.app.state.store.images(world.workspace, {photo_path})
+    assert "data:image/jpeg;base64," in editor.get(f"/maps/{new_id}").text
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_hostile_zips_are_refused_in_plain_words(world: World) -> None:
+    text = world.app.state.store.map_text(world.map_id)[0]
+    journey = world.app.state.store.load_journey(world.map_id)[0]
+    journey.personas[0].photo = "images/face.png"
+    yaml_with_svg = dump_map(journey)
+    cases = [
+        (b"not a zip at all", "not a ZIP archive"),
+        (_zip({"../map.yaml": text.encode()}), "outside its folder"),
+        (_zip({"a.yaml": text.encode(), "b.yaml": text.encode()}), "2 map files"),
+        (_zip({"images/x.png": photo()}), "no map file"),
+        (_zip({"map.yaml": text.encode(), "images/bomb.png": b"\0" * 6_000_000}),
+         "larger than 5,000,000 bytes"),
+        (_zip({"map.yaml": b"\0" * 3_000_000}), "larger than"),
+        (_zip({"map.yaml": yaml_with_svg.encode(), "images/face.png": SVG}),
+         "the picture images/face.png in the ZIP: SVG pictures are not accepted"),
+    ]  # fmt: skip
+    editor = world.client("editor")
+    before = len(world.app.state.store.list_maps(world.workspace))
+    for data, words in cases:
+        answer = editor.post("/maps/import", data={"csrf_token": editor.csrf()},
+                             files={"file": ("bundle.zip", data)})  # fmt: skip
+        assert answer.status_code == 400 and words in answer.text, (words, answer.text[-1500:])
+    assert len(world.app.state.store.list_maps(world.workspace)) == before
+
+
+def test_a_picture_s_caption_is_edited_and_removing_it_can_be_undone(world: World) -> None:
+    path = _map_with_pictures(world)
+    other = _upload(world.api("editor"), world.map_id, "b.png", photo(fmt="PNG")).json()["path"]
+    assert _edit(world, "add_image", step="pay", image=other).is_success
+    assert _edit(
+        world, "caption_image", step="pay", image=path, caption=" Pay, at last "
+    ).is_success
+    step = world.app.state.store.load_journey(world.map_id)[0].step("pay")
+    assert [(i.image, i.caption) for i in step.images] == [(path, "Pay, at last"), (other, None)]
+    assert _edit(world, "delete_image", step="pay", image=path).is_success
+    assert [
+        i.image for i in world.app.state.store.load_journey(world.map_id)[0].step("pay").images
+    ] == [other]
+    # the editor's undo puts it back where it was
+    back = _edit(world, "add_image", step="pay", image=path, caption="Pay, at last", index="0")
+    assert back.is_success
+    step = world.app.state.store.load_journey(world.map_id)[0].step("pay")
+    assert [i.image for i in step.images] == [path, other]
+    missing = _edit(world, "caption_image", step="pay", image="images/none.png", caption="x")
+    assert missing.status_code == 400 and "no picture" in missing.json()["detail"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .test_web_collab import _editor, served  # noqa: F401  (a fixture)
+from .test_web_collab import _drag, _editor, served  # noqa: F401  (a fixture)
 from .test_web_images import SVG, bomb, photo
 from .test_web_support import World
 
@@ -108,3 +108,82 @@ def test_at_phone_width_the_map_scrolls_under_sticky_lane_names(
     _shot(page, tmp_path, "editor-390x844.png")
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.browser
+def test_pictures_take_a_caption_and_a_removal_and_undo_redo_take_back_every_kind_of_edit(
+    browser: Any,
+    served: tuple[World, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A picture uploaded into an image lane, captioned and removed; then undo and redo walk
+    back and forth over a removal, a drag and a typed name, on the board and in the store."""
+    from playwright.sync_api import expect
+
+    world, base = served
+    store = world.app.state.store
+    page = _editor(browser, base, "owner", world.map_id, (1440, 900))
+    page.click("#el-forms > summary")
+    page.click("#el-lanes > summary")
+    page.fill('#el-lanes input[name="name"]', "Screens")
+    page.select_option('#el-lanes select[name="kind"]', "image")
+    page.click('#el-lanes button:has-text("Add a lane")')
+    cell = page.locator('[data-cell="step:pay:lane:screens"]')
+    cell.wait_for()
+    cell.locator('input[type="file"]').set_input_files(
+        {"name": "pay.png", "mimeType": "image/png", "buffer": photo(fmt="PNG")}
+    )
+    figure = cell.locator("figure.picture")
+    expect(figure).to_have_count(1)
+    figure.locator("input.caption-input").fill("The pay screen")
+    figure.locator("input.caption-input").press("Tab")
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    _eventually(lambda: [i.caption for i in store.load_journey(world.map_id)[0].step("pay").images]
+                == ["The pay screen"])  # fmt: skip
+    figure.hover()
+    cell.scroll_into_view_if_needed()
+    _shot(page, tmp_path, "editor-pictures.png")
+    figure.locator("button.remove-picture").click()
+    expect(cell.locator("figure.picture")).to_have_count(0)
+    _eventually(lambda: store.load_journey(world.map_id)[0].step("pay").images == [])
+
+    page.click('[data-cell="step:cart:name"]')
+    page.locator('[data-cell="step:cart:name"] input').fill("Fill the basket")
+    page.locator('[data-cell="step:cart:name"] input').press("Enter")
+    expect(page.locator('[data-cell="step:cart:name"]')).to_contain_text("Fill the basket")
+    _drag(page, "search", "buy")
+    expect(page.locator('.steps[data-stage="buy"] .step[data-step="search"]')).to_have_count(1)
+
+    def stage_of(step: str) -> str:
+        journey = store.load_journey(world.map_id)[0]
+        return next(s.id for s in journey.stages if any(p.id == step for p in s.steps))
+
+    _eventually(lambda: stage_of("search") == "buy")
+    page.click("#undo")  # the drag
+    _eventually(lambda: stage_of("search") == "find")
+    expect(page.locator('.steps[data-stage="find"] .step[data-step="search"]')).to_have_count(1)
+    page.click("#undo")  # the name
+    _eventually(lambda: store.load_journey(world.map_id)[0].step("cart").name == "Add to cart")
+    expect(page.locator('[data-cell="step:cart:name"]')).to_contain_text("Add to cart")
+    page.click("#undo")  # the removal: the picture is back with its caption
+    expect(cell.locator("figure.picture")).to_have_count(1)
+    expect(cell.locator("input.caption-input")).to_have_value("The pay screen")
+    _eventually(lambda: [i.caption for i in store.load_journey(world.map_id)[0].step("pay").images]
+                == ["The pay screen"])  # fmt: skip
+    page.click("#redo")  # removed again
+    expect(cell.locator("figure.picture")).to_have_count(0)
+    page.click("#redo")  # named again
+    expect(page.locator('[data-cell="step:cart:name"]')).to_contain_text("Fill the basket")
+    _eventually(lambda: store.load_journey(world.map_id)[0].step("cart").name == "Fill the basket")
+    assert page.errors == []
+    page.context.close()
+
+
+def _eventually(check: Any, seconds: float = 10) -> None:
+    """Wait until ``check()`` holds (the store catches up with the board within a second)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the store did not catch up"
+        time.sleep(0.05)

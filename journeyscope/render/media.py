@@ -20,6 +20,7 @@ __all__ = [
     "image_type",
     "images_in_folder",
     "readable_text",
+    "replace_images",
 ]
 
 #: Stage colours the editor offers: each keeps the stage's name at a contrast of 4.5:1 or more
@@ -133,14 +134,21 @@ def embed_images(journey: JourneyMap, images: Mapping[str, bytes]) -> JourneyMap
     """``journey`` with each image path found in ``images`` (path -> bytes) replaced by a
     data: URI, so the HTML, SVG, PNG and PDF carry their pictures; bytes that are not PNG,
     JPEG or WebP are left out."""
+    return replace_images(
+        journey, {ref: uri for ref, raw in images.items() if (uri := data_uri(raw))}
+    )
+
+
+def replace_images(journey: JourneyMap, refs: Mapping[str, str]) -> JourneyMap:
+    """``journey`` with each image reference (a persona's photo, a step's picture) found in
+    ``refs`` replaced by its value there."""
     data = journey.model_dump(mode="json", exclude_defaults=True)
-    uris = {ref: uri for ref, raw in images.items() if (uri := data_uri(raw))}
 
     def swap(node: object) -> None:
         if isinstance(node, dict):
             for key in ("photo", "image"):
-                if isinstance(node.get(key), str) and node[key] in uris:
-                    node[key] = uris[node[key]]
+                if isinstance(node.get(key), str) and node[key] in refs:
+                    node[key] = refs[node[key]]
             for value in node.values():
                 swap(value)
         elif isinstance(node, list):

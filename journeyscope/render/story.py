@@ -16,6 +16,7 @@ from ..model import KPI, JourneyMap, Opportunity, Stage, Step
 from .html import _ENV
 from .labels import labels_for
 from .lane import LaneFigures, evidence_lane, pain_point_figure, pain_point_label
+from .media import shown_image
 from .story_chart import before_after_svg
 
 if TYPE_CHECKING:
@@ -161,6 +162,7 @@ def story_context(journey: JourneyMap, insights: Insights | None = None) -> dict
         "kpis": [(kpi, kpi_target(kpi)) for kpi in journey.kpis],
         "slide_count": len(stages) + 2,
         "overview": _overview(journey, insights),
+        "photos": {p.id: shown_image(p.photo) for p in journey.personas},
     }
 
 

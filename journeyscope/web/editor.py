@@ -538,16 +538,34 @@ def _add_image(data: Data, form: Form) -> None:
     image: Data = {"image": (form.get("image") or "").strip()}
     _set(image, "caption", (form.get("caption") or "").strip())
     _set(image, "lane", (form.get("lane") or "").strip())
-    step.setdefault("images", []).append(image)
+    images = step.setdefault("images", [])
+    where = form.get("index") or ""
+    images.insert(int(where) if where.isdigit() else len(images), image)
+
+
+def _picture(data: Data, form: Form) -> tuple[Data, list[Data]]:
+    """The step's picture named by ``image`` (its path) and the step's pictures."""
+    _, _, step = _find_step(data, form)
+    images: list[Data] = step.get("images", [])
+    for image in images:
+        if image.get("image") == form.get("image"):
+            return image, images
+    raise EditError(f"no picture {form.get('image')!r} on this step")
+
+
+def _caption_image(data: Data, form: Form) -> None:
+    """The ``caption`` under a step's picture (empty: none)."""
+    caption = (form.get("caption") or "").strip()
+    if len(caption) > 300:
+        raise EditError("a caption is at most 300 characters")
+    _set(_picture(data, form)[0], "caption", caption)
 
 
 def _delete_image(data: Data, form: Form) -> None:
-    _, _, step = _find_step(data, form)
-    images = step.get("images", [])
-    kept = [i for i in images if i.get("image") != form.get("image")]
-    if len(kept) == len(images):
-        raise EditError(f"no picture {form.get('image')!r} on this step")
-    _set(step, "images", kept)
+    image, images = _picture(data, form)
+    images.remove(image)
+    if not images:
+        _find_step(data, form)[2].pop("images", None)
 
 
 OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
@@ -574,6 +592,7 @@ OPERATIONS: dict[str, Callable[[Data, Form], None]] = {
     "add_lane": _add_lane,
     "delete_lane": _delete_lane,
     "add_image": _add_image,
+    "caption_image": _caption_image,
     "delete_image": _delete_image,
     "add_future": _add_future,
     "delete_future": _delete_future,

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from ..formats import TEMPLATE_LANGUAGES, list_templates
 from ..model import JourneyMap
 from ..render.html import map_css, render_fragment
+from ..render.media import image_refs, replace_images
 from ..store import MapInfo, NotFound, Store, StoreError, UserInfo
 from . import actions
 from .auth import (
@@ -24,12 +25,13 @@ from .auth import (
     settings_of,
     store_of,
 )
+from .bundles import BundleRefused, read_bundle, write_bundle
 from .i18n import translator
-from .images import with_workspace_images
+from .images import ImageRefused, checked_image, with_workspace_images
 from .map_list import list_maps
 from .pages_auth import redirect
 from .rendering import language, page_fragment, render
-from .uploads import receive_upload
+from .uploads import TooLarge, receive_upload
 
 router = APIRouter(include_in_schema=False)
 State = Literal["current", "future", "both"]
@@ -112,33 +114,58 @@ async def create_map(request: Request, user: UserInfo = Depends(page_user)) -> R
     return redirect(f"/maps/{info.id}")
 
 
-async def _map_upload(request: Request) -> JourneyMap:
+async def _map_upload(request: Request, workspace_id: int, user_id: int) -> JourneyMap:
+    """The map of the upload (a map file, pasted text, or a ZIP of a map file with its
+    pictures, whose pictures are checked and kept in the workspace)."""
     settings = settings_of(request)
     upload = await receive_upload(
         request,
         Path(settings.data_dir) / "uploads",
-        settings.max_map_bytes,
-        suffixes=(".yaml", ".yml", ".json"),
+        max(settings.max_map_bytes, settings.max_upload_bytes),
+        suffixes=(".yaml", ".yml", ".json", ".zip"),
     )
     try:
         check_csrf(request, upload.fields.get("csrf_token"))
+        pictures: dict[str, bytes] = {}
         if upload.path is None:
             text, name = upload.fields.get("text", ""), "pasted.yaml"
+        elif (upload.filename or "").lower().endswith(".zip"):
+            try:
+                name, text, pictures = read_bundle(upload.path, settings.max_map_bytes)
+            except BundleRefused as refusal:
+                raise HTTPException(400, str(refusal)) from None
+        elif upload.path.stat().st_size > settings.max_map_bytes:
+            raise TooLarge(settings.max_map_bytes)
         else:
             text, name = upload.read_text(), upload.filename or "upload.yaml"
         if not text.strip():
             raise HTTPException(400, "choose a map file or paste its text")
-        return actions.map_from_text(text, name)
+        journey = actions.map_from_text(text, name)
     except UnicodeDecodeError:
         raise HTTPException(400, "the map file is not UTF-8 text") from None
     finally:
         upload.discard()
+    return _keep_pictures(store_of(request), workspace_id, user_id, journey, pictures)
+
+
+def _keep_pictures(
+    store: Store, workspace_id: int, user_id: int, journey: JourneyMap, pictures: dict[str, bytes]
+) -> JourneyMap:
+    """``journey`` pointing at the workspace's copies of the bundle's pictures it uses."""
+    renamed = {}
+    for ref in sorted(image_refs(journey) & pictures.keys()):
+        try:
+            image = checked_image(pictures[ref], Path(ref).name)
+        except ImageRefused as refusal:
+            raise HTTPException(400, f"the picture {ref} in the ZIP: {refusal}") from None
+        renamed[ref] = store.save_image(workspace_id, image, user_id).path
+    return replace_images(journey, renamed) if renamed else journey
 
 
 @router.post("/maps/import")
 async def import_new_map(request: Request, user: UserInfo = Depends(page_user)) -> Response:
     workspace_id = _editable_workspace(request, user)  # before reading any upload
-    journey = await _map_upload(request)
+    journey = await _map_upload(request, workspace_id, user.id)
     info = store_of(request).create_map(workspace_id, journey, user.id, "imported")
     return redirect(f"/maps/{info.id}")
 
@@ -262,10 +289,23 @@ def export(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) 
     return Response(text, media_type="application/yaml; charset=utf-8", headers=headers)
 
 
+@router.get("/maps/{map_id}/export.zip")
+def export_bundle(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
+    """The map file with the pictures it points at, as one ZIP."""
+    access = _access(request, user, map_id)
+    store = store_of(request)
+    text, number = store.map_text(map_id)
+    journey = store.load_journey(map_id, number)[0]
+    pictures = store.images(access.map.workspace_id, image_refs(journey))
+    data = write_bundle(f"{journey.id}.yaml", text, pictures)
+    headers = {"Content-Disposition": f'attachment; filename="{journey.id}-v{number}.zip"'}
+    return Response(data, media_type="application/zip", headers=headers)
+
+
 @router.post("/maps/{map_id}/import")
 async def import_version(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)):
     access = _access(request, user, map_id, "editor")
-    journey = await _map_upload(request)
+    journey = await _map_upload(request, access.map.workspace_id, user.id)
     base = access.map.current_version
     saved = actions.save(store_of(request), access, journey, base, user, "imported YAML")
     if saved.stale is not None:

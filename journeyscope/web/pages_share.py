@@ -38,6 +38,7 @@ from .auth import (
 )
 from .evidence import analysis_from_dict
 from .i18n import translator
+from .images import with_workspace_images
 from .map_status import describe_status
 from .pages_auth import redirect
 from .rendering import language, page_fragment, render
@@ -110,6 +111,7 @@ def export_response(
     if state != "current" and journey.future is None:
         state = "current"
     latest, metrics = actions.latest_metrics(store, map_id, journey)
+    journey = with_workspace_images(store, store.get_map(map_id).workspace_id, journey)
     try:
         data = _export(journey, fmt, state, persona, metrics, latest)
     except BrowserMissing as error:
@@ -261,6 +263,7 @@ def shared(
     if state != "current" and journey.future is None:
         state = "current"
     _latest, metrics = actions.latest_metrics(store, map_id, journey)
+    journey = with_workspace_images(store, store.get_map(map_id).workspace_id, journey)
     _ = translator(language(request))
     context = {
         "journey": journey,

@@ -431,11 +431,29 @@
       }).catch(function (e) { setStatus(e.message, "error"); showError(cell, e.message); });
     });
     return h("div", { class: "cell images-cell", "data-cell": cell },
-      pictures.map(function (p) {
-        return h("figure", { class: "picture" }, h("img", { src: imageSrc(p.image), alt: p.caption || "" }),
-          p.caption ? h("figcaption", { text: p.caption }) : null);
-      }),
+      pictures.map(function (p) { return picture(step, p, cell); }),
       canEdit ? h("label", { class: "chip add-chip add-picture", title: S["looks.add_image"] }, icon("ui-plus"), h("span", { text: S["looks.add_image"] }), input) : null);
+  }
+
+  /** One picture of a step: its caption typed under it, and a button that takes it away. */
+  function picture(step, p, cell) {
+    var img = h("img", { src: imageSrc(p.image), alt: p.caption || "" });
+    if (!canEdit) {
+      return h("figure", { class: "picture" }, img, p.caption ? h("figcaption", { text: p.caption }) : null);
+    }
+    var caption = h("input", { type: "text", class: "caption-input", maxlength: "300", value: p.caption || "",
+      placeholder: S["looks.caption"], "aria-label": S["looks.caption"] });
+    caption.addEventListener("change", function () {
+      send("caption_image", { step: step.id, image: p.image, caption: caption.value }, { cell: cell,
+        inverse: { op: "caption_image", fields: { step: step.id, image: p.image, caption: p.caption || "" } } });
+    });
+    var index = String((step.images || []).indexOf(p));
+    var remove = h("button", { type: "button", class: "icon-button remove-picture", title: S["looks.remove_image"],
+      "aria-label": S["looks.remove_image"], text: "×", onclick: function () {
+        send("delete_image", { step: step.id, image: p.image }, { cell: cell,
+          inverse: { op: "add_image", fields: { step: step.id, image: p.image, lane: p.lane || "", caption: p.caption || "", index: index } } });
+      } });
+    return h("figure", { class: "picture" }, img, h("figcaption", {}, caption), remove);
   }
 
   function metricCell(step, lane) {
