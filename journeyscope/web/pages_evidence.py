@@ -17,7 +17,7 @@ from .i18n import translator
 from .pages_auth import redirect
 from .painpoints import board, insights_available
 from .rendering import language, render
-from .words import Words
+from .words import Words, names_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -124,10 +124,12 @@ def pain_points(request: Request, map_id: DbId, user: UserInfo = Depends(page_us
     opportunities = [(o.id, o.title) for _, step in journey.steps() for o in step.opportunities]
     latest = store.latest_analysis(map_id)
     insights = latest.insights if latest else None
+    words = Words(translator(language(request)), names_of(latest.result if latest else None,
+                                                          journey))  # fmt: skip
     context = {
         "info": access.map,
         "can_edit": access.can("editor"),
-        "rows": board(journey, store.decisions(map_id), insights),
+        "rows": board(journey, store.decisions(map_id), insights, words),
         "statuses": DECISIONS,
         "opportunities": opportunities,
         "insights_available": insights_available(),

@@ -12,6 +12,7 @@ from typing import Any
 from ..insights import Decision
 from ..model import JourneyMap
 from ..store import DecisionInfo, Store
+from .words import Words
 
 __all__ = ["DbDecisionStore", "board", "insights_available"]
 
@@ -81,7 +82,10 @@ def _step_name(journey: JourneyMap, step_id: str) -> str:
 
 
 def _evidence_rows(
-    journey: JourneyMap, insights: dict[str, Any] | None, decisions: dict[str, DecisionInfo]
+    journey: JourneyMap,
+    insights: dict[str, Any] | None,
+    decisions: dict[str, DecisionInfo],
+    words: Words | None,
 ) -> list[dict[str, Any]]:
     rows = []
     for point in (insights or {}).get("pain_points", []):
@@ -89,9 +93,14 @@ def _evidence_rows(
         element = point.get("element") or steps[-1]
         kind = str(point.get("kind", "")).replace("_", " ")
         segment = point.get("segment") or "all"
-        text = f"{kind}: {_step_name(journey, element)}"
-        if segment != "all":
-            text += f" ({segment})"
+        if words is not None:  # a page: the finding as a sentence, in the reader's language
+            text = words.pain_point(point)
+            where = "" if segment == "all" else words.segment(segment)
+        else:  # the API: the short form, beside the structured fields
+            text = f"{kind}: {_step_name(journey, element)}"
+            where = "" if segment == "all" else f"({segment})"
+        if where:
+            text += f" — {where}" if words is not None else f" {where}"
         row = {
             "key": point["key"],
             "source": "evidence",
@@ -107,6 +116,7 @@ def _evidence_rows(
             "owner": None,
             "opportunity_id": point.get("opportunity"),
             "note": "",
+            "money": words.money(point) if words is not None else [],
         }
         rows.append(_decided(row, decisions.get(point["key"])))
     rows.sort(key=lambda r: (r["status"] == "dismissed", -(r["priority"] or 0.0), r["key"]))
@@ -118,7 +128,7 @@ def _map_rows(journey: JourneyMap, decisions: dict[str, DecisionInfo]) -> list[d
     for position, (_, step) in enumerate(journey.steps()):
         for text in step.pain_points:
             key = f"{step.id}:{text}"
-            row = {
+            row: dict[str, Any] = {
                 "key": key,
                 "source": "map",
                 "kind": None,
@@ -133,6 +143,7 @@ def _map_rows(journey: JourneyMap, decisions: dict[str, DecisionInfo]) -> list[d
                 "owner": None,
                 "opportunity_id": None,
                 "note": "",
+                "money": [],
                 "position": position,
             }
             rows.append(_decided(row, decisions.get(key)))
@@ -146,10 +157,12 @@ def board(
     journey: JourneyMap,
     decisions: dict[str, DecisionInfo],
     insights: dict[str, Any] | None = None,
+    words: Words | None = None,
 ) -> list[dict[str, Any]]:
     """Every row of the board, ranked: detected pain points by the insights engine's priority,
-    then the map's written pain points by the step's lowest emotion score."""
-    rows = _evidence_rows(journey, insights, decisions) + _map_rows(journey, decisions)
+    then the map's written pain points by the step's lowest emotion score. With ``words`` (a
+    page) each finding reads as a sentence with its money in the page's language."""
+    rows = _evidence_rows(journey, insights, decisions, words) + _map_rows(journey, decisions)
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return rows
