@@ -276,7 +276,7 @@ class SourcesStore(StoreBase):
         )
         if row is None:
             raise NotFound(f"source {source_id} has no connection")
-        return row  # type: ignore[no-any-return]
+        return row
 
     def update_connection(self, source_id: int, **fields: Any) -> None:
         """Change what a connection reads or how often; it is read again at the next round."""
@@ -355,12 +355,14 @@ class SourcesStore(StoreBase):
             session.commit()
             return _file_info(row)
 
-    def set_source_file_stored(self, file_id: int, stored: str) -> None:
+    def set_source_file_stored(self, file_id: int, stored: str, size: int | None = None) -> None:
         with self.session() as session:
             row = session.get(SourceFile, file_id)
             if row is None:
                 raise NotFound(f"no file {file_id}")
             row.stored = stored
+            if size is not None:
+                row.size = size
             session.commit()
 
     def confirm_source_file(

@@ -8,7 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from ..store import SOURCE_ROLES, Conflict, NotFound, SourceInfo, Store, UserInfo
+from ..store import (
+    CONNECTION_KINDS,
+    REFRESH_INTERVALS,
+    SOURCE_ROLES,
+    Conflict,
+    NotFound,
+    SourceInfo,
+    Store,
+    UserInfo,
+)
 from .actions import EVENT_SUFFIXES
 from .auth import (
     DbId,
@@ -20,7 +29,7 @@ from .auth import (
     settings_of,
     store_of,
 )
-from .evidence import AnalysisRunner, Job
+from .connections import connection_fields, keep_only, queue_evaluation, refresh_connection
 from .i18n import translator
 from .pages_auth import redirect
 from .rendering import language, render
@@ -31,7 +40,6 @@ from .sources import (
     FileProblem,
     check_mapping,
     delete_kept,
-    evaluation_files,
     expiry,
     guess_mapping,
     keep_upload,
@@ -39,7 +47,7 @@ from .sources import (
     preview,
     readable_path,
 )
-from .uploads import SavedFile, receive_upload
+from .uploads import receive_upload
 from .words import Words
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +106,12 @@ def _sources_page(
         "accept": ",".join(SOURCE_SUFFIXES),
         "reason_words": words.reason,
         "location_words": words.location,
+        "is_owner": access.can("owner"),
+        "databases": sorted(settings.connection_databases),
+        "files_allowed": bool(settings.connection_paths),
+        "kinds": CONNECTION_KINDS,
+        "intervals": REFRESH_INTERVALS,
+        "uploaded": [s for s in sources if s.connection is None],
     }
     return render(request, "sources.html", context, status)
 
@@ -143,7 +157,10 @@ def _target_source(
     if existing != "new":
         if not existing.isdigit():
             raise FileProblem("source", "sources.error.source")
-        return _source(store, access.map.id, int(existing))
+        chosen = _source(store, access.map.id, int(existing))
+        if chosen.connection is not None:  # its periods come from the server, not uploads
+            raise FileProblem("source", "sources.error.source")
+        return chosen
     role = fields.get("role", "")
     if role not in SOURCE_ROLES:
         raise FileProblem("role", "sources.error.role")
@@ -154,8 +171,11 @@ def _target_source(
         raise FileProblem("name", "sources.error.name_taken", {"name": name}) from None
 
 
-def _file(store: Store, map_id: int, source_id: int, file_id: int) -> tuple[SourceInfo, Any]:
-    source = _source(store, map_id, source_id)
+def _file(store: Store, access: MapAccess, source_id: int, file_id: int) -> tuple[SourceInfo, Any]:
+    """A kept file of the map's source; a connection's snapshots are its owner's to handle."""
+    source = _source(store, access.map.id, source_id)
+    if source.connection is not None and not access.can("owner"):
+        raise HTTPException(403, "only a workspace owner may change a connection")
     for kept in source.files:
         if kept.id == file_id:
             return source, kept
@@ -182,7 +202,7 @@ def _mapping_page(
     chosen: dict[str, Any] | None = None,
     error: FileProblem | None = None,
 ) -> Response:
-    source, kept = _file(store_of(request), access.map.id, source_id, file_id)
+    source, kept = _file(store_of(request), access, source_id, file_id)
     try:
         sample = preview(readable_path(_data_dir(request), kept.stored))
     except FileProblem as problem:
@@ -220,7 +240,7 @@ async def confirm(
     form = await read_form(request)
     store = store_of(request)
     access = map_access(store, user, map_id, "editor")
-    source, kept = _file(store, map_id, source_id, file_id)
+    source, kept = _file(store, access, source_id, file_id)
     path = readable_path(_data_dir(request), kept.stored)
     chosen: dict[str, Any] = {name: form.get(name) or None for name in FIELDS[source.role]}
     chosen.update(ts_format=form.get("ts_format"), timezone=form.get("timezone"))
@@ -232,6 +252,8 @@ async def confirm(
     except FileProblem as problem:
         return _mapping_page(request, access, source_id, file_id, chosen, problem)
     store.confirm_source_file(source_id, file_id, mapping, report)
+    if source.connection is not None:  # the confirmed snapshot replaces the ones before
+        keep_only(store, _data_dir(request), source, file_id)
     return redirect(f"/maps/{map_id}/sources#source-{source_id}")
 
 
@@ -245,8 +267,8 @@ async def delete_file(
 ) -> Response:
     await read_form(request)
     store = store_of(request)
-    map_access(store, user, map_id, "editor")
-    _, kept = _file(store, map_id, source_id, file_id)
+    access = map_access(store, user, map_id, "editor")
+    _, kept = _file(store, access, source_id, file_id)
     delete_kept(_data_dir(request), kept.stored)
     store.delete_source_file(source_id, file_id)
     return redirect(f"/maps/{map_id}/sources")
@@ -266,19 +288,97 @@ async def analyse(request: Request, map_id: DbId, user: UserInfo = Depends(page_
 
 def start_source_analysis(request: Request, access: MapAccess, user: UserInfo) -> Any:
     """Queue the evaluation of the map's confirmed sources (None: no events source yet)."""
-    store, data_dir = store_of(request), _data_dir(request)
-    files = evaluation_files(data_dir, store.sources(access.map.id), data_dir / "combined")
-    if files is None:
-        return None
-    saved = {role: SavedFile(label, path, path.stat().st_size) for role, (path, label, _) in
-             files.items()}  # fmt: skip
-    name = " + ".join(s.filename for s in saved.values())
-    size = sum(s.size for s in saved.values())
-    version = access.map.current_version
-    info = store.create_analysis(access.map.id, version, name, size, user.id)
-    runner: AnalysisRunner = request.app.state.runner
-    mappings = {role: mapping for role, (_, _, mapping) in files.items()}
-    job = Job(info.id, access.map.id, version, saved["events"], saved.get("customers"),
-              saved.get("surveys"), mappings=mappings, keep=True)  # fmt: skip
-    runner.submit(job)
-    return info
+    runner = request.app.state.runner
+    return queue_evaluation(store_of(request), _data_dir(request), runner, access.map.id, user.id)
+
+
+# --- server-side connections: a workspace owner's to create, change and delete -------------
+
+
+@router.post("/maps/{map_id}/connections")
+async def create_connection(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    store, settings = store_of(request), settings_of(request)
+    access = map_access(store, user, map_id, "owner")
+    try:
+        fields = connection_fields(form, settings)
+        role = form.get("role", "")
+        if role not in SOURCE_ROLES:
+            raise FileProblem("role", "sources.error.role")
+        name = form.get("name", "").strip()[:200] or role
+        try:
+            source = store.create_source(map_id, name, role, user.id, connection=fields)
+        except Conflict:
+            raise FileProblem("name", "sources.error.name_taken", {"name": name}) from None
+        file_id = refresh_connection(store, settings, source, confirm=False)
+        if file_id is None:  # the first read failed: nothing is kept, the owner corrects it
+            problem = _source(store, map_id, source.id).connection
+            store.delete_source(map_id, source.id)
+            assert problem is not None
+            raise FileProblem("connection", f"connections.problem.{problem.problem}")
+    except FileProblem as problem:
+        return _sources_page(request, access, problem, 400)
+    return redirect(f"/maps/{map_id}/sources/{source.id}/files/{file_id}")
+
+
+def _connection_source(
+    request: Request, user: UserInfo, map_id: int, source_id: int
+) -> tuple[MapAccess, SourceInfo]:
+    access = map_access(store_of(request), user, map_id, "owner")
+    source = _source(store_of(request), map_id, source_id)
+    if source.connection is None:
+        raise HTTPException(404, "this source has no connection")
+    return access, source
+
+
+@router.post("/maps/{map_id}/connections/{source_id}")
+async def edit_connection(
+    request: Request, map_id: DbId, source_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    """New settings of a connection: read at once, the snapshot's columns confirmed again."""
+    form = await read_form(request)
+    store, settings = store_of(request), settings_of(request)
+    access, _ = _connection_source(request, user, map_id, source_id)
+    try:
+        store.update_connection(source_id, **connection_fields(form, settings))
+        file_id = refresh_connection(
+            store, settings, _source(store, map_id, source_id), confirm=False
+        )
+        if file_id is None:
+            problem = _source(store, map_id, source_id).connection
+            assert problem is not None
+            raise FileProblem("connection", f"connections.problem.{problem.problem}")
+    except FileProblem as problem:
+        return _sources_page(request, access, problem, 400)
+    return redirect(f"/maps/{map_id}/sources/{source_id}/files/{file_id}")
+
+
+@router.post("/maps/{map_id}/connections/{source_id}/read")
+async def read_connection_now(
+    request: Request, map_id: DbId, source_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    """Read the connection now instead of at its next scheduled time."""
+    await read_form(request)
+    store, settings = store_of(request), settings_of(request)
+    _, source = _connection_source(request, user, map_id, source_id)
+    file_id = refresh_connection(store, settings, source)
+    fresh = _source(store, map_id, source_id)
+    if file_id is not None and not any(f.id == file_id and f.confirmed for f in fresh.files):
+        return redirect(f"/maps/{map_id}/sources/{source_id}/files/{file_id}")
+    return redirect(f"/maps/{map_id}/sources#source-{source_id}")
+
+
+@router.post("/maps/{map_id}/connections/{source_id}/delete")
+async def delete_connection(
+    request: Request, map_id: DbId, source_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    """The connection goes with its source and its snapshots (analyses made stay)."""
+    await read_form(request)
+    store = store_of(request)
+    _, source = _connection_source(request, user, map_id, source_id)
+    for kept in source.files:
+        delete_kept(_data_dir(request), kept.stored)
+    store.delete_source(map_id, source_id)
+    return redirect(f"/maps/{map_id}/sources")
