@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     private_folder(data_dir / "quarantine")
     runner = AnalysisRunner(store, data_dir, settings.analysis_workers)
     runner.on_done = lambda map_id: _refresh_status(store, settings, map_id)
-    scheduler = Scheduler(store, settings)
+    scheduler = Scheduler(store, settings, runner)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
