@@ -267,6 +267,7 @@ class SourcesStore(StoreBase):
             for child in (SourceFile, SourceConnection):  # SQLite may run without cascades
                 for item in session.scalars(select(child).where(child.source_id == source_id)):
                     session.delete(item)
+            session.flush()  # the children first: the database's cascade must find none
             session.delete(row)
             session.commit()
 

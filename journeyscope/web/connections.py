@@ -192,7 +192,7 @@ def read_connection(connection: ConnectionInfo, settings: Settings, target: Path
                 con.execute("SET enable_external_access = false")
             columns = [r[0] for r in con.execute("DESCRIBE SELECT * FROM raw").fetchall()]
             names = ", ".join(ident(c) for c in columns if c != SEQ)
-            reader = con.execute(f"SELECT {names} FROM raw").to_arrow_reader(50_000)
+            reader = con.sql(f"SELECT {names} FROM raw").to_arrow_reader(50_000)
             assert reader is not None
             rows = 0
             with pq.ParquetWriter(target, reader.schema) as writer:
