@@ -21,13 +21,19 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import update
 
-
 from journeyscope.store.schema import SourceConnection
 from journeyscope.web.settings import connections_from_env
 
-from .conftest import postgres_schema
+from .conftest import BACKENDS, postgres_schema
 from .test_web_evidence import analyse, confirm
-from .test_web_support import DATA, TestClient, World, build_world, wait_for_analysis
+from .test_web_support import (
+    DATA,
+    TestClient,
+    World,
+    build_world,
+    database,
+    wait_for_analysis,
+)
 
 #: a password the local server (trust) ignores: it must never reach a page or the API
 SECRET = "s3cret-Pa55word"
@@ -111,8 +117,9 @@ def _make_old(world: World, source_id: int) -> None:
     """The connection was last read two hours ago (its hourly read is due)."""
     store = world.app.state.store
     with store.session() as session:
+        hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
         session.execute(update(SourceConnection).where(SourceConnection.source_id == source_id)
-                        .values(read_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))  # fmt: skip
+                        .values(read_at=hours_ago))  # fmt: skip
         session.commit()
 
 
@@ -356,8 +363,9 @@ def test_only_a_workspace_owner_may_set_up_a_connection(world: World, allowed: P
         == 403  # fmt: skip
     # nor may anyone upload a file into a connection's periods
     token = editor.csrf("/account")
-    sent = editor.post(f"/maps/{world.map_id}/sources", data={"csrf_token": token,
-                       "source": str(source.id)}, files={"file": ("e.csv", b"a,b\n1,2\n")})  # fmt: skip
+    form = {"csrf_token": token, "source": str(source.id)}
+    sent = editor.post(f"/maps/{world.map_id}/sources", data=form,
+                       files={"file": ("e.csv", b"a,b\n1,2\n")})  # fmt: skip
     assert sent.status_code == 400
     # the owner changes how often it is read
     changed = owner.form(base, {**fields, "refresh": "off"}, follow_redirects=False)
@@ -384,3 +392,36 @@ def test_the_allow_lists_come_from_the_environment() -> None:
     from journeyscope.web import Settings
 
     assert "pw" not in repr(Settings(**found))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_store_keeps_connections_on_every_backend(backend: str, tmp_path: Path) -> None:
+    from journeyscope.formats import load_map
+    from journeyscope.store import StoreError, open_store, sqlite_url
+
+    with database(backend) as url:
+        store = open_store(url or sqlite_url(tmp_path / "store.db"))
+        owner = store.create_user("o@example.com", "O", "pw-owner-1").id
+        space = store.create_workspace("Team", owner).id
+        map_id = store.create_map(space, load_map(DATA / "shop.yaml"), owner).id
+        fields = {"kind": "query", "database": "sales", "query": "SELECT 1", "refresh": "hourly"}
+        source = store.create_source(map_id, "Sales", "events", owner, connection=fields)
+        assert source.connection is not None and source.connection.state == "new"
+        assert [s.id for s in store.due_connections()] == [source.id]  # never read yet
+        store.record_connection_read(source.id, "ok", rows=7, fingerprint="7:1")
+        assert store.due_connections() == []
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1, minutes=1)
+        assert [s.id for s in store.due_connections(later)] == [source.id]
+        store.record_connection_read(source.id, "failed", "unreachable")
+        kept = store.get_source(map_id, source.id).connection
+        assert (kept.state, kept.problem, kept.rows) == ("failed", "unreachable", 7)
+        store.update_connection(source.id, refresh="off", query="SELECT 2")
+        changed = store.get_source(map_id, source.id).connection
+        assert (changed.refresh, changed.query, changed.state) == ("off", "SELECT 2", "new")
+        assert store.due_connections(later) == []
+        with pytest.raises(StoreError):
+            store.update_connection(source.id, kind="mysql")
+        store.add_source_file(source.id, "Sales", "sources/x.parquet", 1, None)
+        store.delete_source(map_id, source.id)
+        assert store.sources(map_id) == [] and store.stored_source_files() == set()
+        store.close()
