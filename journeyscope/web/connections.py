@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from .uploads import SavedFile
 
 __all__ = [
     "ConnectionFailed",
+    "Reading",
     "allowed_path",
     "connection_fields",
     "queue_evaluation",
@@ -224,19 +226,28 @@ def fingerprint(path: Path) -> str:
     return f"{row[0]}:{row[1]}"
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A successful read of a connection: the snapshot's file, whether its rows differ from
+    the reading before, and whether it is in use (confirmed with the source's columns)."""
+
+    file_id: int
+    changed: bool
+    confirmed: bool
+
+
 def refresh_connection(
     store: Store, settings: Settings, source: SourceInfo, *, confirm: bool = True
-) -> int | None:
-    """Read the source's connection once. A snapshot whose rows changed becomes the newest
-    period (the id of its file): with the source's confirmed columns it is confirmed at once
-    and the older snapshots are deleted; a new connection's first snapshot (or ``confirm``
-    off) waits on the mapping page. None: nothing new (unchanged, or the read failed — the
-    connection's state says why)."""
+) -> Reading | None:
+    """Read the source's connection once into a new snapshot. With the source's confirmed
+    columns (and ``confirm``) it is checked with them and replaces the snapshots before it;
+    otherwise (a new connection, changed settings) it waits on the mapping page, the older
+    confirmed one staying in use until then. None: the read failed (the connection's state
+    says why; the snapshots in use stay)."""
     connection = source.connection
     assert connection is not None
     data_dir = Path(settings.data_dir)
-    folder = data_dir / "sources" / str(source.id)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (data_dir / "sources" / str(source.id)).mkdir(parents=True, exist_ok=True, mode=0o700)
     kept = store.add_source_file(source.id, source.name, "pending", 0, None)
     stored = f"sources/{source.id}/{kept.id}.parquet"
     try:
@@ -247,13 +258,8 @@ def refresh_connection(
         return None
     store.set_source_file_stored(kept.id, stored, (data_dir / stored).stat().st_size)
     mark = fingerprint(data_dir / stored)
-    confirmed = confirm and source.mapping is not None and bool(source.ready)
-    if confirmed and mark == connection.fingerprint:
-        _drop(store, data_dir, source, [kept.id])
-        store.record_connection_read(source.id, "ok", rows=rows, fingerprint=mark)
-        return None
-    if confirmed:
-        assert source.mapping is not None
+    reading = Reading(kept.id, mark != connection.fingerprint, False)
+    if confirm and source.mapping is not None:
         try:
             report = check_mapping(source.role, data_dir / stored, source.mapping)
         except FileProblem:
@@ -261,9 +267,14 @@ def refresh_connection(
             store.record_connection_read(source.id, "failed", "columns")
             return None
         store.confirm_source_file(source.id, kept.id, source.mapping, report)
-        keep_only(store, data_dir, source, kept.id)
+        keep_only(store, data_dir, source, kept.id)  # also renews it within the retention
+        reading = Reading(kept.id, reading.changed, True)
+    else:  # the snapshots waiting for their columns: only the newest
+        waiting = [f.id for f in store.get_source(source.map_id, source.id).files
+                   if not f.confirmed and f.id != kept.id]  # fmt: skip
+        _drop(store, data_dir, source, waiting)
     store.record_connection_read(source.id, "ok", rows=rows, fingerprint=mark)
-    return kept.id
+    return reading
 
 
 def _drop(store: Store, data_dir: Path, source: SourceInfo, file_ids: list[int]) -> None:
@@ -311,7 +322,8 @@ def refresh_due(
     changed: set[int] = set()
     for source in store.due_connections(now):
         try:
-            if refresh_connection(store, settings, source) is not None:
+            reading = refresh_connection(store, settings, source)
+            if reading is not None and reading.changed and reading.confirmed:
                 changed.add(source.map_id)
         except Exception:  # one connection's trouble must not stop the round
             log.warning("connection of source %s failed", source.id, exc_info=True)

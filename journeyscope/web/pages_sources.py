@@ -312,15 +312,15 @@ async def create_connection(
             source = store.create_source(map_id, name, role, user.id, connection=fields)
         except Conflict:
             raise FileProblem("name", "sources.error.name_taken", {"name": name}) from None
-        file_id = refresh_connection(store, settings, source, confirm=False)
-        if file_id is None:  # the first read failed: nothing is kept, the owner corrects it
+        reading = refresh_connection(store, settings, source, confirm=False)
+        if reading is None:  # the first read failed: nothing is kept, the owner corrects it
             problem = _source(store, map_id, source.id).connection
             store.delete_source(map_id, source.id)
             assert problem is not None
             raise FileProblem("connection", f"connections.problem.{problem.problem}")
     except FileProblem as problem:
         return _sources_page(request, access, problem, 400)
-    return redirect(f"/maps/{map_id}/sources/{source.id}/files/{file_id}")
+    return redirect(f"/maps/{map_id}/sources/{source.id}/files/{reading.file_id}")
 
 
 def _connection_source(
@@ -343,30 +343,33 @@ async def edit_connection(
     access, _ = _connection_source(request, user, map_id, source_id)
     try:
         store.update_connection(source_id, **connection_fields(form, settings))
-        file_id = refresh_connection(
+        reading = refresh_connection(
             store, settings, _source(store, map_id, source_id), confirm=False
         )
-        if file_id is None:
+        if reading is None:
             problem = _source(store, map_id, source_id).connection
             assert problem is not None
             raise FileProblem("connection", f"connections.problem.{problem.problem}")
     except FileProblem as problem:
         return _sources_page(request, access, problem, 400)
-    return redirect(f"/maps/{map_id}/sources/{source_id}/files/{file_id}")
+    return redirect(f"/maps/{map_id}/sources/{source_id}/files/{reading.file_id}")
 
 
 @router.post("/maps/{map_id}/connections/{source_id}/read")
 async def read_connection_now(
     request: Request, map_id: DbId, source_id: DbId, user: UserInfo = Depends(page_user)
 ) -> Response:
-    """Read the connection now instead of at its next scheduled time."""
+    """Read the connection now instead of at its next scheduled time; changed rows are
+    analysed at once, as the scheduler would."""
     await read_form(request)
     store, settings = store_of(request), settings_of(request)
     _, source = _connection_source(request, user, map_id, source_id)
-    file_id = refresh_connection(store, settings, source)
-    fresh = _source(store, map_id, source_id)
-    if file_id is not None and not any(f.id == file_id and f.confirmed for f in fresh.files):
-        return redirect(f"/maps/{map_id}/sources/{source_id}/files/{file_id}")
+    reading = refresh_connection(store, settings, source)
+    if reading is not None and not reading.confirmed:
+        return redirect(f"/maps/{map_id}/sources/{source_id}/files/{reading.file_id}")
+    if reading is not None and reading.changed:
+        runner = request.app.state.runner
+        queue_evaluation(store, _data_dir(request), runner, map_id, user.id)
     return redirect(f"/maps/{map_id}/sources#source-{source_id}")
 
 
