@@ -332,6 +332,15 @@ def test_paths_outside_the_allowed_folders_are_refused(
         assert sent.status_code == 400, fields
         assert "outside the folders the administrator allowed" in sent.text, fields
     assert world.app.state.store.sources(world.map_id) == []
+    # a DuckDB file inside whose view reads a file outside
+    (outside / "secret.csv").write_text("customer_id,ts,event\nx,2024-01-01,visit\n")
+    con = duckdb.connect(str(allowed / "views.duckdb"))
+    con.execute(f"CREATE VIEW events AS SELECT * FROM read_csv('{outside / 'secret.csv'}')")
+    con.close()
+    sent = connect(page, world.map_id, name="view", kind="duckdb", path="views.duckdb",
+                   table_name="events")  # fmt: skip
+    assert sent.status_code == 400 and "a connection may only read data" in sent.text
+    assert world.app.state.store.sources(world.map_id) == []
     # without allowed folders, files on the server cannot be connected at all
     world.app.state.settings.connection_paths = ()
     sent = connect(page, world.map_id, name="off", kind="parquet", path=str(allowed))

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ..events.sources import SEQ, one_select, open_source
-from ..sql import ident
+from ..sql import ident, literal
 from ..store import CONNECTION_KINDS, REFRESH_INTERVALS, ConnectionInfo, SourceInfo, Store
 from .evidence import AnalysisRunner, Job
 from .settings import Settings
@@ -82,15 +82,34 @@ def allowed_path(text: str, roots: tuple[Path, ...], field: str = "path") -> Pat
 
 
 def _parquet_folder(path: Path, roots: tuple[Path, ...]) -> None:
-    """Every Parquet file the folder's reader would open lies inside the allowed folders too
-    (a link inside the folder must not lead out of it)."""
+    """Every Parquet file the folder's reader would open (DuckDB's own glob of it) lies
+    inside the allowed folders too: a link inside the folder must not lead out of it."""
     if not path.is_dir():
         raise FileProblem("path", "connections.error.no_folder")
-    files = list(path.rglob("*.parquet"))
+    con = duckdb.connect()
+    try:
+        found = con.execute("SELECT file FROM glob(?)", [str(path / "**" / "*.parquet")])
+        files = [Path(row[0]) for row in found.fetchall()]
+    finally:
+        con.close()
     if not files:
         raise FileProblem("path", "connections.error.no_parquet")
     if not all(_inside(f.resolve(), roots) for f in files):
         raise FileProblem("path", "connections.error.outside")
+
+
+def _probe_duckdb(path: Path, table: str) -> None:
+    """The table (or view) of a DuckDB file reads nothing but that file: bound with the file
+    system closed, a view over other files fails here, before the reader materialises it."""
+    probe = duckdb.connect()
+    try:
+        probe.execute(f"ATTACH {literal(str(path))} AS _probe (READ_ONLY)")
+        probe.execute("SET enable_external_access = false")
+        schema, _, bare = table.rpartition(".")
+        parts = [ident(p) for p in ([schema] if schema else []) + [bare]]
+        probe.execute(f"SELECT * FROM _probe.{'.'.join(parts)} LIMIT 0")
+    finally:
+        probe.close()
 
 
 def _table_name(text: str) -> str:
@@ -189,6 +208,8 @@ def read_connection(connection: ConnectionInfo, settings: Settings, target: Path
         con = duckdb.connect()
         try:
             con.execute("SET enable_progress_bar = false")
+            if connection.kind == "duckdb":
+                _probe_duckdb(Path(connection.path or ""), connection.table_name or "")
             open_source(con, spec, "raw")
             if connection.kind != "parquet":  # a view in a DuckDB file cannot read other files
                 con.execute("SET enable_external_access = false")
