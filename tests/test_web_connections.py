@@ -130,7 +130,8 @@ def _every_surface(world: World, who: str) -> str:
     for analysis in world.app.state.store.analyses(map_id):
         texts += [page.get(f"/maps/{map_id}/analyses/{analysis.id}").text,
                   api.get(f"/api/maps/{map_id}/analyses/{analysis.id}").text]  # fmt: skip
-    texts += [api.get(f"/api/maps/{map_id}/evaluation").text, api.get(f"/api/maps/{map_id}").text]
+    texts += [api.get(f"/api/maps/{map_id}/{part}").text for part in ("evaluation", "sources")]
+    texts.append(api.get(f"/api/maps/{map_id}").text)
     for source in world.app.state.store.sources(map_id):
         for kept in source.files:
             texts.append(page.get(f"/maps/{map_id}/sources/{source.id}/files/{kept.id}").text)
@@ -301,6 +302,17 @@ def test_a_duckdb_file_and_a_parquet_folder_inside_the_allowed_folders(
         text = world.client(who).get(f"/maps/{world.map_id}/sources").text
         assert "Lake" in text and "Last read" in text
         assert str(allowed) not in text and "Read now" not in text and "shop.duckdb" not in text
+    # the same in the API: the owner is told where, the others name and status only
+    listed = {s["name"]: s for s in world.api("owner").get(f"/api/maps/{world.map_id}/sources")
+              .json()}  # fmt: skip
+    assert listed["Lake"]["connection"]["path"] == str((allowed / "lake").resolve())
+    assert listed["Lake"]["connection"]["rows"] == 104
+    for who in ("editor", "viewer"):
+        sent = world.api(who).get(f"/api/maps/{world.map_id}/sources")
+        assert sent.status_code == 200 and str(allowed) not in sent.text
+        lake_json = next(s for s in sent.json() if s["name"] == "Lake")
+        assert lake_json["connection"]["state"] == "ok" and "path" not in lake_json["connection"]
+    assert world.api("outsider").get(f"/api/maps/{world.map_id}/sources").status_code == 404
     # the owner removes a connection with its snapshot
     stored = world.data_dir / fresh.files[0].stored
     sent = page.form(f"/maps/{world.map_id}/connections/{lake.id}/delete", follow_redirects=False)

@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages_notifications.api_router)
     app.include_router(pages_answers.api_router)
+    app.include_router(pages_sources.api_router)
     # pages_editor serves the editor, history and compare pages; pages_maps the rest of a map
     modules = (pages_auth, pages_editor, images, collab, pages_maps, pages_evidence, pages_share,
                pages_sources, pages_binding, pages_answers)  # fmt: skip

@@ -19,9 +19,11 @@ from ..store import (
     UserInfo,
 )
 from .actions import EVENT_SUFFIXES
+from .api import ERRORS
 from .auth import (
     DbId,
     MapAccess,
+    api_user,
     check_csrf,
     map_access,
     page_user,
@@ -51,6 +53,7 @@ from .uploads import receive_upload
 from .words import Words
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 
 SOURCE_SUFFIXES = (*EVENT_SUFFIXES, ".xlsx")
 ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Warsaw", "Europe/Moscow",
@@ -114,6 +117,35 @@ def _sources_page(
         "uploaded": [s for s in sources if s.connection is None],
     }
     return render(request, "sources.html", context, status)
+
+
+@api_router.get("/maps/{map_id}/sources", summary="The data sources of a map")
+def sources_json(
+    request: Request, map_id: DbId, user: UserInfo = Depends(api_user)
+) -> list[dict[str, Any]]:
+    """Each source with its periods (rows read and loaded) and, for a server-side connection,
+    how often it is read and how the last reading went (``problem``: one word of
+    ``journeyscope.web.connections.PROBLEMS``). Where it reads from is shown to workspace
+    owners only; a database is named, never given by its address."""
+    access = map_access(store_of(request), user, map_id)
+    return [_source_json(s, access.can("owner")) for s in store_of(request).sources(map_id)]
+
+
+def _source_json(source: SourceInfo, owner: bool) -> dict[str, Any]:
+    periods = [{"period": f.period, "file": f.filename, "confirmed": f.confirmed,
+                "created_at": f.created_at.isoformat(), "read": (f.report or {}).get("read"),
+                "loaded": (f.report or {}).get("loaded")} for f in source.files]  # fmt: skip
+    out: dict[str, Any] = {"id": source.id, "name": source.name, "role": source.role,
+                           "periods": periods, "connection": None}  # fmt: skip
+    c = source.connection
+    if c is not None:
+        read_at = c.read_at.isoformat() if c.read_at else None
+        out["connection"] = {"refresh": c.refresh, "state": c.state, "problem": c.problem,
+                             "rows": c.rows, "read_at": read_at}  # fmt: skip
+        if owner:
+            out["connection"].update(kind=c.kind, database=c.database, path=c.path,
+                                     table_name=c.table_name, query=c.query)  # fmt: skip
+    return out
 
 
 @router.post("/maps/{map_id}/sources")
