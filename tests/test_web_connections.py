@@ -215,9 +215,10 @@ def test_a_query_runs_one_select_only(pg_world: World, warehouse: tuple[str, str
     names = [s.name for s in world.app.state.store.sources(world.map_id)]
     assert names == ["Without payments"]  # a refused connection is not kept
     # a table name that would be read as a query file, and a database nobody named
-    sent = connect(page, world.map_id, name="File", kind="table", database="warehouse",
-                   table_name="/etc/x.sql")  # fmt: skip
-    assert sent.status_code == 400 and "Write the name of the table" in sent.text
+    for table in ("/etc/x.sql", "events::/etc/x.sql"):
+        sent = connect(page, world.map_id, name="File", kind="table", database="warehouse",
+                       table_name=table)  # fmt: skip
+        assert sent.status_code == 400 and "Write the name of the table" in sent.text
     sent = connect(page, world.map_id, name="Other", kind="table", database="postgres",
                    table_name="events")  # fmt: skip
     assert sent.status_code == 400 and "databases the administrator named" in sent.text

@@ -116,7 +116,8 @@ def _table_name(text: str) -> str:
     name = text.strip()
     if not name or len(name) > 300:
         raise FileProblem("table_name", "connections.error.table_needed")
-    if name.lower().endswith(".sql"):  # the readers take that for a query file's path
+    # the readers take a name ending in .sql for a query file's path, and :: for a separator
+    if name.lower().endswith(".sql") or "::" in name:
         raise FileProblem("table_name", "connections.error.table_needed")
     return name
 
