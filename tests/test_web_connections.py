@@ -447,3 +447,14 @@ def test_the_store_keeps_connections_on_every_backend(backend: str, tmp_path: Pa
         store.delete_source(map_id, source.id)
         assert store.sources(map_id) == [] and store.stored_source_files() == set()
         store.close()
+
+
+def test_serve_refuses_a_database_entry_it_cannot_read(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from journeyscope.cli.main import app as cli
+
+    env = {"JOURNEYSCOPE_CONNECTION_DATABASES": "sales:postgresql://u:pw@db/sales"}
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)], env=env)
+    assert result.exit_code == 2
+    assert "NAME=postgresql" in result.output and "pw" not in result.output
