@@ -66,7 +66,7 @@ def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0008"
+    assert current_revision(engine) == head_revision() == "0009"
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     upgrade(engine)  # running it again on every start is harmless
@@ -101,7 +101,7 @@ def test_migrations_upgrade_a_database_at_an_earlier_revision(db_url: str, start
                 {"m": created.id},
             )
     upgrade(engine)
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0009"
     store = Store(engine)
     old_token = store.tokens(user.id)[0]
     assert old_token.scope == "write"  # it could write before: it keeps that...

@@ -62,12 +62,20 @@ def serve(
     ),
 ) -> None:
     """Run the team workspace: maps, editor, history, comments, evidence and the REST API."""
+    import os
+
     import uvicorn
 
     from ..web import Settings, create_app
+    from ..web.settings import connections_from_env
 
     if smtp_security not in ("starttls", "ssl", "none"):
         raise typer.BadParameter("use starttls, ssl or none", param_hint="--smtp-security")
+    try:  # the allow-lists of data-source connections: from the environment only (secrets)
+        connections = connections_from_env(os.environ)
+    except ValueError as error:
+        err_console.print(str(error))
+        raise typer.Exit(2) from None
     settings = Settings(
         database_url=db,
         data_dir=data_dir,
@@ -84,6 +92,7 @@ def serve(
         webhook_url=webhook_url,
         schedule_seconds=schedule_minutes * 60,
         source_retention_days=keep_days,
+        **connections,
     )
     web_app = create_app(settings)
     if web_app.state.store.count_users() == 0:

@@ -490,7 +490,15 @@ def table_or_query(table: str) -> str | None:
     path = Path(table)
     if not path.is_file():
         raise FileNotFoundError(f"no such SQL file: {table}")
-    query = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
+    return one_select(path.read_text(encoding="utf-8"), table)
+
+
+def one_select(text: str, where: str = "the query") -> str:
+    """``text`` when it is one SELECT (``WITH``/``FROM`` first too), without its final ``;``;
+    anything else (another statement, several) is refused. The readers also run it in a
+    read-only transaction where the database has one, so a write hidden in a ``WITH`` fails
+    there too."""
+    query = text.strip().rstrip(";").strip()
     if ";" in query or not query.lower().startswith(("select", "with", "from")):
-        raise ValueError(f"{table}: write one SELECT query (no other statements)")
+        raise ValueError(f"{where}: write one SELECT query (no other statements)")
     return query

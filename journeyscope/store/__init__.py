@@ -16,16 +16,18 @@ from sqlalchemy import Engine
 from ._base import check_text
 from .accounts import MAX_PASSWORD, AccountsStore
 from .db import current_revision, head_revision, make_engine, sqlite_url, upgrade
-from .evidence import EvidenceStore, SourceFileInfo, SourceInfo, SourcesStore
+from .evidence import ConnectionInfo, EvidenceStore, SourceFileInfo, SourceInfo, SourcesStore
 from .images import ImagesStore, StoredImage
 from .live import PRESENCE_TTL, LiveStore, PresenceInfo
 from .maps import MapsStore
 from .notifications import MapStatusInfo, NotificationInfo, NotificationsStore, Preferences
 from .schema import (
     ANALYSIS_STATES,
+    CONNECTION_KINDS,
     DECISIONS,
     DIGESTS,
     MAP_STATES,
+    REFRESH_INTERVALS,
     ROLES,
     SOURCE_ROLES,
     TOKEN_SCOPES,
@@ -80,17 +82,20 @@ def open_store(url: str, migrate: bool = True, **engine_options: Any) -> Store:
 
 __all__ = [
     "ANALYSIS_STATES",
+    "CONNECTION_KINDS",
     "DECISIONS",
     "DIGESTS",
     "MAP_STATES",
     "MAX_PASSWORD",
     "PRESENCE_TTL",
+    "REFRESH_INTERVALS",
     "ROLES",
     "SOURCE_ROLES",
     "TOKEN_SCOPES",
     "AnalysisInfo",
     "CommentInfo",
     "Conflict",
+    "ConnectionInfo",
     "DecisionInfo",
     "InvalidValue",
     "InviteInfo",

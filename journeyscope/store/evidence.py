@@ -12,10 +12,14 @@ from sqlalchemy import func, select
 from ._base import StoreBase, aware
 from .schema import (
     ANALYSIS_STATES,
+    CONNECTION_KINDS,
+    CONNECTION_STATES,
+    REFRESH_INTERVALS,
     SOURCE_ROLES,
     AnalysisRun,
     DataSource,
     MapRecord,
+    SourceConnection,
     SourceFile,
     utcnow,
 )
@@ -39,6 +43,24 @@ class SourceFileInfo:
 
 
 @dataclass(frozen=True)
+class ConnectionInfo:
+    """Where a source is read from on the server (see ``SourceConnection``): never a URL, only
+    the name the server's settings give a database, or a path inside an allowed folder."""
+
+    kind: str
+    database: str | None
+    path: str | None
+    table_name: str | None
+    query: str | None
+    refresh: str
+    state: str
+    problem: str | None
+    rows: int | None
+    fingerprint: str | None
+    read_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """A named source of a map's evidence (events, customers or surveys) and its files."""
 
@@ -49,6 +71,8 @@ class SourceInfo:
     mapping: dict[str, Any] | None
     created_at: dt.datetime
     files: list[SourceFileInfo] = field(default_factory=list)
+    #: set when the source is read from a server-side connection instead of uploaded files
+    connection: ConnectionInfo | None = None
 
     @property
     def ready(self) -> list[SourceFileInfo]:
@@ -61,6 +85,27 @@ def _file_info(row: SourceFile) -> SourceFileInfo:
         row.id, row.source_id, row.period, row.filename, row.stored, row.size,
         row.confirmed, row.report, aware(row.created_at),
     )  # fmt: skip
+
+
+def _connection_info(row: SourceConnection | None) -> ConnectionInfo | None:
+    if row is None:
+        return None
+    return ConnectionInfo(
+        row.kind, row.database, row.path, row.table_name, row.query, row.refresh, row.state,
+        row.problem, row.rows, row.fingerprint, row.read_at and aware(row.read_at),
+    )  # fmt: skip
+
+
+#: the connection settings an owner may change (see :meth:`SourcesStore.update_connection`)
+_CONNECTION_FIELDS = ("kind", "database", "path", "table_name", "query", "refresh")
+_REFRESH_SECONDS = {"hourly": 3600, "daily": 24 * 3600}
+
+
+def _check_connection(fields: dict[str, Any]) -> None:
+    if fields.get("kind", CONNECTION_KINDS[0]) not in CONNECTION_KINDS:
+        raise StoreError(f"unknown connection kind {fields['kind']!r}")
+    if fields.get("refresh", REFRESH_INTERVALS[0]) not in REFRESH_INTERVALS:
+        raise StoreError(f"unknown refresh interval {fields['refresh']!r}")
 
 
 def _info(row: AnalysisRun, full: bool = False) -> AnalysisInfo:
@@ -173,12 +218,26 @@ class SourcesStore(StoreBase):
         files = session.scalars(
             select(SourceFile).where(SourceFile.source_id == row.id).order_by(SourceFile.period)
         ).all()
+        connection = session.scalar(
+            select(SourceConnection).where(SourceConnection.source_id == row.id)
+        )
         return SourceInfo(
             row.id, row.map_id, row.name, row.role, row.mapping, aware(row.created_at),
-            [_file_info(f) for f in files],
+            [_file_info(f) for f in files], _connection_info(connection),
         )  # fmt: skip
 
-    def create_source(self, map_id: int, name: str, role: str, user_id: int | None) -> SourceInfo:
+    def create_source(
+        self,
+        map_id: int,
+        name: str,
+        role: str,
+        user_id: int | None,
+        connection: dict[str, Any] | None = None,
+    ) -> SourceInfo:
+        """A new source of the map; with ``connection`` (the fields of ``SourceConnection``
+        an owner sets) one read from the server instead of uploaded files."""
+        if connection is not None:
+            _check_connection(connection)
         if role not in SOURCE_ROLES:
             raise StoreError(f"unknown source role {role!r}")
         with self.session() as session:
@@ -191,8 +250,81 @@ class SourcesStore(StoreBase):
                 raise Conflict(f"the map already has a source named {name!r}")
             row = DataSource(map_id=map_id, name=name, role=role, created_by=user_id)
             session.add(row)
+            if connection is not None:
+                session.flush()
+                fields = {k: connection.get(k) for k in _CONNECTION_FIELDS}
+                session.add(SourceConnection(source_id=row.id, created_by=user_id, **fields))
             session.commit()
             return self._source_info(session, row)
+
+    def delete_source(self, map_id: int, source_id: int) -> None:
+        """The source, its files' rows and its connection (the files on disk are the
+        caller's to delete first)."""
+        with self.session() as session:
+            row = session.get(DataSource, source_id)
+            if row is None or row.map_id != map_id:
+                raise NotFound(f"no source {source_id}")
+            for child in (SourceFile, SourceConnection):  # SQLite may run without cascades
+                for item in session.scalars(select(child).where(child.source_id == source_id)):
+                    session.delete(item)
+            session.flush()  # the children first: the database's cascade must find none
+            session.delete(row)
+            session.commit()
+
+    def _connection_row(self, session: Any, source_id: int) -> SourceConnection:
+        row = session.scalar(
+            select(SourceConnection).where(SourceConnection.source_id == source_id)
+        )
+        if row is None:
+            raise NotFound(f"source {source_id} has no connection")
+        return row
+
+    def update_connection(self, source_id: int, **fields: Any) -> None:
+        """Change what a connection reads or how often; it is read again at the next round."""
+        _check_connection(fields)
+        with self.session() as session:
+            row = self._connection_row(session, source_id)
+            for key in _CONNECTION_FIELDS:
+                if key in fields:
+                    setattr(row, key, fields[key])
+            row.state, row.problem, row.read_at, row.fingerprint = "new", None, None, None
+            session.commit()
+
+    def record_connection_read(
+        self,
+        source_id: int,
+        state: str,
+        problem: str | None = None,
+        rows: int | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        """How the latest read went (``ok`` with the rows and a fingerprint of them, or
+        ``failed`` with the problem's word); a failed read keeps the last good figures."""
+        if state not in CONNECTION_STATES:
+            raise StoreError(f"unknown connection state {state!r}")
+        with self.session() as session:
+            row = self._connection_row(session, source_id)
+            row.state, row.problem, row.read_at = state, problem, utcnow()
+            if state == "ok":
+                row.rows, row.fingerprint = rows, fingerprint
+            session.commit()
+
+    def due_connections(self, now: dt.datetime | None = None) -> list[SourceInfo]:
+        """Sources whose connection is to be read again: never read yet, or read longer ago
+        than its refresh interval (``off``: never on a schedule)."""
+        now = now or utcnow()
+        with self.session() as session:
+            rows = session.scalars(
+                select(SourceConnection).where(SourceConnection.refresh != "off")
+            ).all()
+            due = [
+                row.source_id
+                for row in rows
+                if row.read_at is None
+                or (now - aware(row.read_at)).total_seconds() >= _REFRESH_SECONDS[row.refresh]
+            ]
+            sources = [session.get(DataSource, source_id) for source_id in sorted(due)]
+            return [self._source_info(session, s) for s in sources if s is not None]
 
     def sources(self, map_id: int) -> list[SourceInfo]:
         with self.session() as session:
@@ -224,12 +356,14 @@ class SourcesStore(StoreBase):
             session.commit()
             return _file_info(row)
 
-    def set_source_file_stored(self, file_id: int, stored: str) -> None:
+    def set_source_file_stored(self, file_id: int, stored: str, size: int | None = None) -> None:
         with self.session() as session:
             row = session.get(SourceFile, file_id)
             if row is None:
                 raise NotFound(f"no file {file_id}")
             row.stored = stored
+            if size is not None:
+                row.size = size
             session.commit()
 
     def confirm_source_file(

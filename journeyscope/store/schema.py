@@ -327,3 +327,37 @@ class SourceFile(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- server-side connections of data sources (revision 0009) ---------------------------------
+#: what a connection reads: a table or a SELECT query of a database the server names, a
+#: table of a DuckDB file, or a folder of Parquet files
+CONNECTION_KINDS = ("table", "query", "duckdb", "parquet")
+#: how often the scheduler reads a connection again
+REFRESH_INTERVALS = ("off", "hourly", "daily")
+CONNECTION_STATES = ("new", "ok", "failed")
+
+
+class SourceConnection(Base):
+    """Where a data source is read from on the server, set by a workspace owner. ``database``
+    is a name of the server's settings (never a URL); ``path`` a file or folder inside one of
+    the folders the settings allow. ``problem`` says in one word why the last read failed."""
+
+    __tablename__ = "source_connections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("data_sources.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    database: Mapped[str | None] = mapped_column(String(100), default=None)
+    path: Mapped[str | None] = mapped_column(String(1000), default=None)
+    table_name: Mapped[str | None] = mapped_column(String(300), default=None)
+    query: Mapped[str | None] = mapped_column(Text, default=None)
+    refresh: Mapped[str] = mapped_column(String(16), default="daily")
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    problem: Mapped[str | None] = mapped_column(String(40), default=None)
+    rows: Mapped[int | None] = mapped_column(Integer, default=None)
+    fingerprint: Mapped[str | None] = mapped_column(String(80), default=None)
+    read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

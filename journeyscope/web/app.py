@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     private_folder(data_dir / "quarantine")
     runner = AnalysisRunner(store, data_dir, settings.analysis_workers)
     runner.on_done = lambda map_id: _refresh_status(store, settings, map_id)
-    scheduler = Scheduler(store, settings)
+    scheduler = Scheduler(store, settings, runner)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages_notifications.api_router)
     app.include_router(pages_answers.api_router)
+    app.include_router(pages_sources.api_router)
     # pages_editor serves the editor, history and compare pages; pages_maps the rest of a map
     modules = (pages_auth, pages_editor, images, collab, pages_maps, pages_evidence, pages_share,
                pages_sources, pages_binding, pages_answers)  # fmt: skip

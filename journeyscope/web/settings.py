@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,15 @@ class Settings:
     schedule_seconds: float = 900
     #: Read-only share links: requests allowed per link (and per address) within a minute.
     share_rate_per_minute: int = 60
+    # --- server-side connections of data sources (set by the server's admin only) ---------
+    #: Folders whose DuckDB files and Parquet folders a workspace owner may connect as a data
+    #: source (a path must lie inside one after symbolic links are followed); empty (the
+    #: default): file connections are off. Env: ``JOURNEYSCOPE_CONNECTION_PATHS``.
+    connection_paths: tuple[Path, ...] = ()
+    #: Databases a workspace owner may connect, by name: ``{name: PostgreSQL URL}``. People
+    #: pick a name; the URL (and its password) never leaves the server. Empty (the default):
+    #: database connections are off. Env: ``JOURNEYSCOPE_CONNECTION_DATABASES``.
+    connection_databases: dict[str, str] = field(default_factory=dict, repr=False)
 
     def pool_options(self) -> dict[str, Any]:
         """Engine options: a connection per request thread and analysis worker, plus one for
@@ -96,3 +106,23 @@ class Settings:
 
     def resolved_trusted_proxies(self) -> list[IPv4Network | IPv6Network]:
         return [ip_network(item.strip(), strict=False) for item in self.trusted_proxies]
+
+
+PATHS_ENV = "JOURNEYSCOPE_CONNECTION_PATHS"
+DATABASES_ENV = "JOURNEYSCOPE_CONNECTION_DATABASES"
+
+
+def connections_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``connection_paths`` and ``connection_databases`` from the environment: folders
+    separated by ``os.pathsep`` (``:``), databases as ``NAME=URL`` entries separated by spaces
+    or new lines. A database entry without a name or a ``postgresql://`` URL is refused."""
+    import os
+
+    paths = tuple(Path(p) for p in environ.get(PATHS_ENV, "").split(os.pathsep) if p.strip())
+    databases: dict[str, str] = {}
+    for entry in environ.get(DATABASES_ENV, "").split():
+        name, sep, url = entry.partition("=")
+        if not sep or not name or not url.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError(f"{DATABASES_ENV}: write each database as NAME=postgresql://...")
+        databases[name] = url
+    return {"connection_paths": paths, "connection_databases": databases}
