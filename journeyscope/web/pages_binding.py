@@ -18,6 +18,14 @@ from ..model import KPI, Condition, JourneyMap
 from ..store import Store, UserInfo
 from .actions import save
 from .auth import DbId, MapAccess, map_access, page_user, read_form, settings_of, store_of
+from .binding_forms import (
+    OPERATORS,
+    FieldError,
+    apply_persona,
+    apply_waits,
+    customer_attributes,
+    wait_rows,
+)
 from .pages_auth import redirect
 from .rendering import render
 from .sources import check_mapping, combined_files
@@ -26,12 +34,6 @@ router = APIRouter(include_in_schema=False)
 
 _ID = re.compile(r"[^a-z0-9]+")
 _CACHE: dict[tuple[int, ...], dict[str, Any]] = {}
-
-
-class FieldError(Exception):
-    def __init__(self, field: str, key: str, **values: Any):
-        super().__init__(key)
-        self.field, self.key, self.values = field, key, values
 
 
 def inventory(store: Store, data_dir: Path, map_id: int) -> dict[str, Any]:
@@ -99,7 +101,8 @@ def _page(
 ) -> Response:
     store = store_of(request)
     journey, version = store.load_journey(access.map.id)
-    inv = inventory(store, Path(settings_of(request).data_dir), access.map.id)
+    data_dir = Path(settings_of(request).data_dir)
+    inv = inventory(store, data_dir, access.map.id)
     rows = []
     for item in inv.get("events", []):
         step, cond, pattern = bound_step(journey, item["event"])
@@ -117,6 +120,9 @@ def _page(
         "settings": settings,
         "channels": inv.get("attributes", {}).get("channel", []),
         "opportunities": [o for _, s in journey.steps() for o in s.opportunities],
+        "customer_attributes": customer_attributes(store, data_dir, access.map.id),
+        "operators": OPERATORS,
+        "waits": wait_rows(journey),
         "error": error,
         "saved": saved or request.query_params.get("saved", ""),
     }
@@ -234,11 +240,9 @@ async def save_money(
         settings["value_per_customer"] = _number(form, "value_per_customer")
         costs = {k[5:]: _number(form, k) for k in form if k.startswith("cost:")}
         settings["channel_costs"] = {k: v for k, v in costs.items() if v is not None}
-        waits = {k[5:]: _number(form, k) for k in form if k.startswith("wait:")}
-        settings["wait_targets_hours"] = {k: v for k, v in waits.items() if v is not None}
         settings = {k: v for k, v in settings.items() if v is not None}
         edited = journey.model_copy(update={"insights": type_of_settings(settings)})
-        return _store(request, access, user, edited, form, "money and wait targets", "money")
+        return _store(request, access, user, edited, form, "money", "money")
     except FieldError as error:
         return _page(request, access, error)
 
@@ -335,3 +339,34 @@ def apply_opportunity(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
     if not found:
         raise FieldError("opportunity", "binding.error.opportunity")
     return JourneyMap.model_validate(data)
+
+
+@router.post("/maps/{map_id}/binding/persona")
+async def save_persona(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    store = store_of(request)
+    access = map_access(store, user, map_id, "editor")
+    journey, _ = store.load_journey(map_id)
+    try:
+        edited = apply_persona(journey, form)
+        return _store(request, access, user, edited, form, "persona from attributes", "personas")
+    except FieldError as error:
+        error.where = form.get("persona", "")
+        return _page(request, access, error)
+
+
+@router.post("/maps/{map_id}/binding/waits")
+async def save_waits(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    store = store_of(request)
+    access = map_access(store, user, map_id, "editor")
+    journey, _ = store.load_journey(map_id)
+    try:
+        edited = apply_waits(journey, form)
+        return _store(request, access, user, edited, form, "wait targets", "waits")
+    except FieldError as error:
+        return _page(request, access, error)

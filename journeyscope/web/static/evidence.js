@@ -78,3 +78,19 @@
   update();
   counts();
 })();
+
+// The persona forms: the value box suggests the values of the customer attribute picked.
+(function () {
+  "use strict";
+  Array.prototype.slice.call(document.querySelectorAll(".persona-form .condition-row")).forEach(function (row) {
+    var attr = row.querySelector("select.pattr"), value = row.querySelector("input.pvalue");
+    if (!attr || !value) { return; }
+    function suggest() {
+      var chosen = attr.options[attr.selectedIndex];
+      if (chosen && chosen.dataset.list) { value.setAttribute("list", chosen.dataset.list); }
+      else { value.removeAttribute("list"); }
+    }
+    attr.addEventListener("change", suggest);
+    suggest();
+  });
+})();
