@@ -94,3 +94,25 @@
     suggest();
   });
 })();
+
+// The launch form shows what the map already says of the opportunity picked.
+(function () {
+  "use strict";
+  var pick = document.getElementById("opportunity-pick");
+  if (!pick) { return; }
+  var form = pick.form;
+  function show() {
+    var o = pick.options[pick.selectedIndex];
+    if (!o) { return; }
+    form.elements.launch_date.value = o.dataset.launch || "";
+    if (o.dataset.status) { form.elements.status.value = o.dataset.status; }
+    if (o.dataset.effort) { form.elements.effort.value = o.dataset.effort; }
+    form.elements.expected_effect.value = o.dataset.effect || "";
+    var kpis = (o.dataset.kpis || "").split(" ");
+    Array.prototype.slice.call(form.querySelectorAll("input[name^='kpi:']")).forEach(function (box) {
+      box.checked = kpis.indexOf(box.name.slice(4)) >= 0;
+    });
+  }
+  pick.addEventListener("change", show);
+  show();
+})();
