@@ -33,7 +33,7 @@ from .conftest import free_port
 from .evidence_data import crm_periods
 from .notify_servers import Inbox, Receiver, smtp_server, webhook_receiver
 from .test_web_evidence import binding_form
-from .test_web_evidence_browser import _english_sentences, _shoot, _upload
+from .test_web_evidence_browser import SHOTS, _english_sentences, _shoot, _upload
 from .test_web_support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -160,7 +160,21 @@ def _bind(page: Any, map_url: str, lang: str) -> None:
     page.select_option("#wait-form select[name='wfrom:1']", "pay")
     page.click("#save-waits")
     page.wait_for_url("**/binding?saved=waits*")
-    _shoot(page, "binding-forms", lang)
+    _shoot_at(page, "#personas", "binding-forms", lang)
+
+
+def _shoot_at(page: Any, selector: str, name: str, lang: str) -> None:
+    """Like ``_shoot``, scrolled to ``selector`` rather than the top of the page."""
+    if not SHOTS:
+        return
+    folder = Path(SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = "" if lang == "en" else f"-{lang}"
+    for width, height, size in ((1440, 900, "desktop"), (390, 844, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator(selector).evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(folder / f"evidence-{name}{suffix}-{size}.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def _analyse(page: Any, map_url: str) -> None:
@@ -230,6 +244,7 @@ def _hear_it_went_stale(page: Any, server: str, map_url: str, inbox: Inbox,
     effect = effect.inner_text()
     worked = translator(lang)("verdict.better", before="\0", after="", p="").split("\0")[0]
     assert worked in effect, effect  # fewer customers contact support after the launch
+    _shoot(page, "did-it-work", lang)
     page.goto(f"{server}/maps")
     map_id = map_url.rsplit("/", 1)[1]
     badge = page.locator(f'li.map-card[data-map="{map_id}"] .map-status')
