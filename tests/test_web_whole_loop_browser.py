@@ -125,9 +125,7 @@ def _bind(page: Any, map_url: str, lang: str) -> None:
     form = binding_form(load_template("tour-de-farce", "en"), names)
     dragged = next(k for k, v in form.items() if k.startswith("step:") and "/" in v)
     row = dragged.split(":")[1]
-    page.locator(f".event-chip[data-row='{row}']").drag_to(
-        page.locator(f".drop-target[data-target='{form[dragged]}']")
-    )
+    _drag(page, f".event-chip[data-row='{row}']", f".drop-target[data-target='{form[dragged]}']")
     assert page.locator(f"select[name='{dragged}']").input_value() == form[dragged]
     for key, value in form.items():
         if key.startswith("step:") and value and key != dragged:
@@ -161,6 +159,18 @@ def _bind(page: Any, map_url: str, lang: str) -> None:
     page.click("#save-waits")
     page.wait_for_url("**/binding?saved=waits*")
     _shoot_at(page, "#personas", "binding-forms", lang)
+
+
+def _drag(page: Any, source: str, target: str) -> None:
+    """Drag with the mouse as a person does: press, move in small steps, release."""
+    page.locator(target).scroll_into_view_if_needed()
+    start, end = page.locator(source).bounding_box(), page.locator(target).bounding_box()
+    assert start and end
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.move(end["x"] + end["width"] / 2 + 2, end["y"] + end["height"] / 2, steps=2)
+    page.mouse.up()
 
 
 def _shoot_at(page: Any, selector: str, name: str, lang: str) -> None:
