@@ -149,3 +149,14 @@ def test_the_persona_and_wait_forms_save_new_map_versions(tmp_path: Path) -> Non
         stale = page.post(f"/maps/{map_id}/binding/waits", data={**waits, "whours:1": "24"})
         assert stale.status_code == 400 and "Someone saved the map meanwhile" in stale.text
         assert store.load_journey(map_id)[1] == 3
+
+
+def test_a_kpi_that_counts_nothing_in_the_data_is_named(tour: object) -> None:
+    from journeyscope.web.binding_forms import kpis_on_nothing
+
+    crm = ["CRM Newsletter Open", "CRM Booking Complete"]
+    found = kpis_on_nothing(tour, crm)  # type: ignore[arg-type]
+    # the template's KPIs count its own event names, which a CRM export does not have ...
+    assert found["newsletter-open-rate"] == ["newsletter_open", "newsletter_sent"]
+    assert kpis_on_nothing(tour, ["newsletter_open"]).get("newsletter-open-rate") is None
+    assert kpis_on_nothing(tour, []) == {}  # no data: nothing to say yet

@@ -43,6 +43,33 @@ def customer_attributes(store: Any, data_dir: Path, map_id: int) -> dict[str, li
     return {}
 
 
+def kpis_on_nothing(journey: JourneyMap, events: list[str]) -> dict[str, list[str]]:
+    """KPI id -> the names its formula counts, for each KPI none of whose names is an event of
+    the data, a step or a touchpoint (a template's KPI written for other event names): it would
+    never have a value, and the page says so rather than leaving it to look measured."""
+    from ..analytics.kpis import read_formula
+
+    if not events:
+        return {}
+    known = {
+        *events,
+        *(s.id for _, s in journey.steps()),
+        *(t.id for _, t in journey.touchpoints()),
+    }
+    found: dict[str, list[str]] = {}
+    for kpi in journey.kpis:
+        if not kpi.formula:
+            continue
+        try:
+            names = read_formula(kpi.formula)[1]
+        except ValueError:
+            continue
+        parts = [p for n in names for p in re.split(r"\s*(?:->|→|,)\s*", n.strip()) if p]
+        if parts and not any(p in known for p in parts):
+            found[kpi.id] = list(dict.fromkeys(parts))
+    return found
+
+
 def _value(op: str, text: str, field: str) -> Any:
     if op in ("in", "not_in"):
         values = [part.strip() for part in text.split(",") if part.strip()]

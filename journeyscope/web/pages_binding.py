@@ -24,6 +24,7 @@ from .binding_forms import (
     apply_persona,
     apply_waits,
     customer_attributes,
+    kpis_on_nothing,
     wait_rows,
 )
 from .pages_auth import redirect
@@ -123,6 +124,7 @@ def _page(
         "customer_attributes": customer_attributes(store, data_dir, access.map.id),
         "operators": OPERATORS,
         "waits": wait_rows(journey),
+        "kpis_on_nothing": kpis_on_nothing(journey, [r["event"] for r in rows]),
         "error": error,
         "saved": saved or request.query_params.get("saved", ""),
     }
