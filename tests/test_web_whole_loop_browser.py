@@ -119,6 +119,8 @@ def _bind(page: Any, map_url: str, lang: str) -> None:
     """Bind the team's names as the template binds the originals: one by dragging its chip
     onto the step board, the rest with the select; then money, a KPI, a persona, a wait."""
     page.goto(f"{map_url}/binding")
+    # the template's KPIs count its own event names, not the CRM's: the page says so
+    assert page.locator("#kpis .kpi-on-nothing").count() == len(load_template("tour-de-farce").kpis)
     figure = page.locator("#mapped-figure")
     assert figure.get_attribute("data-share") == "0"
     names = page.locator("input[name^='event:']").evaluate_all("els => els.map(e => e.value)")
