@@ -173,7 +173,7 @@ def test_the_evaluation_route_is_the_command_line_s_document(
     saved = page.post(f"/maps/{map_id}/binding", data=form, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     bound, version = store.load_journey(map_id)
-    assert version == 2 and bound_step(bound, "CRM Booking Complete")[0] == "book-tour"
+    assert version == 2 and bound_step(bound, "CRM Booking Complete")[0] == "book-tour/booking-form"
     money = {"csrf_token": page.csrf("/account"), "base_version": "2",
              "value_per_customer": "1150", "cost:phone": "6.5", "cost:chat": "2"}  # fmt: skip
     assert page.post(f"/maps/{map_id}/binding/money", data=money,

@@ -18,6 +18,15 @@ from ..model import KPI, Condition, JourneyMap
 from ..store import Store, UserInfo
 from .actions import save
 from .auth import DbId, MapAccess, map_access, page_user, read_form, settings_of, store_of
+from .binding_forms import (
+    OPERATORS,
+    FieldError,
+    apply_persona,
+    apply_waits,
+    customer_attributes,
+    kpis_on_nothing,
+    wait_rows,
+)
 from .pages_auth import redirect
 from .rendering import render
 from .sources import check_mapping, combined_files
@@ -26,12 +35,6 @@ router = APIRouter(include_in_schema=False)
 
 _ID = re.compile(r"[^a-z0-9]+")
 _CACHE: dict[tuple[int, ...], dict[str, Any]] = {}
-
-
-class FieldError(Exception):
-    def __init__(self, field: str, key: str, **values: Any):
-        super().__init__(key)
-        self.field, self.key, self.values = field, key, values
 
 
 def inventory(store: Store, data_dir: Path, map_id: int) -> dict[str, Any]:
@@ -54,29 +57,38 @@ def inventory(store: Store, data_dir: Path, map_id: int) -> dict[str, Any]:
 
 
 def bound_step(journey: JourneyMap, event: str) -> tuple[str | None, dict[str, str], bool]:
-    """The step whose rules name ``event`` exactly and the rule's one ``attribute == value``
-    condition; the flag says the editor must leave the event alone: a pattern rule (glob,
-    regex) binds it, or its rule has conditions the form cannot show (several, or another
-    operator) — saving the form would lose them."""
+    """Where the rules name ``event`` exactly — a step id, or ``step/touchpoint`` for a rule on
+    a touchpoint — and the rule's one ``attribute == value`` condition, in the order binding
+    reads them (a step's touchpoints, then the step). The flag says the editor must leave the
+    event alone: a pattern rule (glob, regex) binds it, or its rule has conditions the form
+    cannot show (several, or another operator) — saving the form would lose them."""
     from ..insights.evidence import _rule_matches
 
     pattern = False
     for _, step in journey.steps():
-        for rule in step.evidence:
-            if rule.event == event or (rule.event_in and event in rule.event_in):
-                simple = not rule.where or (len(rule.where) == 1 and rule.where[0].op == "==")
-                if not simple:
-                    return step.id, {}, True
-                where = rule.where[0] if rule.where else None
-                cond = {"attribute": where.attribute, "value": str(where.value)} if where else {}
-                return step.id, cond, False
-            if (rule.event_glob or rule.event_regex) and _rule_matches(rule, event):
-                pattern = True
+        places = [(f"{step.id}/{tp.id}", tp.evidence) for tp in step.touchpoints]
+        for target, rules in [*places, (step.id, step.evidence)]:
+            for rule in rules:
+                if rule.event == event or (rule.event_in and event in rule.event_in):
+                    simple = not rule.where or (len(rule.where) == 1 and rule.where[0].op == "==")
+                    if not simple:
+                        return target, {}, True
+                    where = rule.where[0] if rule.where else None
+                    cond = (
+                        {"attribute": where.attribute, "value": str(where.value)} if where else {}
+                    )
+                    return target, cond, False
+                if (rule.event_glob or rule.event_regex) and _rule_matches(rule, event):
+                    pattern = True
     return None, {}, pattern
 
 
-def _steps(journey: JourneyMap) -> list[tuple[str, str, str]]:
-    return [(step.id, stage.name, step.name) for stage, step in journey.steps()]
+def _steps(journey: JourneyMap) -> list[dict[str, Any]]:
+    """Each step with its touchpoints: what an event name can be bound to."""
+    return [{"id": step.id, "stage": stage.name, "name": step.name,
+             "touchpoints": [{"id": f"{step.id}/{tp.id}", "name": tp.name, "channel": tp.channel}
+                             for tp in step.touchpoints]}
+            for stage, step in journey.steps()]  # fmt: skip
 
 
 @router.get("/maps/{map_id}/binding")
@@ -90,7 +102,8 @@ def _page(
 ) -> Response:
     store = store_of(request)
     journey, version = store.load_journey(access.map.id)
-    inv = inventory(store, Path(settings_of(request).data_dir), access.map.id)
+    data_dir = Path(settings_of(request).data_dir)
+    inv = inventory(store, data_dir, access.map.id)
     rows = []
     for item in inv.get("events", []):
         step, cond, pattern = bound_step(journey, item["event"])
@@ -108,6 +121,10 @@ def _page(
         "settings": settings,
         "channels": inv.get("attributes", {}).get("channel", []),
         "opportunities": [o for _, s in journey.steps() for o in s.opportunities],
+        "customer_attributes": customer_attributes(store, data_dir, access.map.id),
+        "operators": OPERATORS,
+        "waits": wait_rows(journey),
+        "kpis_on_nothing": kpis_on_nothing(journey, [r["event"] for r in rows]),
         "error": error,
         "saved": saved or request.query_params.get("saved", ""),
     }
@@ -147,42 +164,55 @@ async def save_binding(
 
 
 def apply_binding(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
-    """For each ``event:N`` of the form: the step ``step:N`` (empty: none) and the condition
-    ``attr:N`` = ``value:N``. An event's exact rules elsewhere are removed; pattern rules stay."""
-    steps = {s.id for _, s in journey.steps()}
+    """For each ``event:N`` of the form: the step or ``step/touchpoint`` ``step:N`` (empty:
+    none) and the condition ``attr:N`` = ``value:N``. An event's exact rules elsewhere (on steps
+    and touchpoints) are removed; pattern rules stay."""
+    targets = {
+        t for s in _steps(journey) for t in [s["id"], *(tp["id"] for tp in s["touchpoints"])]
+    }
     wanted: dict[str, tuple[str, Condition | None]] = {}
     for key, event in form.items():
         if not key.startswith("event:"):
             continue
         n = key[6:]
-        step = form.get(f"step:{n}", "")
-        if step and step not in steps:
+        target = form.get(f"step:{n}", "")
+        if target and target not in targets:
             raise FieldError(f"step:{n}", "binding.error.step", event=event)
         attribute, value = form.get(f"attr:{n}", "").strip(), form.get(f"value:{n}", "").strip()
         if bool(attribute) != bool(value):
             raise FieldError(f"value:{n}", "binding.error.condition", event=event)
         cond = Condition(attribute=attribute, op="==", value=value) if attribute else None
-        wanted[event] = (step, cond)
+        wanted[event] = (target, cond)
     data = journey.model_dump(mode="json", exclude_none=True, by_alias=True)
     for stage in data["stages"]:
         for step in stage["steps"]:
-            kept = []
-            for rule in step.get("evidence", []):
-                if rule.get("event") in wanted:
-                    continue
-                if rule.get("event_in"):
-                    rule["event_in"] = [e for e in rule["event_in"] if e not in wanted]
-                    if not rule["event_in"]:
-                        continue
-                kept.append(rule)
-            for event, (target, cond) in wanted.items():
-                if target == step["id"]:
-                    rule = {"event": event}
-                    if cond is not None:
-                        rule["where"] = [cond.model_dump(mode="json", exclude_none=True)]
-                    kept.append(rule)
-            step["evidence"] = kept
+            step["evidence"] = _rebound(step.get("evidence", []), step["id"], wanted)
+            for tp in step.get("touchpoints", []):
+                tp["evidence"] = _rebound(tp.get("evidence", []), f"{step['id']}/{tp['id']}",
+                                          wanted)  # fmt: skip
     return JourneyMap.model_validate(data)
+
+
+def _rebound(rules: list[dict[str, Any]], here: str,
+             wanted: dict[str, tuple[str, Condition | None]]) -> list[dict[str, Any]]:  # fmt: skip
+    """One element's rules without the form's events' exact rules, plus the form's rules
+    that bind an event to this element (``here``: a step id or ``step/touchpoint``)."""
+    kept = []
+    for rule in rules:
+        if rule.get("event") in wanted:
+            continue
+        if rule.get("event_in"):
+            rule["event_in"] = [e for e in rule["event_in"] if e not in wanted]
+            if not rule["event_in"]:
+                continue
+        kept.append(rule)
+    for event, (target, cond) in wanted.items():
+        if target == here:
+            rule = {"event": event}
+            if cond is not None:
+                rule["where"] = [cond.model_dump(mode="json", exclude_none=True)]
+            kept.append(rule)
+    return kept
 
 
 def _number(form: dict[str, str], name: str, *, minimum: float = 0) -> float | None:
@@ -212,11 +242,9 @@ async def save_money(
         settings["value_per_customer"] = _number(form, "value_per_customer")
         costs = {k[5:]: _number(form, k) for k in form if k.startswith("cost:")}
         settings["channel_costs"] = {k: v for k, v in costs.items() if v is not None}
-        waits = {k[5:]: _number(form, k) for k in form if k.startswith("wait:")}
-        settings["wait_targets_hours"] = {k: v for k, v in waits.items() if v is not None}
         settings = {k: v for k, v in settings.items() if v is not None}
         edited = journey.model_copy(update={"insights": type_of_settings(settings)})
-        return _store(request, access, user, edited, form, "money and wait targets", "money")
+        return _store(request, access, user, edited, form, "money", "money")
     except FieldError as error:
         return _page(request, access, error)
 
@@ -313,3 +341,34 @@ def apply_opportunity(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
     if not found:
         raise FieldError("opportunity", "binding.error.opportunity")
     return JourneyMap.model_validate(data)
+
+
+@router.post("/maps/{map_id}/binding/persona")
+async def save_persona(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    store = store_of(request)
+    access = map_access(store, user, map_id, "editor")
+    journey, _ = store.load_journey(map_id)
+    try:
+        edited = apply_persona(journey, form)
+        return _store(request, access, user, edited, form, "persona from attributes", "personas")
+    except FieldError as error:
+        error.where = form.get("persona", "")
+        return _page(request, access, error)
+
+
+@router.post("/maps/{map_id}/binding/waits")
+async def save_waits(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    form = await read_form(request)
+    store = store_of(request)
+    access = map_access(store, user, map_id, "editor")
+    journey, _ = store.load_journey(map_id)
+    try:
+        edited = apply_waits(journey, form)
+        return _store(request, access, user, edited, form, "wait targets", "waits")
+    except FieldError as error:
+        return _page(request, access, error)

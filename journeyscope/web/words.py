@@ -146,16 +146,23 @@ class Words:
     def trend(self, kpi: dict[str, Any]) -> str:
         return self._(f"kpi.trend.{kpi.get('trend') or 'unknown'}")
 
-    def verdict(self, effect: dict[str, Any]) -> str:
-        """An improvement's verdict from its fields (not the engine's sentence)."""
+    def verdict(self, effect: dict[str, Any], kpi: dict[str, Any] | None = None) -> str:
+        """An improvement's verdict from its fields (not the engine's sentence); with the
+        KPI, its values are written in the KPI's unit (20% rather than 0.20)."""
         if not effect.get("periods_before"):
             return self._("verdict.no_before")
         if not effect.get("periods_after"):
             return self._("verdict.no_after")
         if effect.get("p_value") is None:
             return self._("verdict.too_few")
-        values = {"before": _num(effect.get("before"), 2), "after": _num(effect.get("after"), 2),
-                  "p": f"{effect['p_value']:.2g}"}  # fmt: skip
+        if kpi is not None:
+            before, after = (
+                self.kpi_value(kpi, effect.get("before")),
+                self.kpi_value(kpi, effect.get("after")),
+            )
+        else:
+            before, after = _num(effect.get("before"), 2), _num(effect.get("after"), 2)
+        values = {"before": before, "after": after, "p": f"{effect['p_value']:.2g}"}
         if not effect.get("significant"):
             return self._("verdict.not_significant", **values)
         return self._("verdict.better" if effect.get("better") else "verdict.worse", **values)
