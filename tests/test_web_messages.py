@@ -32,3 +32,25 @@ def test_a_missing_column_is_told_without_command_line_options(tmp_path: Path) -
     missing_id = user_message(_error(source=events, mapping=mapping, customers=customers), names)
     assert "--customers-id" not in missing_id and str(tmp_path) not in missing_id
     assert "'customer_id'" in missing_id and "Data page" in missing_id
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "he", "pl"])
+def test_an_improvement_verdict_tells_no_data_at_all_from_no_data_before_the_launch(
+    lang: str,
+) -> None:
+    """A KPI that counts nothing in the data is not "no data from before the launch": the
+    reader is told to bind the events it counts, in their own language."""
+    from journeyscope.web.i18n import translator
+    from journeyscope.web.words import Words
+
+    words = Words(translator(lang), {})
+    nothing = words.verdict({"periods_before": 0, "periods_after": 0})
+    before = words.verdict({"periods_before": 0, "periods_after": 3})
+    after = words.verdict({"periods_before": 3, "periods_after": 0})
+    assert len({nothing, before, after}) == 3
+    assert not any(text.startswith("verdict.") for text in (nothing, before, after))
+    english = Words(translator("en"), {})
+    if lang == "en":
+        assert "counts nothing" in nothing and "before the launch" in before
+    else:
+        assert nothing != english.verdict({"periods_before": 0, "periods_after": 0})

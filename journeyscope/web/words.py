@@ -149,6 +149,8 @@ class Words:
     def verdict(self, effect: dict[str, Any], kpi: dict[str, Any] | None = None) -> str:
         """An improvement's verdict from its fields (not the engine's sentence); with the
         KPI, its values are written in the KPI's unit (20% rather than 0.20)."""
+        if not effect.get("periods_before") and not effect.get("periods_after"):
+            return self._("verdict.no_data")  # the KPI counts nothing in this data at all
         if not effect.get("periods_before"):
             return self._("verdict.no_before")
         if not effect.get("periods_after"):
