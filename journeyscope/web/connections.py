@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import tempfile
+import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,10 +222,12 @@ def read_connection(connection: ConnectionInfo, settings: Settings, target: Path
             reader = con.sql(f"SELECT {names} FROM raw").to_arrow_reader(50_000)
             assert reader is not None
             rows = 0
-            with pq.ParquetWriter(target, reader.schema) as writer:
+            part = Path(scratch) / "snapshot.parquet"  # whole, or not there at all
+            with pq.ParquetWriter(part, reader.schema) as writer:
                 for batch in reader:
                     writer.write_batch(batch)
                     rows += batch.num_rows
+            os.replace(part, target)
         except (ValueError, OSError, duckdb.Error) as error:
             log.warning("connection %s could not be read: %s", connection.kind, error)
             target.unlink(missing_ok=True)
@@ -266,6 +271,15 @@ def refresh_connection(
     otherwise (a new connection, changed settings) it waits on the mapping page, the older
     confirmed one staying in use until then. None: the read failed (the connection's state
     says why; the snapshots in use stay)."""
+    with _READING[source.id]:  # "Read now" and the schedule take turns
+        return _refresh(store, settings, source, confirm)
+
+
+#: one reading of a source at a time in this process (the schedule runs in one process only)
+_READING: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
+def _refresh(store: Store, settings: Settings, source: SourceInfo, confirm: bool) -> Reading | None:
     connection = source.connection
     assert connection is not None
     data_dir = Path(settings.data_dir)
