@@ -228,11 +228,11 @@ def compute_kpi(prepared: Prepared, kpi: KPI, segments: str | None = None) -> pa
     if segments is not None:
         segment, join = "s.segment", f" JOIN ({segments}) s ON s.jid = b.jid"
     elif prepared.options.segment_by:
-        segment, join = "s.segment", " JOIN _jseg s ON s.jid = b.jid"
+        segment, join = "s.segment", f" JOIN {prepared.tables.journey_segments} s ON s.jid = b.jid"
     engine.materialize(
         "_kpi_rows",
         f"SELECT b.*, {segment} AS _segment, {engine.period(kpi.cadence, 'b.ts')} AS _period "
-        f"FROM bound b{join}",
+        f"FROM {prepared.tables.bound} b{join}",
     )
     joins = "".join(
         f" LEFT JOIN ({_pair_sql(engine, pair, index)}) f{index} "

@@ -44,7 +44,8 @@ def compute_reach(prepared: Prepared) -> pa.Table:
         "SELECT p.segment, p.sid AS step, count(DISTINCT p.cid) AS customers, "
         "count(DISTINCT p.jid) AS journeys, count(*) AS events, "
         "count(DISTINCT p.cid) * 1.0 / max(s.total) AS share "
-        "FROM path p JOIN (SELECT segment, count(DISTINCT cid) AS total FROM path "
+        f"FROM {prepared.tables.path} p JOIN (SELECT segment, count(DISTINCT cid) AS total "
+        f"FROM {prepared.tables.path} "
         "GROUP BY segment) s ON s.segment = p.segment GROUP BY p.segment, p.sid"
     ).to_pylist()
     rows = _decode(prepared, rows, "step")
@@ -61,7 +62,7 @@ def _table(rows: list[dict[str, Any]], names: list[str]) -> pa.Table:
 def compute_touchpoint_reach(prepared: Prepared) -> pa.Table:
     return prepared.engine.query(
         "SELECT segment, touchpoint, count(DISTINCT cid) AS customers, "
-        "count(*) AS events FROM path WHERE touchpoint IS NOT NULL "
+        f"count(*) AS events FROM {prepared.tables.path} WHERE touchpoint IS NOT NULL "
         "GROUP BY segment, touchpoint ORDER BY segment, customers DESC, touchpoint"
     )
 
@@ -71,7 +72,8 @@ def compute_unmapped(prepared: Prepared) -> pa.Table:
     return prepared.engine.query(
         "SELECT event, count(DISTINCT cid) AS customers, count(*) AS events, "
         f"count(DISTINCT cid) * 1.0 / {max(prepared.customers, 1)} "
-        "AS share FROM bound WHERE step IS NULL GROUP BY event ORDER BY customers DESC, event"
+        f"AS share FROM {prepared.tables.bound} WHERE step IS NULL "
+        "GROUP BY event ORDER BY customers DESC, event"
     )
 
 
@@ -83,7 +85,7 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     split = prepared.options.splits_journeys  # else a journey is a customer
     counted = prepared.engine.query(
         f"WITH v AS (SELECT segment, jid, {'min(cid) AS cid, ' if split else ''}"
-        f"{prepared.engine.ordered_list('sid', ['pos'])} AS variant FROM path "
+        f"{prepared.engine.ordered_list('sid', ['pos'])} AS variant FROM {prepared.tables.path} "
         "GROUP BY segment, jid) "
         f"SELECT segment, variant, count(*) AS journeys, "
         f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
@@ -142,7 +144,8 @@ def _decode_lists(prepared: Prepared, table: pa.Table) -> pa.Array:
 def journey_variant(prepared: Prepared, journey: str) -> list[str]:
     """The ordered steps of one journey (a customer id, or ``id#k`` with journey windows)."""
     rows = prepared.engine.query(
-        f"SELECT sid FROM path WHERE jid = {prepared.journey_id(journey)} ORDER BY pos"
+        f"SELECT sid FROM {prepared.tables.path} WHERE jid = {prepared.journey_id(journey)} "
+        "ORDER BY pos"
     )
     return [prepared.step_id(sid) for sid in rows.column(0).to_pylist()]
 
@@ -173,7 +176,7 @@ def compute_paths(prepared: Prepared, depth: int = 6) -> pa.Table:
     if depth < 2:
         raise ValueError("paths need a depth of at least 2 steps")
     counted = prepared.engine.query(
-        "SELECT segment, pos, prev_sid, sid, count(*) AS count FROM path "
+        f"SELECT segment, pos, prev_sid, sid, count(*) AS count FROM {prepared.tables.path} "
         f"WHERE pos <= {int(depth)} GROUP BY segment, pos, prev_sid, sid"
     ).to_pylist()
     rows = [  # the moves from position pos - 1 to pos
@@ -214,7 +217,7 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
         rows = engine.query(
             f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
             f"{engine.quantiles('gap', [0.5, 0.9])} AS q, avg(gap) AS mean_seconds "
-            "FROM path GROUP BY segment, prev_sid, sid"
+            f"FROM {prepared.tables.path} GROUP BY segment, prev_sid, sid"
         ).to_pylist()
         rows = _decode(prepared, _with_ends(rows), "source", "target")
         for row in rows:
@@ -274,14 +277,14 @@ def _flows_with_options(
     prepared: Prepared, options: FlowOptions, times: str, nulls: str
 ) -> list[dict[str, Any]]:
     """Cut at a start/end step, rename by groups and the top-N bucket, then count edges."""
-    rows = "SELECT p.jid, p.segment, p.pos, p.sid, p.gap, s.step FROM path p "
-    rows += "JOIN _steps s ON s.sid = p.sid"
+    rows = f"SELECT p.jid, p.segment, p.pos, p.sid, p.gap, s.step FROM {prepared.tables.path} p "
+    rows += f"JOIN {prepared.tables.step_codes} s ON s.sid = p.sid"
     cut = []
     for name, step, op in (("cs", options.start, ">="), ("ce", options.end, "<=")):
         if step:
             code = prepared.sid(step)
             rows += (
-                f" JOIN (SELECT jid, min(pos) AS at FROM path WHERE sid = {code} "
+                f" JOIN (SELECT jid, min(pos) AS at FROM {prepared.tables.path} WHERE sid = {code} "
                 f"GROUP BY jid) {name} ON {name}.jid = p.jid"
             )
             cut.append(f"p.pos {op} {name}.at")
@@ -313,7 +316,7 @@ def _rename_sql(prepared: Prepared, options: FlowOptions, column: str) -> str:
         cases.append(f"WHEN {column} IN ({names}) THEN {quote(group)}")
     if options.top_steps:
         busiest = prepared.engine.query(
-            "SELECT sid FROM path GROUP BY sid ORDER BY count(*) DESC, sid "
+            f"SELECT sid FROM {prepared.tables.path} GROUP BY sid ORDER BY count(*) DESC, sid "
             f"LIMIT {int(options.top_steps)}"
         ).column(0)
         keep = [prepared.step_id(code) for code in busiest.to_pylist()]

@@ -26,7 +26,7 @@ def compute_repeats(
     hit = f"CASE WHEN most >= {int(min_times)} THEN {{}} ELSE 0 END"
     table = engine.query(
         f"WITH w AS (SELECT cid, segment, {column} AS element, {window} AS in_window "
-        f"FROM path WHERE {column} IS NOT NULL), "
+        f"FROM {prepared.tables.path} WHERE {column} IS NOT NULL), "
         "c AS (SELECT segment, element, cid, max(in_window) AS most, count(*) AS events "
         "FROM w GROUP BY segment, element, cid) "
         f"SELECT segment, element, count(*) AS customers, "

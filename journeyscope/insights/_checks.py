@@ -18,7 +18,8 @@ from scipy import stats
 from .. import plugins
 from ..analytics.binding import StepInfo, glob_to_like, rule_sql
 from ..model import EvidenceRule, Step
-from ._context import Context, q
+from ..sql import literal
+from ._context import Context
 from ._pain_point import PainPointOptions
 
 __all__ = [
@@ -71,14 +72,14 @@ def _customers(step: Step) -> bool:
 
 
 def _reached(context: Context) -> list[str]:
-    codes = context.query("SELECT DISTINCT sid FROM path")
+    codes = context.query(f"SELECT DISTINCT sid FROM {context.tables.path}")
     return [context.prepared.step_id(int(r["sid"])) for r in codes]
 
 
 def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
     """SQL of one event's handling cost at the touchpoints of ``steps``."""
     cases = [
-        f"WHEN {q(tp)} THEN {q(float(cost))}"
+        f"WHEN {literal(tp)} THEN {literal(float(cost))}"
         for step in steps
         for tp in (t.id for t in context.steps[step].touchpoints)
         if (cost := context.contact_cost(tp)) is not None
@@ -100,8 +101,10 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
         )
         sql = (
             f"SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
-            f"(SELECT jid, min(pos) AS pos FROM path WHERE sid IN ({a_sids}) GROUP BY jid) a "
-            f"LEFT JOIN path b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos > a.pos "
+            f"(SELECT jid, min(pos) AS pos FROM {context.tables.path} WHERE sid IN ({a_sids}) "
+            "GROUP BY jid) a "
+            f"LEFT JOIN {context.tables.path} b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos "
+            "> a.pos "
             "GROUP BY a.jid"
         )
         checks.append(Check("drop_off", b, sql, steps=[a, b]))
@@ -124,9 +127,11 @@ def _after_send_checks(context: Context, options: PainPointOptions) -> list[Chec
         sql = (
             "SELECT s.jid, CASE WHEN max(c.t) IS NULL OR max(c.t) <= s.t + "
             f"{window} THEN 1 ELSE 0 END AS hit, 0 AS cost FROM (SELECT jid, min(t) AS t "
-            f"FROM path WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s LEFT JOIN path c "
+            f"FROM {context.tables.path} WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s "
+            f"LEFT JOIN {context.tables.path} c "
             f"ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) AND c.t > s.t "
-            f"WHERE s.t <= (SELECT max(t) FROM path) - {2 * window} GROUP BY s.jid, s.t"
+            f"WHERE s.t <= (SELECT max(t) FROM {context.tables.path}) - {2 * window} GROUP BY "
+            "s.jid, s.t"
         )
         facts = {"after_send_days": float(options.after_send_days)}
         checks.append(Check("drop_off", send, sql, steps=[send], facts=facts, overall=False))
@@ -161,7 +166,7 @@ def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int,
     is measured from a named earlier step is judged by ``_measured_from_checks`` instead."""
     edges = context.query(
         f"SELECT prev_sid AS a, sid AS b, {context.prepared.engine.median('gap')} AS m, "
-        "count(*) AS n FROM path WHERE prev_sid IS NOT NULL AND prev_sid < sid "
+        f"count(*) AS n FROM {context.tables.path} WHERE prev_sid IS NOT NULL AND prev_sid < sid "
         "GROUP BY prev_sid, sid"
     )
     infos = context.prepared.binding.steps
@@ -192,8 +197,9 @@ def _measured_from_checks(context: Context) -> list[Check]:
         limit = float(hours) * 3600
         sql = (
             f"SELECT a.jid, CASE WHEN min(b.t) - a.t > {limit} THEN 1 ELSE 0 END AS hit, "
-            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM path WHERE sid = "
-            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN path b ON b.jid = a.jid AND "
+            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM {context.tables.path} WHERE sid = "
+            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN {context.tables.path} b ON b.jid "
+            "= a.jid AND "
             f"b.sid = {context.prepared.sid(step)} AND b.t >= a.t GROUP BY a.jid, a.t"
         )
         facts: dict[str, Any] = {"limit_seconds": limit, "measured_from": start}
@@ -213,7 +219,7 @@ def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
             continue  # the time to or after a send is the company's rhythm, not a wait
         sql = (
             f"SELECT jid, CASE WHEN min(gap) > {limit} THEN 1 ELSE 0 END AS hit, 0 AS cost "
-            f"FROM path WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
+            f"FROM {context.tables.path} WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
         )
         checks.append(
             Check(
@@ -252,7 +258,8 @@ def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
         )
         sql = (
             f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
-            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c FROM path "
+            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c FROM "
+            f"{context.tables.path} "
             f"WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
@@ -267,11 +274,13 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     mine = [s for s in _reached(context) if _customers(context.steps[s])]
     if not mine:
         return []
-    codes = ", ".join(q(s) for s in mine)
+    codes = ", ".join(literal(s) for s in mine)
     # the goal already reached cannot be lost by a switch after it (a lifecycle's renewal
     # before a cancellation): those journeys are left out
     goals = _sids(context, context.alternatives(context.goal))
-    reached = f"SELECT jid, min(t) AS gt FROM path WHERE sid IN ({goals}) GROUP BY jid"
+    reached = (
+        f"SELECT jid, min(t) AS gt FROM {context.tables.path} WHERE sid IN ({goals}) GROUP BY jid"
+    )
     checks = []
     for step in mine:
         cost, costed = _cost_sql(context, [step])
@@ -281,7 +290,8 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
             f"channel IS NOT NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, "
             "row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, "
             f"seq, step, touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} "
-            f"AS pch FROM bound WHERE step IN ({codes})) p WHERE step = {q(step)} AND pstep IS "
+            f"AS pch FROM {context.tables.bound} WHERE step IN ({codes})) p WHERE step = "
+            f"{literal(step)} AND pstep IS "
             f"NOT NULL AND pstep <> step) r LEFT JOIN ({reached}) g ON g.jid = r.jid "
             "WHERE r._rn = 1 AND (g.gt IS NULL OR g.gt >= r.t)"
         )
@@ -294,8 +304,9 @@ def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
     checks = []
     for step in [s for s in _reached(context) if _customers(context.steps[s])]:
         sql = (
-            "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM path "
-            f"WHERE jid IN (SELECT jid FROM path WHERE pos = 1 AND sid = "
+            "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
+            f"{context.tables.path} "
+            f"WHERE jid IN (SELECT jid FROM {context.tables.path} WHERE pos = 1 AND sid = "
             f"{context.prepared.sid(step)}) GROUP BY jid"
         )
         checks.append(Check("bounce", step, sql, [step]))
@@ -306,7 +317,8 @@ def _failure_sql(context: Context) -> str:
     engine = context.prepared.engine
     columns = context.prepared.columns
     likes = [
-        f"event LIKE {q(glob_to_like(g))} ESCAPE '\\'" for g in context.settings.failure_events
+        f"event LIKE {literal(glob_to_like(g))} ESCAPE '\\'"
+        for g in context.settings.failure_events
     ]
     for condition in context.settings.failure_conditions:
         sql, missing = rule_sql(EvidenceRule(event_glob="*", where=[condition]), engine, columns)
@@ -321,7 +333,8 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
     event there; failures on unmapped events count against all journeys, per event name."""
     failed = _failure_sql(context)
     found = context.query(
-        f"SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM bound "
+        "SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM "
+        f"{context.tables.bound} "
         f"WHERE {failed}"
     )
     checks = []
@@ -330,14 +343,15 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
             cost, costed = _cost_sql(context, [row["step"]])
             sql = (
                 f"SELECT jid, max(CASE WHEN {failed} THEN 1 ELSE 0 END) AS hit, "
-                f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM bound "
-                f"WHERE step = {q(row['step'])} GROUP BY jid"
+                f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM "
+                f"{context.tables.bound} "
+                f"WHERE step = {literal(row['step'])} GROUP BY jid"
             )
             checks.append(Check("failed_step", row["step"], sql, [row["step"]], costed=costed))
         else:
             sql = (
-                f"SELECT jid, max(CASE WHEN event = {q(row['event'])} AND ({failed}) THEN 1 "
-                "ELSE 0 END) AS hit, 0 AS cost FROM bound GROUP BY jid"
+                f"SELECT jid, max(CASE WHEN event = {literal(row['event'])} AND ({failed}) THEN 1 "
+                f"ELSE 0 END) AS hit, 0 AS cost FROM {context.tables.bound} GROUP BY jid"
             )
             checks.append(Check("failed_step", row["event"], sql, events=[row["event"]]))
     return checks
@@ -355,7 +369,8 @@ def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
     checks = []
     for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
         counted = (
-            f"SELECT jid, t FROM path WHERE sid = {context.prepared.sid(step)} AND "
+            f"SELECT jid, t FROM {context.tables.path} WHERE sid = {context.prepared.sid(step)} "
+            "AND "
             f"(prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
         )
         sql = (
