@@ -72,6 +72,10 @@ class JourneyOptions:
         return self.journey_gap_days is not None or self.split_at is not None
 
 
+#: the loaded log, as every engine names it (``journeyscope.engine``); the columns beyond
+#: ``_CORE`` (and the customers' ``customer_id``) are the data's own, so none are declared
+EVENTS = Table("events")
+CUSTOMERS = Table("customers")
 STEP_CODES = Table("_steps", ("sid", "step", "stage"))
 CUSTOMER_CODES = Table("_cust", ("customer_id", "cid"))
 JOURNEY_SEGMENTS = Table("_jseg", ("jid", "segment"))
@@ -158,14 +162,14 @@ def prepare(
     has_customers: bool = False,
 ) -> Prepared:
     """Bind, window and order the events once; see the module docstring for the tables."""
-    event_columns = engine.columns("events")
-    customer_columns = engine.columns("customers") if has_customers else []
+    event_columns = engine.columns(EVENTS.name)
+    customer_columns = engine.columns(CUSTOMERS.name) if has_customers else []
     attributes = attribute_columns(event_columns, customer_columns)
     columns = {name: name for name in _CORE} | {a.name: a.column for a in attributes}
     if journey is None and options.level == "stage":
         raise ValueError("stage level needs a map: without one there are no stages")
     if journey is None:
-        names = engine.query("SELECT event FROM events GROUP BY event ORDER BY min(seq)")
+        names = engine.query(f"SELECT event FROM {EVENTS} GROUP BY event ORDER BY min(seq)")
         binding = bind_raw([str(v) for v in names.column(0).to_pylist()])
     else:
         binding = bind_map(journey, engine, columns, options.state)
@@ -263,7 +267,7 @@ def _totals(engine: Engine, options: JourneyOptions, tables: Tables) -> tuple[in
             journeys = f"(SELECT count(*) FROM {codes})"
         sql = (
             f"SELECT (SELECT count(*) FROM {codes}) AS c, {journeys} AS j, "
-            "(SELECT count(*) FROM events) AS e"
+            f"(SELECT count(*) FROM {EVENTS}) AS e"
         )
     row = engine.query(sql).to_pylist()[0]
     customers, journeys_, events = (int(v or 0) for v in row.values())
@@ -294,7 +298,7 @@ def _build_dictionaries(engine: Engine, binding: Binding, tables: Tables) -> Non
     engine.materialize(
         tables.customer_codes.name,
         "SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) AS INTEGER) AS cid "
-        "FROM (SELECT DISTINCT customer_id FROM events) c",
+        f"FROM (SELECT DISTINCT customer_id FROM {EVENTS}) c",
     )
 
 
@@ -322,10 +326,10 @@ def _build_bound(
         f", {qualified('e' if a.table == 'events' else 'cu', a.source)} AS {ident(a.column)}"
         for a in attributes
     )
-    join = "LEFT JOIN customers cu ON cu.customer_id = e.customer_id" if has_customers else ""
+    join = f"LEFT JOIN {CUSTOMERS} cu ON cu.customer_id = e.customer_id" if has_customers else ""
     base = (
         f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
-        f"e.channel{attrs} FROM events e JOIN {tables.customer_codes} c "
+        f"e.channel{attrs} FROM {EVENTS} e JOIN {tables.customer_codes} c "
         f"ON c.customer_id = e.customer_id {join} "
         f"{_filters(options)}"
     )

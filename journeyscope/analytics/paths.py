@@ -310,10 +310,9 @@ def _flows_with_options(
 def _rename_sql(prepared: Prepared, options: FlowOptions, column: str) -> str:
     """SQL of ``column`` with the groups and the top-N ``other`` bucket applied."""
     cases = []
-    quote = literal
     for group, members in (options.groups or {}).items():
-        names = ", ".join(quote(m) for m in members)
-        cases.append(f"WHEN {column} IN ({names}) THEN {quote(group)}")
+        names = ", ".join(literal(m) for m in members)
+        cases.append(f"WHEN {column} IN ({names}) THEN {literal(group)}")
     if options.top_steps:
         busiest = prepared.engine.query(
             f"SELECT sid FROM {prepared.tables.path} GROUP BY sid ORDER BY count(*) DESC, sid "
@@ -321,6 +320,6 @@ def _rename_sql(prepared: Prepared, options: FlowOptions, column: str) -> str:
         ).column(0)
         keep = [prepared.step_id(code) for code in busiest.to_pylist()]
         grouped = [m for ms in (options.groups or {}).values() for m in ms]
-        kept = ", ".join(quote(s) for s in [*keep, *grouped]) or "''"
+        kept = ", ".join(literal(s) for s in [*keep, *grouped]) or "''"
         cases.append(f"WHEN {column} IS NOT NULL AND {column} NOT IN ({kept}) THEN 'other'")
     return f"CASE {' '.join(cases)} ELSE {column} END" if cases else column
