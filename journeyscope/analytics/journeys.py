@@ -128,10 +128,19 @@ class Prepared:
     customer_attributes: set[str] = field(default_factory=set)
     #: the tables made, by name and columns
     tables: Tables = field(kw_only=True)
+    _reached: list[int] | None = field(default=None, init=False, repr=False)
 
     def column(self, name: str) -> str:
         """The column of ``bound`` holding attribute ``name`` (KeyError when there is none)."""
         return self.columns[name]
+
+    def reached(self) -> list[int]:
+        """The codes of the steps at least one journey reached (has in ``path``), in map
+        order: read once, then kept (every funnel, check and validation asks)."""
+        if self._reached is None:
+            codes = self.engine.query(f"SELECT DISTINCT sid FROM {self.tables.path}")
+            self._reached = sorted(int(code) for code in codes.column(0).to_pylist())
+        return list(self._reached)
 
     def step_id(self, sid: int) -> str:
         """The step id of a code in ``path.sid``."""

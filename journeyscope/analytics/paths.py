@@ -25,6 +25,7 @@ __all__ = [
     "compute_reach",
     "compute_unmapped",
     "compute_variants",
+    "journey_variants_sql",
 ]
 
 START, END = "[start]", "[end]"
@@ -77,6 +78,17 @@ def compute_unmapped(prepared: Prepared) -> pa.Table:
     )
 
 
+def journey_variants_sql(prepared: Prepared, customers: bool = False) -> str:
+    """SQL of each journey's variant: ``segment``, ``jid``, (with ``customers``: ``cid``,)
+    ``variant`` — the codes of its mapped steps in journey order, a list. ``compute_variants``
+    counts these; the staleness check compares their mix before and after a split."""
+    cid = "min(cid) AS cid, " if customers else ""
+    return (
+        f"SELECT segment, jid, {cid}{prepared.engine.ordered_list('sid', ['pos'])} AS variant "
+        f"FROM {prepared.tables.path} GROUP BY segment, jid"
+    )
+
+
 def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     """Ordered step sequences per journey, counted: ``variant`` (list of step ids), journeys,
     customers, ``coverage`` (share of the segment's journeys), most common first (ties: the
@@ -84,9 +96,7 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     N per segment; ``segment_variants`` is how many distinct variants the segment has in all."""
     split = prepared.options.splits_journeys  # else a journey is a customer
     counted = prepared.engine.query(
-        f"WITH v AS (SELECT segment, jid, {'min(cid) AS cid, ' if split else ''}"
-        f"{prepared.engine.ordered_list('sid', ['pos'])} AS variant FROM {prepared.tables.path} "
-        "GROUP BY segment, jid) "
+        f"WITH v AS ({journey_variants_sql(prepared, customers=split)}) "
         f"SELECT segment, variant, count(*) AS journeys, "
         f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
         "min(jid) AS first FROM v GROUP BY segment, variant "

@@ -17,6 +17,7 @@ from scipy import stats
 
 from .. import plugins
 from ..analytics.binding import StepInfo, glob_to_like, rule_sql
+from ..analytics.repeats import in_window_sql
 from ..model import EvidenceRule, Step
 from ..sql import literal
 from ._context import Context
@@ -72,8 +73,8 @@ def _customers(step: Step) -> bool:
 
 
 def _reached(context: Context) -> list[str]:
-    codes = context.query(f"SELECT DISTINCT sid FROM {context.tables.path}")
-    return [context.prepared.step_id(int(r["sid"])) for r in codes]
+    """The steps some journey reached, in map order (the analysis's, counted once)."""
+    return [context.prepared.step_id(code) for code in context.prepared.reached()]
 
 
 def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
@@ -247,20 +248,20 @@ def _contact_steps(context: Context) -> list[str]:
 
 def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys at a contact step (see ``_contact_steps``) that came back ``repeat_times`` or
-    more times within ``repeat_window_days``."""
+    more times within ``repeat_window_days`` (the analysis's repeat, ``in_window_sql``).
+
+    The analysis's ``repeats`` table counts the same repeats, but per touchpoint and customer,
+    summed over the segment, with the analysis's own times and window: a check needs each
+    journey's hit and the cost of its contacts, at the step, with the pain-point options."""
     times, window_seconds = options.repeat_times, options.repeat_window_days * 86400
-    checks = []
-    for step in [s for s in _contact_steps(context) if s in _reached(context)]:
+    checks, reached = [], set(_reached(context))
+    for step in [s for s in _contact_steps(context) if s in reached]:
         cost, costed = _cost_sql(context, [step])
-        window = (
-            f"count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
-            f"{float(window_seconds)} PRECEDING AND CURRENT ROW)"
-        )
+        window = in_window_sql("sid", window_seconds)
         sql = (
             f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
-            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c FROM "
-            f"{context.tables.path} "
-            f"WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
+            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c "
+            f"FROM {context.tables.path} WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("repeat_contact", step, sql, [step], tps, costed=costed))
@@ -270,7 +271,11 @@ def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
 def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys arriving at step B from another step; a hit arrived on another channel than the
     previous mapped event's. Only the customer's own steps count: a newsletter the company
-    e-mails is no channel the customer switched to or from."""
+    e-mails is no channel the customer switched to or from.
+
+    Not the analysis's ``channel_rates``: those follow every event with a channel, mapped or
+    not, company sends included, and give a rate per segment; a check needs each journey's
+    arrival at one step of the customer's own, before the goal, with its cost."""
     mine = [s for s in _reached(context) if _customers(context.steps[s])]
     if not mine:
         return []
@@ -369,14 +374,14 @@ def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
     checks = []
     for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
         counted = (
-            f"SELECT jid, t FROM {context.tables.path} WHERE sid = {context.prepared.sid(step)} "
-            "AND "
-            f"(prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
+            f"SELECT jid, sid, t FROM {context.tables.path} "
+            f"WHERE sid = {context.prepared.sid(step)} "
+            f"AND (prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
         )
         sql = (
             f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, 0 AS cost "
-            f"FROM (SELECT jid, count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
-            f"{window} PRECEDING AND CURRENT ROW) AS w FROM ({counted}) c) r GROUP BY jid"
+            f"FROM (SELECT jid, {in_window_sql('sid', window)} AS w FROM ({counted}) c) r "
+            "GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("loop", step, sql, [step], tps))

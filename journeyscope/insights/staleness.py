@@ -30,6 +30,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..analytics.paths import journey_variants_sql
 from ..sql import Table
 from ._context import GOALS, Context, clean, rows
 from ._stats import adjust_pvalues, js_distance, two_proportions
@@ -168,16 +169,14 @@ def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
 
 
 def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, list[dict[str, Any]]]:
-    engine = context.prepared.engine
+    # the analysis's variants (``journey_variants_sql``), counted in each window
     found = context.query(
-        f"SELECT v.variant, w.w, count(*) AS n FROM (SELECT jid, "
-        f"{engine.ordered_concat(engine.to_text('sid'), ['pos'])} AS variant FROM "
-        f"{context.tables.path} "
-        f"GROUP BY jid) v JOIN {WINDOWS} w ON w.jid = v.jid GROUP BY v.variant, w.w"
+        f"SELECT v.variant, w.w, count(*) AS n FROM ({journey_variants_sql(context.prepared)}) v "
+        f"JOIN {WINDOWS} w ON w.jid = v.jid GROUP BY v.variant, w.w"
     )
     shares: list[dict[str, float]] = [{}, {}]
-    for row in found:
-        shares[row["w"]][row["variant"]] = row["n"]
+    for row in found:  # keyed "3,5,8": the ties below are broken by this text
+        shares[row["w"]][",".join(str(int(s)) for s in row["variant"])] = row["n"]
     top: set[str] = set()
     for window in shares:
         total = sum(window.values()) or 1

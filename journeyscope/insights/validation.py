@@ -199,6 +199,11 @@ _REACHED = "b.last > a.first"
 
 
 def _stage_success(context: Context, options: ValidationOptions) -> list[StageSuccess]:
+    """Per stage: the journeys with an event in it, those whose next stage has an event after
+    their first one here, and those reaching the goal. Not the analysis's ``stage_funnel``:
+    that is a funnel (the stages in map order, each reached after the one before, counted
+    from the first stage), where a journey entering at the third stage is in no step of it;
+    here every journey is judged from the stage it was in, with its goal."""
     stages, spans = _stage_spans(context)
     found = context.query(
         f"WITH {spans} SELECT a.st, count(*) AS n, "
@@ -311,7 +316,7 @@ def _conformance_ctes(context: Context) -> str | None:
     codes = ", ".join(str(i.index + 1) for i in mine)
     # a required step no event can show (no evidence rule, or nobody takes it) is the map's
     # gap, listed as unobserved: a journey cannot be blamed for skipping it
-    seen = {int(r["sid"]) for r in context.query(f"SELECT DISTINCT sid FROM {context.tables.path}")}
+    seen = set(context.prepared.reached())
     slots = [
         (i.index + 1, i.index + 1) for i in mine if i.kind == "required" and i.index + 1 in seen
     ]
@@ -402,7 +407,7 @@ def compute_validation(context: Context, options: ValidationOptions | None = Non
     """Validate the map against the prepared events; see the module docstring."""
     options = options or ValidationOptions()
     journeys, in_order, deviations = _order(context, options)
-    reached = {r["sid"] for r in context.query(f"SELECT DISTINCT sid FROM {context.tables.path}")}
+    reached = set(context.prepared.reached())
     untaken = [i.id for i in context.prepared.binding.steps if i.index + 1 not in reached]
     unmapped = compute_unmapped(context.prepared).to_pylist()[: options.top_unmapped]
     found = unmapped_examples(context, [u["event"] for u in unmapped], options.examples)
