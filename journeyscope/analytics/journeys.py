@@ -339,8 +339,7 @@ def _build_bound(
     base = (
         f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
         f"e.channel{attrs} FROM {EVENTS} e JOIN {tables.customer_codes} c "
-        f"ON c.customer_id = e.customer_id {join} "
-        f"{_filters(options)}"
+        f"ON c.customer_id = e.customer_id {join} {_filters(options)}"
     )
     jid = "cid"
     if options.splits_journeys:

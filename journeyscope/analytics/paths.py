@@ -97,7 +97,7 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     split = prepared.options.splits_journeys  # else a journey is a customer
     counted = prepared.engine.query(
         f"WITH v AS ({journey_variants_sql(prepared, customers=split)}) "
-        f"SELECT segment, variant, count(*) AS journeys, "
+        "SELECT segment, variant, count(*) AS journeys, "
         f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
         "min(jid) AS first FROM v GROUP BY segment, variant "
         "ORDER BY segment, journeys DESC, first"  # the engine sorts in parallel; Arrow would not
@@ -225,7 +225,7 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
     plain = not (options.start or options.end or options.top_steps or options.groups)
     if plain:  # the fast path: one grouping over the integer codes, one scan
         rows = engine.query(
-            f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
+            "SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
             f"{engine.quantiles('gap', [0.5, 0.9])} AS q, avg(gap) AS mean_seconds "
             f"FROM {prepared.tables.path} GROUP BY segment, prev_sid, sid"
         ).to_pylist()

@@ -37,7 +37,7 @@ def compute_repeats(
         f"FROM {prepared.tables.path} WHERE {column} IS NOT NULL), "
         "c AS (SELECT segment, element, cid, max(in_window) AS most, count(*) AS events "
         "FROM w GROUP BY segment, element, cid) "
-        f"SELECT segment, element, count(*) AS customers, "
+        "SELECT segment, element, count(*) AS customers, "
         f"CAST(sum({hit.format(1)}) AS BIGINT) AS repeat_customers, "
         f"sum({hit.format(1)}) * 1.0 / count(*) AS repeat_share, "
         f"CAST(sum({hit.format('events')}) AS BIGINT) AS repeat_events "

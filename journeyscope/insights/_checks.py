@@ -100,12 +100,11 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
             _sids(context, context.alternatives(a)),
             _sids(context, context.alternatives(b)),
         )
+        path = context.tables.path
         sql = (
-            f"SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
-            f"(SELECT jid, min(pos) AS pos FROM {context.tables.path} WHERE sid IN ({a_sids}) "
-            "GROUP BY jid) a "
-            f"LEFT JOIN {context.tables.path} b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos "
-            "> a.pos "
+            "SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
+            f"(SELECT jid, min(pos) AS pos FROM {path} WHERE sid IN ({a_sids}) GROUP BY jid) a "
+            f"LEFT JOIN {path} b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos > a.pos "
             "GROUP BY a.jid"
         )
         checks.append(Check("drop_off", b, sql, steps=[a, b]))
@@ -123,16 +122,15 @@ def _after_send_checks(context: Context, options: PainPointOptions) -> list[Chec
     reached = set(_reached(context))
     if not mine:
         return []
-    checks = []
+    checks, path = [], context.tables.path
     for send in (s for s in sends if s in reached):
         sql = (
             "SELECT s.jid, CASE WHEN max(c.t) IS NULL OR max(c.t) <= s.t + "
             f"{window} THEN 1 ELSE 0 END AS hit, 0 AS cost FROM (SELECT jid, min(t) AS t "
-            f"FROM {context.tables.path} WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s "
-            f"LEFT JOIN {context.tables.path} c "
-            f"ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) AND c.t > s.t "
-            f"WHERE s.t <= (SELECT max(t) FROM {context.tables.path}) - {2 * window} GROUP BY "
-            "s.jid, s.t"
+            f"FROM {path} WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s "
+            f"LEFT JOIN {path} c ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) "
+            "AND c.t > s.t "
+            f"WHERE s.t <= (SELECT max(t) FROM {path}) - {2 * window} GROUP BY s.jid, s.t"
         )
         facts = {"after_send_days": float(options.after_send_days)}
         checks.append(Check("drop_off", send, sql, steps=[send], facts=facts, overall=False))
@@ -195,12 +193,11 @@ def _measured_from_checks(context: Context) -> list[Check]:
     for step, (start, hours) in _targets(context)[1].items():
         if not {step, start} <= reached:
             continue
-        limit = float(hours) * 3600
+        limit, path = float(hours) * 3600, context.tables.path
         sql = (
             f"SELECT a.jid, CASE WHEN min(b.t) - a.t > {limit} THEN 1 ELSE 0 END AS hit, "
-            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM {context.tables.path} WHERE sid = "
-            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN {context.tables.path} b ON b.jid "
-            "= a.jid AND "
+            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM {path} WHERE sid = "
+            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN {path} b ON b.jid = a.jid AND "
             f"b.sid = {context.prepared.sid(step)} AND b.t >= a.t GROUP BY a.jid, a.t"
         )
         facts: dict[str, Any] = {"limit_seconds": limit, "measured_from": start}
@@ -295,9 +292,9 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
             f"channel IS NOT NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, "
             "row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, "
             f"seq, step, touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} "
-            f"AS pch FROM {context.tables.bound} WHERE step IN ({codes})) p WHERE step = "
-            f"{literal(step)} AND pstep IS "
-            f"NOT NULL AND pstep <> step) r LEFT JOIN ({reached}) g ON g.jid = r.jid "
+            f"AS pch FROM {context.tables.bound} WHERE step IN ({codes})) p "
+            f"WHERE step = {literal(step)} AND pstep IS NOT NULL AND pstep <> step) r "
+            f"LEFT JOIN ({reached}) g ON g.jid = r.jid "
             "WHERE r._rn = 1 AND (g.gt IS NULL OR g.gt >= r.t)"
         )
         checks.append(Check("channel_switch", step, sql, [step], costed=costed))
@@ -306,12 +303,11 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys by their first mapped step; a hit has only that one mapped event."""
-    checks = []
+    checks, path = [], context.tables.path
     for step in [s for s in _reached(context) if _customers(context.steps[s])]:
         sql = (
-            "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
-            f"{context.tables.path} "
-            f"WHERE jid IN (SELECT jid FROM {context.tables.path} WHERE pos = 1 AND sid = "
+            f"SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM {path} "
+            f"WHERE jid IN (SELECT jid FROM {path} WHERE pos = 1 AND sid = "
             f"{context.prepared.sid(step)}) GROUP BY jid"
         )
         checks.append(Check("bounce", step, sql, [step]))
@@ -339,8 +335,7 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
     failed = _failure_sql(context)
     found = context.query(
         "SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM "
-        f"{context.tables.bound} "
-        f"WHERE {failed}"
+        f"{context.tables.bound} WHERE {failed}"
     )
     checks = []
     for row in found:
@@ -349,8 +344,7 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
             sql = (
                 f"SELECT jid, max(CASE WHEN {failed} THEN 1 ELSE 0 END) AS hit, "
                 f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM "
-                f"{context.tables.bound} "
-                f"WHERE step = {literal(row['step'])} GROUP BY jid"
+                f"{context.tables.bound} WHERE step = {literal(row['step'])} GROUP BY jid"
             )
             checks.append(Check("failed_step", row["step"], sql, [row["step"]], costed=costed))
         else:

@@ -76,18 +76,17 @@ def escalation_checks(context: Context, options: PainPointOptions) -> list[Check
     """One check per step with first contacts on an ``escalation_from`` channel."""
     window = float(options.escalation_window_hours) * 3600
     cost, costed = _extra_contact_cost(context, options)
-    checks = []
+    checks, bound = [], context.tables.bound
     for step in _first_contact_steps(context, options):
         first = (
-            f"SELECT jid, min(t) AS t FROM {context.tables.bound} WHERE step = {literal(step)} AND "
-            "(channel IS NULL OR "
-            f"lower(channel) NOT IN ({_channels(options.escalation_to)})) GROUP BY jid"
+            f"SELECT jid, min(t) AS t FROM {bound} WHERE step = {literal(step)} "
+            f"AND (channel IS NULL OR lower(channel) NOT IN ({_channels(options.escalation_to)})) "
+            "GROUP BY jid"
         )
         sql = (
             "SELECT f.jid, CASE WHEN count(p.t) > 0 THEN 1 ELSE 0 END AS hit, "
             f"coalesce(sum(p.c), 0) AS cost FROM ({first}) f LEFT JOIN (SELECT jid, t, {cost} "
-            f"AS c FROM {context.tables.bound} WHERE lower(channel) IN "
-            f"({_channels(options.escalation_to)})) p "
+            f"AS c FROM {bound} WHERE lower(channel) IN ({_channels(options.escalation_to)})) p "
             f"ON p.jid = f.jid AND p.t > f.t AND p.t <= f.t + {window} GROUP BY f.jid"
         )
         facts = _after_the_switch(context, sql, first)

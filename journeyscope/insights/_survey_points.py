@@ -48,8 +48,7 @@ def _customer_goals(context: Context) -> dict[str, int]:
     """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``)."""
     rows = context.query(
         f"SELECT u.customer_id, max(g.goal) AS goal FROM {GOALS} g JOIN "
-        f"{context.tables.customer_codes} u "
-        "ON u.cid = g.cid GROUP BY u.customer_id"
+        f"{context.tables.customer_codes} u ON u.cid = g.cid GROUP BY u.customer_id"
     )
     return {str(r["customer_id"]): int(r["goal"]) for r in rows}
 
@@ -147,8 +146,7 @@ def _answer_segments(context: Context) -> dict[tuple[str, str | None], list[Segm
         f"{context.tables.bound}) b "
         "ON b.jid = s.jid UNION ALL SELECT DISTINCT b.customer_id, s.step, 'event' AS level, "
         f"s.dim, s.value FROM {EVENT_SEGMENTS} s JOIN (SELECT DISTINCT jid, customer_id FROM "
-        f"{context.tables.bound}) b "
-        "ON b.jid = s.jid"
+        f"{context.tables.bound}) b ON b.jid = s.jid"
     )
     segments: dict[tuple[str, str | None], list[Segment]] = {}
     for row in found:

@@ -88,8 +88,8 @@ def example_journeys(
         f"m AS (SELECT DISTINCT CAST(key AS VARCHAR) AS key, jid FROM ({members}) m0), "
         "r AS (SELECT m.key, m.jid, u.customer_id, row_number() OVER (PARTITION BY m.key "
         f"ORDER BY u.customer_id, m.jid) AS rn FROM m JOIN {GOALS} g ON g.jid = m.jid "
-        f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid), k AS (SELECT * FROM r WHERE rn "
-        f"<= {int(limit)})"
+        f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid), "
+        f"k AS (SELECT * FROM r WHERE rn <= {int(limit)})"
     )
     steps = (
         f"SELECT jid, {engine.ordered_list('sid', ['pos'])} AS steps FROM {context.tables.path} "
@@ -97,8 +97,7 @@ def example_journeys(
     )
     raw = (
         f"SELECT jid, {engine.ordered_list('event', ['t', 'seq'])} AS events FROM "
-        f"{context.tables.bound} "
-        "WHERE jid IN (SELECT jid FROM k) GROUP BY jid"
+        f"{context.tables.bound} WHERE jid IN (SELECT jid FROM k) GROUP BY jid"
     )
     rows = context.query(
         f"WITH {', '.join([*ctes, picked])} SELECT k.key, k.rn, k.customer_id, s.steps"
@@ -142,16 +141,12 @@ def funnel_examples(context: Context, limit: int = EXAMPLES) -> list[dict[str, A
     funnel = default_funnel(prepared)
     if funnel is None:
         return []
-    codes = [prepared.sid(step) for step in funnel.steps]
-    ctes = [
-        f"f1 AS (SELECT jid, min(pos) AS p FROM {context.tables.path} WHERE sid = {codes[0]} GROUP "
-        "BY jid)"
-    ]
+    codes, path = [prepared.sid(step) for step in funnel.steps], context.tables.path
+    ctes = [f"f1 AS (SELECT jid, min(pos) AS p FROM {path} WHERE sid = {codes[0]} GROUP BY jid)"]
     for k, code in enumerate(codes[1:], start=2):
         ctes.append(
-            f"f{k} AS (SELECT f.jid, min(x.pos) AS p FROM f{k - 1} f JOIN {context.tables.path} x "
-            "ON "
-            f"x.jid = f.jid AND x.sid = {code} AND x.pos > f.p GROUP BY f.jid)"
+            f"f{k} AS (SELECT f.jid, min(x.pos) AS p FROM f{k - 1} f JOIN {path} x "
+            f"ON x.jid = f.jid AND x.sid = {code} AND x.pos > f.p GROUP BY f.jid)"
         )
     parts = [f"SELECT {k} AS key, jid FROM f{k}" for k in range(1, len(codes) + 1)]
     parts += [
@@ -181,13 +176,12 @@ def edge_examples(
     keys = {code(a) * base + code(b): (a, b) for a, b in edges}
     if not keys:
         return {}
+    path = context.tables.path
     members = (
         "SELECT key, jid FROM (SELECT CAST(coalesce(prev_sid, 0) AS INTEGER) * "
-        f"{base} + sid AS key, jid FROM {context.tables.path} UNION ALL SELECT CAST(p.sid AS "
-        f"INTEGER) * {base} "
-        f"AS key, p.jid FROM {context.tables.path} p JOIN (SELECT jid, max(pos) AS last FROM "
-        f"{context.tables.path} GROUP BY jid) l "
-        "ON l.jid = p.jid AND p.pos = l.last) e "
+        f"{base} + sid AS key, jid FROM {path} UNION ALL SELECT CAST(p.sid AS INTEGER) * {base} "
+        f"AS key, p.jid FROM {path} p JOIN (SELECT jid, max(pos) AS last FROM {path} GROUP BY jid) "
+        "l ON l.jid = p.jid AND p.pos = l.last) e "
         f"WHERE key IN ({', '.join(map(str, keys))})"
     )
     found = example_journeys(context, members, limit)
@@ -217,8 +211,7 @@ def _segment_customers(context: Context, segment: Segment, step: str) -> set[str
     rows = context.query(
         f"SELECT DISTINCT u.customer_id FROM {table} s JOIN {GOALS} g ON g.jid = s.jid "
         f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid WHERE s.dim = "
-        f"{literal(segment.dimension)} "
-        f"AND CAST(s.value AS VARCHAR) = {literal(segment.value)}{at}"
+        f"{literal(segment.dimension)} AND CAST(s.value AS VARCHAR) = {literal(segment.value)}{at}"
     )
     return {str(r["customer_id"]) for r in rows}
 

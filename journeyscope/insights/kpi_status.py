@@ -200,10 +200,9 @@ def _add_examples(context: Context, kpi: KPI, status: KpiStatus, limit: int) -> 
     names = ", ".join(literal(e) for e in dict.fromkeys(elements))
     period = context.prepared.engine.period(kpi.cadence, "ts")
     members = (
-        f"SELECT 1 AS key, jid FROM {context.tables.bound} WHERE (event IN ({names}) OR step IN "
-        f"({names}) "
-        f"OR touchpoint IN ({names})) AND {period} = CAST({literal(str(status.last_period))} AS "
-        "DATE)"
+        f"SELECT 1 AS key, jid FROM {context.tables.bound} WHERE (event IN ({names}) "
+        f"OR step IN ({names}) OR touchpoint IN ({names})) "
+        f"AND {period} = CAST({literal(str(status.last_period))} AS DATE)"
     )
     status.examples = example_journeys(context, members, limit).get("1", [])
 

@@ -89,8 +89,7 @@ def _aggregate(
         f"JOIN {CUSTOMER_SEGMENTS} s ON s.jid = c.jid GROUP BY c.key, s.dim, s.value UNION ALL "
         f"SELECT c.key, 'event' AS level, s.dim, s.value, {_SUMS} {join} "
         f"JOIN {EVENT_SEGMENTS} s ON s.jid = c.jid AND s.step = c.at GROUP BY c.key, s.dim, "
-        "s.value "
-        "ORDER BY key, dim, value"
+        "s.value ORDER BY key, dim, value"
     )
     names = [f.name for f in fields(CheckCounts)]
     totals = {r["key"]: CheckCounts(*(r[f] or 0 for f in names)) for r in overall}

@@ -87,8 +87,7 @@ def _customer_sql(prepared: Prepared, attribute: str) -> str:
         return (
             "SELECT j.jid, 'persona' AS dim, p.persona AS value FROM (SELECT DISTINCT jid, cid "
             f"FROM {prepared.tables.bound}) j JOIN (SELECT cid, max(_persona) AS persona FROM "
-            f"{prepared.tables.bound} GROUP BY cid) p "
-            "ON p.cid = j.cid WHERE p.persona IS NOT NULL"
+            f"{prepared.tables.bound} GROUP BY cid) p ON p.cid = j.cid WHERE p.persona IS NOT NULL"
         )
     column = ident(prepared.column(attribute))
     return (
@@ -135,8 +134,8 @@ def _build_event_level(prepared: Prepared, dims: list[str], options: SegmentOpti
     engine.materialize(
         _FIRST.name,
         f"SELECT * FROM (SELECT jid, step, {picked}, row_number() OVER (PARTITION BY jid, step "
-        f"ORDER BY t, seq) AS _rn FROM {prepared.tables.bound} WHERE step IS NOT NULL) f WHERE _rn "
-        "= 1",
+        f"ORDER BY t, seq) AS _rn FROM {prepared.tables.bound} WHERE step IS NOT NULL) f "
+        "WHERE _rn = 1",
     )
     parts = [
         f"SELECT jid, step, {literal(d)} AS dim, {engine.to_text(f'_d{i}')} AS value FROM {_FIRST} "

@@ -54,9 +54,9 @@ def _sql(context: Context, step: str, customer_sids: str, window: float) -> str:
     )
     return (
         "SELECT s.jid, s.cid, s.pos, min(c.t) - s.t AS wait FROM "
-        f"({sends}) s LEFT JOIN {context.tables.path} c ON c.jid = s.jid AND c.sid IN "
-        f"({customer_sids}) "
-        f"AND c.t > s.t AND c.t <= s.t + {window} AND (s.next_t IS NULL OR c.t < s.next_t) "
+        f"({sends}) s LEFT JOIN {context.tables.path} c ON c.jid = s.jid "
+        f"AND c.sid IN ({customer_sids}) AND c.t > s.t AND c.t <= s.t + {window} "
+        "AND (s.next_t IS NULL OR c.t < s.next_t) "
         "GROUP BY s.jid, s.cid, s.pos, s.t"
     )
 

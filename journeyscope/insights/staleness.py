@@ -151,10 +151,8 @@ def _emotion_gaps(curve: list[EmotionPoint]) -> list[dict[str, Any]]:
 def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
     found = context.query(
         "SELECT s.sid, w.w, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal FROM "
-        "(SELECT DISTINCT jid, sid "
-        f"FROM {context.tables.path}) s JOIN {WINDOWS} w ON w.jid = s.jid JOIN {GOALS} g ON g.jid "
-        "= s.jid "
-        "GROUP BY s.sid, w.w"
+        f"(SELECT DISTINCT jid, sid FROM {context.tables.path}) s JOIN {WINDOWS} w "
+        f"ON w.jid = s.jid JOIN {GOALS} g ON g.jid = s.jid GROUP BY s.sid, w.w"
     )
     cells = {(r["sid"], r["w"]): (int(r["n"]), int(r["goal"] or 0)) for r in found}
     changes = []

@@ -161,9 +161,8 @@ class Validation:
 def _order(context: Context, options: ValidationOptions) -> tuple[int, int, list[Deviation]]:
     counts = context.query(
         "SELECT count(*) AS n, CAST(sum(CASE WHEN back = 0 THEN 1 ELSE 0 END) AS BIGINT) AS ok "
-        "FROM (SELECT jid, "
-        f"sum(CASE WHEN prev_sid > sid THEN 1 ELSE 0 END) AS back FROM {context.tables.path} GROUP "
-        "BY jid) j"
+        "FROM (SELECT jid, sum(CASE WHEN prev_sid > sid THEN 1 ELSE 0 END) AS back "
+        f"FROM {context.tables.path} GROUP BY jid) j"
     )[0]
     found = context.query(
         "SELECT prev_sid AS a, sid AS b, count(*) AS transitions, count(DISTINCT jid) AS journeys "
@@ -251,11 +250,10 @@ def _moments(context: Context) -> list[Moment]:
     infos = context.prepared.binding.steps
     stages = {stage: k for k, stage in enumerate(dict.fromkeys(i.stage for i in infos))}
     number = " ".join(f"WHEN {i.index + 1} THEN {stages[i.stage]}" for i in infos)
+    path = context.tables.path
     ctes = (
-        f"WITH fs AS (SELECT jid, sid, min(pos) AS p FROM {context.tables.path} GROUP BY jid, "
-        "sid), "
-        f"fg AS (SELECT jid, min(pos) AS gp FROM {context.tables.path} WHERE sid IN ({codes}) "
-        "GROUP BY jid), "
+        f"WITH fs AS (SELECT jid, sid, min(pos) AS p FROM {path} GROUP BY jid, sid), "
+        f"fg AS (SELECT jid, min(pos) AS gp FROM {path} WHERE sid IN ({codes}) GROUP BY jid), "
         "took AS (SELECT fs.jid, fs.sid, fs.p FROM fs LEFT JOIN fg ON fg.jid = fs.jid "
         "WHERE fg.gp IS NULL OR fs.p < fg.gp), "
         f"entered AS (SELECT DISTINCT jid, CASE sid {number} END AS st FROM took) "
@@ -326,16 +324,14 @@ def _conformance_ctes(context: Context) -> str | None:
             slots.append((i.index + 1, context.prepared.sid(step.alternative_to)))
     values = ", ".join(f"({a}, {b})" for a, b in slots) or "(0, 0)"
     required = ", ".join(f"({b})" for a, b in slots if a == b) or "(0)"
-    window = "OVER (PARTITION BY jid ORDER BY pos)"
+    window, path = "OVER (PARTITION BY jid ORDER BY pos)", context.tables.path
     return (
-        f"c AS (SELECT jid, pos, sid, lag(sid) {window} AS a FROM {context.tables.path} WHERE sid "
-        f"IN ({codes})), "
+        f"c AS (SELECT jid, pos, sid, lag(sid) {window} AS a FROM {path} WHERE sid IN ({codes})), "
         f"m AS (SELECT jid, pos, a, sid AS b, CASE a {number} END AS sa, CASE sid {number} END "
         "AS sb FROM c WHERE a IS NOT NULL), "
         f"slot AS (SELECT * FROM (VALUES {values}) v(sid, slot)), "
         f"req AS (SELECT * FROM (VALUES {required}) r(slot)), "
-        f"fr AS (SELECT p.jid, s.slot, min(p.pos) AS first FROM {context.tables.path} p JOIN slot "
-        "s "
+        f"fr AS (SELECT p.jid, s.slot, min(p.pos) AS first FROM {path} p JOIN slot s "
         "ON s.sid = p.sid GROUP BY p.jid, s.slot), "
         "sk AS (SELECT m.jid, m.pos, m.a, m.b, r.slot FROM m JOIN req r ON r.slot > m.a AND "
         "r.slot < m.b LEFT JOIN fr ON fr.jid = m.jid AND fr.slot = r.slot "
