@@ -61,9 +61,9 @@ class Table:
     declares. In SQL text it stands for its quoted name, so queries name it through the
     handle, never by a literal:
 
-    >>> path = Table("path", ("jid", "sid", "pos"))
-    >>> f"SELECT jid FROM {path} WHERE pos = 1"
-    'SELECT jid FROM "path" WHERE pos = 1'
+    >>> visits = Table("visits", ("jid", "sid", "pos"))
+    >>> f"SELECT jid FROM {visits} WHERE pos = 1", visits.columns
+    ('SELECT jid FROM "visits" WHERE pos = 1', ('jid', 'sid', 'pos'))
     """
 
     name: str

@@ -276,6 +276,16 @@ def test_tables_are_named_by_their_handles() -> None:
                     and declared[str(node.value)] != path
                 ):
                     found.append(f"{where}:{node.lineno}: {node.value!r}")
+    # nor do the surfaces (web, render, cli, the evaluation) read those tables by name; the
+    # loaded log's ``events`` and ``customers`` are the loader's and the engines' own
+    theirs = "|".join(re.escape(n) for n in declared if n not in ("events", "customers"))
+    outside = re.compile(rf'\b(?:FROM|JOIN)\s+"?({theirs})"?(?![\w.(])')
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] in QUERYING:
+            continue
+        strings = _strings(ast.parse(path.read_text(encoding="utf-8")))
+        where = path.relative_to(PACKAGE.parent)
+        found += [f"{where}:{n}: {m.group(0)!r}" for n, s in strings for m in outside.finditer(s)]
     assert found == []
 
 
