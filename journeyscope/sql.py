@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["QueryError", "ident", "literal", "qualified"]
+__all__ = ["QueryError", "Table", "backquoted", "ident", "literal", "qualified"]
 
 
 class QueryError(ValueError):
@@ -42,6 +43,34 @@ def ident(name: str) -> str:
     if "\x00" in text:
         raise ValueError("a name cannot contain a NUL character")
     return '"' + text.replace('"', '""') + '"'
+
+
+def backquoted(name: str) -> str:
+    """A column name as Spark's DataFrame API reads it (``F.col``): back-quoted, embedded
+    back quotes doubled, so a dot or a space stays part of the name.
+
+    >>> backquoted("a.b`c")
+    '`a.b``c`'
+    """
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table or view one module makes for the queries of others: its name and the columns it
+    declares. In SQL text it stands for its quoted name, so queries name it through the
+    handle, never by a literal:
+
+    >>> visits = Table("visits", ("jid", "sid", "pos"))
+    >>> f"SELECT jid FROM {visits} WHERE pos = 1", visits.columns
+    ('SELECT jid FROM "visits" WHERE pos = 1', ('jid', 'sid', 'pos'))
+    """
+
+    name: str
+    columns: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ident(self.name)
 
 
 def qualified(table: str, column: str) -> str:

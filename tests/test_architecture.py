@@ -203,3 +203,171 @@ def test_the_command_line_starts_without_the_engine() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()  # fmt: skip
     assert loaded == "", f"the CLI's entry point imports {loaded}"
+
+
+# --- tables are named by handle, SQL is quoted in one module ----------------------------------
+
+#: where the query builders live: the packages whose SQL reads another module's tables
+QUERYING = ("analytics", "insights")
+
+
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every string in the module, adjacent literals joined as Python joins them; an f-string's
+    placeholders become ``{}`` (so ``FROM {tables.path}`` names no table)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            found.append((node.lineno, str(text)))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append((node.lineno, node.value))
+    return found
+
+
+def _declared_tables() -> dict[str, Path]:
+    """The name of every ``Table("name", ...)`` handle of the query builders -> the module
+    making it."""
+    declared: dict[str, Path] = {}
+    for path in sorted(p for layer in QUERYING for p in (PACKAGE / layer).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Table"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                declared[str(node.args[0].value)] = path
+    return declared
+
+
+def test_tables_are_named_by_their_handles() -> None:
+    """No query names another module's table (``path``, ``bound``, ``_cust``, ``_ins_goal``...)
+    by a literal: ``FROM {context.tables.path}``, ``JOIN {GOALS}``. A new table of our own
+    (a name starting with ``_`` after FROM/JOIN, or handed to the engine by a literal) is
+    declared as a ``Table`` too."""
+    import re
+
+    declared = _declared_tables()
+    assert {"path", "bound", "_cust", "_steps", "_jseg", "_ins_goal", "_ins_seg"} <= set(declared)
+    names = "|".join(re.escape(n) for n in sorted(declared, key=len, reverse=True))
+    named = re.compile(rf'\b(?:FROM|JOIN)\s+"?({names}|_\w+)"?(?![\w.(])')
+    made = ("materialize", "create_view", "drop", "columns")
+    found = []
+    for layer in QUERYING:
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where = path.relative_to(PACKAGE.parent)
+            found += [f"{where}:{n}: {m.group(0)!r}" for n, s in _strings(tree)
+                      for m in named.finditer(s)]  # fmt: skip
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in made
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant | ast.JoinedStr)
+                ):
+                    found.append(f"{where}:{node.lineno}: {node.func.attr}() of a literal name")
+                if (  # a temporary table's name as a bare string, named around its handle
+                    isinstance(node, ast.Constant)
+                    and node.value in declared
+                    and str(node.value).startswith("_")
+                    and declared[str(node.value)] != path
+                ):
+                    found.append(f"{where}:{node.lineno}: {node.value!r}")
+    # nor do the surfaces (web, render, cli, the evaluation) read those tables by name; the
+    # loaded log's ``events``, ``customers`` and survey ``answers`` are the loader's and the
+    # engines' own
+    loaded = ("events", "customers", "answers")
+    theirs = "|".join(re.escape(n) for n in declared if n not in loaded)
+    outside = re.compile(rf'\b(?:FROM|JOIN)\s+"?({theirs})"?(?![\w.(])')
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] in QUERYING:
+            continue
+        strings = _strings(ast.parse(path.read_text(encoding="utf-8")))
+        where = path.relative_to(PACKAGE.parent)
+        found += [f"{where}:{n}: {m.group(0)!r}" for n, s in strings for m in outside.finditer(s)]
+    assert found == []
+
+
+def test_table_handles_declare_the_columns_the_tables_have() -> None:
+    """A handle's columns are the table's: ``bound_log`` selects ``bound`` by its declared
+    columns, and a reader may trust them on every kind of preparation."""
+    import dataclasses
+
+    import pandas as pd
+
+    from journeyscope.analytics import JourneyOptions, prepare
+    from journeyscope.engine import connect
+    from journeyscope.events import load_events
+    from journeyscope.formats import parse_map
+    from journeyscope.insights import build_context, build_segments
+    from journeyscope.insights._context import GOALS
+    from journeyscope.insights.segments import CUSTOMER_SEGMENTS, EVENT_SEGMENTS
+
+    journey = parse_map(
+        "id: shop\ntitle: Shop\nstages:\n  - id: buy\n    name: Buy\n    steps:\n"
+        "      - {id: visit, name: Visit, evidence: [{event: visit}]}\n"
+        "      - {id: pay, name: Pay, evidence: [{event: pay}]}\n"
+    )
+    events = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b"], "event": ["visit", "pay", "visit", "visit"],
+        "ts": ["2024-05-01 10:00", "2024-05-09 10:05", "2024-05-01 11:00", "2024-05-01 12:00"],
+        "device": ["app", "web", "web", "web"],
+    })  # fmt: skip
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "plan": ["basic", "gold"]})
+    kinds = [JourneyOptions(), JourneyOptions(journey_gap_days=3, segment_by="plan")]
+    for options in kinds:
+        log = load_events(events, customers=customers)
+        engine = connect(log)
+        try:
+            prepared = prepare(engine, journey, options, has_customers=True)
+            handles = [
+                getattr(prepared.tables, f.name) for f in dataclasses.fields(prepared.tables)
+            ]
+            assert (prepared.tables.journey_segments is None) == (options.segment_by is None)
+            build_context(prepared, journey)
+            build_segments(prepared)
+            handles += [GOALS, CUSTOMER_SEGMENTS, EVENT_SEGMENTS]
+            for table in (h for h in handles if h is not None):
+                assert engine.columns(table.name) == list(table.columns), (options, table.name)
+        finally:
+            engine.close()
+
+
+_QUOTES = ("'", '"', "`")
+
+
+def _doubles_a_quote(node: ast.AST) -> bool:
+    """``x.replace(Q, QQ)`` for a quote character Q: the heart of every quoting helper."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "replace"
+        and len(node.args) == 2
+        and all(isinstance(a, ast.Constant) for a in node.args)
+        and node.args[0].value in _QUOTES
+        and node.args[1].value == node.args[0].value * 2
+    )
+
+
+def test_sql_is_quoted_in_one_module() -> None:
+    """Names and values are quoted by ``journeyscope.sql`` alone (``ident``, ``literal``,
+    ``backquoted``): no other module doubles quotes, defines a quoting helper, or passes those
+    functions on under another name (``q = literal``: it hides where SQL is made)."""
+    helpers = {"_q", "q", "quote", "_quote_ident", "quote_ident", "_quoted", "quote_identifier"}
+    ours = {"ident", "literal", "backquoted", "qualified"}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "sql.py":
+            continue
+        where = path.relative_to(PACKAGE.parent)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if _doubles_a_quote(node):
+                found.append(f"{where}:{node.lineno}: doubles a quote")
+            if isinstance(node, ast.FunctionDef) and node.name in helpers:
+                found.append(f"{where}:{node.lineno}: def {node.name}")
+            if isinstance(node, ast.Assign) and getattr(node.value, "id", None) in ours:
+                found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

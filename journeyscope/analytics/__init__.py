@@ -4,7 +4,7 @@ repeated contacts and KPIs. One SQL implementation; engines come through ``journ
 from .binding import Binding, StepInfo, bind_map, bind_raw
 from .channels import compute_channel_switches
 from .funnels import Exclusion, FunnelOptions, compute_funnel
-from .journeys import JourneyOptions, Prepared, prepare
+from .journeys import JourneyOptions, Prepared, Tables, prepare
 from .kpis import compute_kpi
 from .paths import (
     FlowOptions,
@@ -29,6 +29,7 @@ __all__ = [
     "JourneyOptions",
     "Prepared",
     "StepInfo",
+    "Tables",
     "analyze",
     "analyze_prepared",
     "bind_map",

@@ -18,6 +18,7 @@ from ..events import EventLog
 from ..events.ocel import write_ocel_json
 from ..events.xes import write_xes
 from ..model import JourneyMap
+from ..sql import ident
 from .journeys import JourneyOptions, prepare
 
 __all__ = ["LOG_FORMATS", "bound_log", "export_bound_log", "log_format"]
@@ -43,9 +44,10 @@ def bound_log(
     try:
         prepared = prepare(runner, journey, options or JourneyOptions(), log.has_customers)
         binding = prepared.binding
-        columns = [c for c in runner.columns("bound") if c not in _INTERNAL]
+        bound = prepared.tables.bound
+        columns = [c for c in bound.columns if c not in _INTERNAL]
         table = runner.query(
-            f"SELECT {', '.join(_quoted(c) for c in columns)} FROM bound ORDER BY jid, ts, seq"
+            f"SELECT {', '.join(ident(c) for c in columns)} FROM {bound} ORDER BY jid, ts, seq"
         )
         # the data's attributes go out under the names the user gave them, not their columns
         names = {prepared.column(a): a for a in prepared.attributes}
@@ -106,9 +108,3 @@ def export_bound_log(
         table.take(order), path, object_type=object_type,
         object_attributes=log.customer_attributes,
     )  # fmt: skip
-
-
-def _quoted(column: str) -> str:
-    from ..sql import ident
-
-    return ident(column)

@@ -16,11 +16,15 @@ _ORDERED = (
 
 def _rows(prepared: Prepared) -> str:
     """Every event with a channel (mapped or not), with its journey's segment."""
+    bound = prepared.tables.bound
     if not prepared.options.segment_by:
-        return "SELECT jid, 'all' AS segment, channel, t, seq FROM bound WHERE channel IS NOT NULL"
+        return (
+            f"SELECT jid, 'all' AS segment, channel, t, seq FROM {bound} WHERE channel IS NOT NULL"
+        )
     return (
         "SELECT b.jid, coalesce(g.segment, '(none)') AS segment, b.channel, b.t, b.seq "
-        "FROM bound b LEFT JOIN _jseg g ON g.jid = b.jid WHERE b.channel IS NOT NULL"
+        f"FROM {bound} b LEFT JOIN {prepared.tables.journey_segments} g ON g.jid = b.jid "
+        "WHERE b.channel IS NOT NULL"
     )
 
 

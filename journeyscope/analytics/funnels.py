@@ -83,7 +83,8 @@ def compute_funnel(prepared: Prepared, options: FunnelOptions) -> pa.Table:
     # the filter on the expression itself, not on its alias: the scan then applies it (an
     # alias' IN list became a join and a second filter over every event)
     ctes = [
-        f"e AS (SELECT jid, segment, pos, t, {unit} AS unit FROM path WHERE {unit} IN ({units}))"
+        f"e AS (SELECT jid, segment, pos, t, {unit} AS unit FROM {prepared.tables.path} "
+        f"WHERE {unit} IN ({units}))"
     ]
     best = _any_order(ctes, coded) if options.mode == "any" else _sequential(ctes, coded)
     table = _aggregate(prepared, ctes, best, coded)

@@ -1,13 +1,16 @@
 """Journeys: events bound to the map, split into journeys, ordered once, segmented.
 
-``prepare`` builds what every analysis reads:
+``prepare`` builds what every analysis reads, each named by a handle on ``Prepared.tables``
+(a :class:`~journeyscope.sql.Table` with its declared columns: queries write
+``f"... FROM {prepared.tables.path}"``, never the name):
 
-* ``_steps`` — the step dictionary: ``sid`` (1, 2, ... in map order), ``step`` id, ``stage``;
-* ``_cust`` — the customer dictionary: ``customer_id`` -> integer ``cid``;
+* ``step_codes`` (``_steps``) — the step dictionary: ``sid`` (1, 2, ... in map order),
+  ``step`` id, ``stage``;
+* ``customer_codes`` (``_cust``) — the customer dictionary: ``customer_id`` -> integer ``cid``;
 * ``bound`` — every event in the time range with its ``step``/``touchpoint`` (NULL when
   unmapped), ``cid``, journey id ``jid``, ``t`` (seconds since the epoch) and customer
   attributes (a view, or a table when journeys are split by inactivity);
-* ``_jseg`` — each journey's segment (only when segmenting);
+* ``journey_segments`` (``_jseg``) — each journey's segment (only when segmenting);
 * ``path`` — the mapped events in journey order (timestamp, then ingestion order), narrow and
   integer-coded: ``jid``, ``cid``, ``segment``, ``t``, ``sid``, ``touchpoint``, the position
   ``pos``, the previous step ``prev_sid`` and the seconds since it (``gap``).
@@ -28,10 +31,10 @@ from typing import Literal
 
 from ..engine import Engine
 from ..model import JourneyMap, MapState
-from ..sql import ident, literal, qualified
+from ..sql import Table, ident, literal, qualified
 from .binding import Binding, bind_map, bind_raw, by_stage, rule_sql
 
-__all__ = ["Attribute", "JourneyOptions", "Prepared", "attribute_columns", "prepare"]
+__all__ = ["Attribute", "JourneyOptions", "Prepared", "Tables", "attribute_columns", "prepare"]
 
 _ORDER = "ts, seq"
 _CORE = ("customer_id", "ts", "seq", "event", "channel")
@@ -69,6 +72,42 @@ class JourneyOptions:
         return self.journey_gap_days is not None or self.split_at is not None
 
 
+#: the loaded log, as every engine names it (``journeyscope.engine``); the columns beyond
+#: ``_CORE`` (and the customers' ``customer_id``) are the data's own, so none are declared
+EVENTS = Table("events")
+CUSTOMERS = Table("customers")
+STEP_CODES = Table("_steps", ("sid", "step", "stage"))
+CUSTOMER_CODES = Table("_cust", ("customer_id", "cid"))
+JOURNEY_SEGMENTS = Table("_jseg", ("jid", "segment"))
+PATH = Table("path", ("jid", "cid", "segment", "t", "sid", "touchpoint", "pos", "prev_sid", "gap"))
+_PATH_ROWS = Table("_path")  # what ``path`` reads: only the columns that vary
+_PATH_IN = Table("_path_in")  # the rows of ``_path`` before the window over them
+#: the columns of ``bound`` before and after the data's attributes (and the window columns
+#: when journeys are split)
+_BOUND_HEAD = ("cid", "customer_id", "ts", "t", "seq", "event", "channel")
+_BOUND_TAIL = ("jid", "step", "touchpoint", "_persona")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The tables ``prepare`` made, by what they hold (see the module docstring): the handles
+    other modules name them by, each with its declared columns."""
+
+    step_codes: Table
+    customer_codes: Table
+    bound: Table
+    path: Table
+    #: None unless journeys are segmented
+    journey_segments: Table | None = None
+
+
+def _tables(options: JourneyOptions, attributes: list[Attribute]) -> Tables:
+    window = ("_new", "_k") if options.splits_journeys else ()
+    columns = (*_BOUND_HEAD, *(a.column for a in attributes), *window, *_BOUND_TAIL)
+    segments = JOURNEY_SEGMENTS if options.segment_by else None
+    return Tables(STEP_CODES, CUSTOMER_CODES, Table("bound", columns), PATH, segments)
+
+
 @dataclass
 class Prepared:
     """The tables and facts every analysis module starts from."""
@@ -87,10 +126,21 @@ class Prepared:
     columns: dict[str, str] = field(default_factory=dict)
     #: the attributes that come from the customers table (the same on every event)
     customer_attributes: set[str] = field(default_factory=set)
+    #: the tables made, by name and columns
+    tables: Tables = field(kw_only=True)
+    _reached: list[int] | None = field(default=None, init=False, repr=False)
 
     def column(self, name: str) -> str:
         """The column of ``bound`` holding attribute ``name`` (KeyError when there is none)."""
         return self.columns[name]
+
+    def reached(self) -> list[int]:
+        """The codes of the steps at least one journey reached (has in ``path``), in map
+        order: read once, then kept (every funnel, check and validation asks)."""
+        if self._reached is None:
+            codes = self.engine.query(f"SELECT DISTINCT sid FROM {self.tables.path}")
+            self._reached = sorted(int(code) for code in codes.column(0).to_pylist())
+        return list(self._reached)
 
     def step_id(self, sid: int) -> str:
         """The step id of a code in ``path.sid``."""
@@ -103,7 +153,8 @@ class Prepared:
     def journey_id(self, journey: str) -> str:
         """SQL selecting the ``jid`` of a customer id (or ``customer#k`` with windows)."""
         customer, _, k = journey.rpartition("#") if "#" in journey else (journey, "", "1")
-        cid = f"(SELECT cid FROM _cust WHERE customer_id = {literal(customer)})"
+        codes = self.tables.customer_codes
+        cid = f"(SELECT cid FROM {codes} WHERE customer_id = {literal(customer)})"
         if not self.options.splits_journeys:
             return cid
         return f"{cid} * {JOURNEYS_PER_CUSTOMER} + {int(k)}"
@@ -120,35 +171,39 @@ def prepare(
     has_customers: bool = False,
 ) -> Prepared:
     """Bind, window and order the events once; see the module docstring for the tables."""
-    event_columns = engine.columns("events")
-    customer_columns = engine.columns("customers") if has_customers else []
+    event_columns = engine.columns(EVENTS.name)
+    customer_columns = engine.columns(CUSTOMERS.name) if has_customers else []
     attributes = attribute_columns(event_columns, customer_columns)
     columns = {name: name for name in _CORE} | {a.name: a.column for a in attributes}
     if journey is None and options.level == "stage":
         raise ValueError("stage level needs a map: without one there are no stages")
     if journey is None:
-        names = engine.query("SELECT event FROM events GROUP BY event ORDER BY min(seq)")
+        names = engine.query(f"SELECT event FROM {EVENTS} GROUP BY event ORDER BY min(seq)")
         binding = bind_raw([str(v) for v in names.column(0).to_pylist()])
     else:
         binding = bind_map(journey, engine, columns, options.state)
         if options.level == "stage":
             binding = by_stage(binding)
-    _build_dictionaries(engine, binding)
+    tables = _tables(options, attributes)
+    _build_dictionaries(engine, binding, tables)
     persona = _persona_sql(engine, journey, columns)
-    _build_bound(engine, binding, options, attributes, has_customers, persona)
-    _build_segments(engine, options, columns)
-    _build_path(engine, options, binding)
-    customers, journeys, events = _totals(engine, options)
+    _build_bound(engine, binding, options, attributes, has_customers, persona, tables)
+    _build_segments(engine, options, columns, tables)
+    _build_path(engine, options, binding, tables)
+    customers, journeys, events = _totals(engine, options, tables)
     prepared = Prepared(
         engine, binding, options, customers=int(customers or 0), journeys=int(journeys or 0),
         events=int(events or 0),
-        mapped_events=_mapped_events(engine, options),
+        mapped_events=_mapped_events(engine, options, tables),
         attributes=sorted(a.name for a in attributes),
         columns=columns,
         customer_attributes={a.name for a in attributes if a.table == "customers"},
+        tables=tables,
     )  # fmt: skip
-    if options.segment_by:
-        values = engine.query("SELECT DISTINCT segment FROM _jseg ORDER BY segment")
+    if tables.journey_segments is not None:
+        values = engine.query(
+            f"SELECT DISTINCT segment FROM {tables.journey_segments} ORDER BY segment"
+        )
         prepared.segments = [str(v) for v in values.column(0).to_pylist()]
     return prepared
 
@@ -207,31 +262,34 @@ def attribute_columns(event_columns: list[str], customer_columns: list[str]) -> 
     return found
 
 
-def _totals(engine: Engine, options: JourneyOptions) -> tuple[int, int, int]:
+def _totals(engine: Engine, options: JourneyOptions, tables: Tables) -> tuple[int, int, int]:
     """Customers, journeys and events in range; without a time range the dictionaries already
     know (saves a pass over every event)."""
+    bound, codes = tables.bound, tables.customer_codes
     if options.start or options.end:
-        sql = "SELECT count(DISTINCT cid) AS c, count(DISTINCT jid) AS j, count(*) AS e FROM bound"
-    else:
-        journeys = "(SELECT count(DISTINCT jid) FROM bound)"
-        if not options.splits_journeys:
-            journeys = "(SELECT count(*) FROM _cust)"
         sql = (
-            f"SELECT (SELECT count(*) FROM _cust) AS c, {journeys} AS j, "
-            "(SELECT count(*) FROM events) AS e"
+            f"SELECT count(DISTINCT cid) AS c, count(DISTINCT jid) AS j, count(*) AS e FROM {bound}"
+        )
+    else:
+        journeys = f"(SELECT count(DISTINCT jid) FROM {bound})"
+        if not options.splits_journeys:
+            journeys = f"(SELECT count(*) FROM {codes})"
+        sql = (
+            f"SELECT (SELECT count(*) FROM {codes}) AS c, {journeys} AS j, "
+            f"(SELECT count(*) FROM {EVENTS}) AS e"
         )
     row = engine.query(sql).to_pylist()[0]
     customers, journeys_, events = (int(v or 0) for v in row.values())
     return customers, journeys_, events
 
 
-def _mapped_events(engine: Engine, options: JourneyOptions) -> int:
+def _mapped_events(engine: Engine, options: JourneyOptions, tables: Tables) -> int:
     """Events bound to a step; with collapsed repeats ``path`` holds fewer rows than that."""
-    table = "bound WHERE step IS NOT NULL" if options.collapse_repeats else "_path"
+    table = f"{tables.bound} WHERE step IS NOT NULL" if options.collapse_repeats else _PATH_ROWS
     return int(engine.query(f"SELECT count(*) AS n FROM {table}").column(0)[0].as_py())
 
 
-def _build_dictionaries(engine: Engine, binding: Binding) -> None:
+def _build_dictionaries(engine: Engine, binding: Binding, tables: Tables) -> None:
     rows = ", ".join(
         f"({info.index + 1}, {literal(info.id)}, {literal(info.stage)})" for info in binding.steps
     )
@@ -243,13 +301,13 @@ def _build_dictionaries(engine: Engine, binding: Binding) -> None:
         if rows
         else "SELECT 0 AS sid, '' AS step, '' AS stage WHERE 1 = 0"
     )
-    engine.materialize("_steps", values)
+    engine.materialize(tables.step_codes.name, values)
     # codes in customer-id order: the same codes on every run and engine, so ties (variants
     # with as many journeys) are always broken the same way
     engine.materialize(
-        "_cust",
+        tables.customer_codes.name,
         "SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) AS INTEGER) AS cid "
-        "FROM (SELECT DISTINCT customer_id FROM events) c",
+        f"FROM (SELECT DISTINCT customer_id FROM {EVENTS}) c",
     )
 
 
@@ -269,6 +327,7 @@ def _build_bound(
     attributes: list[Attribute],
     has_customers: bool,
     persona: str,
+    tables: Tables,
 ) -> None:
     """Events with binding, ids and attributes: a view (nothing copied) unless journeys are
     split by inactivity, which needs a window and so a table."""
@@ -276,11 +335,11 @@ def _build_bound(
         f", {qualified('e' if a.table == 'events' else 'cu', a.source)} AS {ident(a.column)}"
         for a in attributes
     )
-    join = "LEFT JOIN customers cu ON cu.customer_id = e.customer_id" if has_customers else ""
+    join = f"LEFT JOIN {CUSTOMERS} cu ON cu.customer_id = e.customer_id" if has_customers else ""
     base = (
         f"SELECT c.cid, e.customer_id, e.ts, {engine.seconds('e.ts')} AS t, e.seq, e.event, "
-        f"e.channel{attrs} FROM events e JOIN _cust c ON c.customer_id = e.customer_id {join} "
-        f"{_filters(options)}"
+        f"e.channel{attrs} FROM {EVENTS} e JOIN {tables.customer_codes} c "
+        f"ON c.customer_id = e.customer_id {join} {_filters(options)}"
     )
     jid = "cid"
     if options.splits_journeys:
@@ -304,9 +363,9 @@ def _build_bound(
         f"{binding.touchpoint_sql} AS touchpoint, {persona} AS _persona FROM ({base}) b"
     )
     if not options.splits_journeys:
-        engine.create_view("bound", sql)
+        engine.create_view(tables.bound.name, sql)
     else:
-        engine.materialize("bound", sql)
+        engine.materialize(tables.bound.name, sql)
 
 
 def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: dict[str, str]) -> str:
@@ -326,19 +385,21 @@ def _persona_sql(engine: Engine, journey: JourneyMap | None, columns: dict[str, 
     return f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
 
 
-def _build_segments(engine: Engine, options: JourneyOptions, columns: dict[str, str]) -> None:
+def _build_segments(
+    engine: Engine, options: JourneyOptions, columns: dict[str, str], tables: Tables
+) -> None:
     """``_jseg``: one row per journey with its segment — the attribute on its first event
     (customer attributes are the same on every event), or its customer's persona."""
-    by = options.segment_by
-    if not by:
+    by, made, bound = options.segment_by, tables.journey_segments, tables.bound
+    if not by or made is None:
         return
     if by == "persona" and by not in columns:  # a persona column of the data is its own
         # a customer is a persona when any of their events meets its conditions
         engine.materialize(
-            "_jseg",
+            made.name,
             "SELECT j.jid, coalesce(p.persona, '(no persona)') AS segment FROM "
-            "(SELECT DISTINCT jid, cid FROM bound) j LEFT JOIN (SELECT cid, max(_persona) AS "
-            "persona FROM bound GROUP BY cid) p ON p.cid = j.cid",
+            f"(SELECT DISTINCT jid, cid FROM {bound}) j LEFT JOIN (SELECT cid, max(_persona) AS "
+            f"persona FROM {bound} GROUP BY cid) p ON p.cid = j.cid",
         )
         return
     if by not in columns:
@@ -346,14 +407,14 @@ def _build_segments(engine: Engine, options: JourneyOptions, columns: dict[str, 
         raise ValueError(f"no attribute {by!r} to segment by; the data has: {known}")
     column = ident(columns[by])
     engine.materialize(
-        "_jseg",
+        made.name,
         f"SELECT jid, coalesce({engine.to_text(column)}, '(none)') AS segment FROM ("
         f"SELECT jid, {column}, row_number() OVER (PARTITION BY jid ORDER BY {_ORDER}) "
-        "AS _rn FROM bound) f WHERE _rn = 1",
+        f"AS _rn FROM {bound}) f WHERE _rn = 1",
     )
 
 
-def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> None:
+def _build_path(engine: Engine, options: JourneyOptions, binding: Binding, tables: Tables) -> None:
     """``_path`` holds only what varies (narrow integer columns: on 10M events every byte per
     row is 10 MB); the ``path`` view adds the constant columns back."""
     split = options.splits_journeys
@@ -363,8 +424,11 @@ def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> No
         "b.jid", *(["b.cid"] if split else []), *(["g.segment"] if segmented else []),
         "b.t", "b.seq", "s.sid", *(["b.touchpoint"] if touchpoints else []),
     ]  # fmt: skip
-    join = "JOIN _jseg g ON g.jid = b.jid" if segmented else ""
-    rows = f"SELECT {', '.join(keep)} FROM bound b JOIN _steps s ON s.step = b.step {join}"
+    join = f"JOIN {tables.journey_segments} g ON g.jid = b.jid" if segmented else ""
+    rows = (
+        f"SELECT {', '.join(keep)} FROM {tables.bound} b "
+        f"JOIN {tables.step_codes} s ON s.step = b.step {join}"
+    )
     if options.collapse_repeats:
         rows = (
             "SELECT * FROM (SELECT *, lag(sid) OVER (PARTITION BY jid ORDER BY t, seq) "
@@ -372,19 +436,19 @@ def _build_path(engine: Engine, options: JourneyOptions, binding: Binding) -> No
         )
     # the rows first, then the window over them: on 10M events this is twice as fast as one
     # query (the window's input arrives from a table, not through the joins)
-    engine.materialize("_path_in", rows)
+    engine.materialize(_PATH_IN.name, rows)
     window = "OVER (PARTITION BY jid ORDER BY t, seq)"
     names = [column.split(".")[1] for column in keep if column not in ("b.seq",)]
     engine.materialize(
-        "_path",
+        _PATH_ROWS.name,
         f"SELECT {', '.join(names)}, CAST(row_number() {window} AS INTEGER) AS pos, "
-        f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap FROM _path_in r",
+        f"lag(sid) {window} AS prev_sid, t - lag(t) {window} AS gap FROM {_PATH_IN} r",
     )
-    engine.drop("_path_in")
+    engine.drop(_PATH_IN.name)
     cid = "cid" if split else "jid AS cid"
     segment = "segment" if segmented else "'all' AS segment"
     touchpoint = "touchpoint" if touchpoints else "CAST(NULL AS VARCHAR) AS touchpoint"
     engine.create_view(
-        "path",
-        f"SELECT jid, {cid}, {segment}, t, sid, {touchpoint}, pos, prev_sid, gap FROM _path",
+        tables.path.name,
+        f"SELECT jid, {cid}, {segment}, t, sid, {touchpoint}, pos, prev_sid, gap FROM {_PATH_ROWS}",
     )

@@ -27,7 +27,7 @@ import pyarrow as pa
 from .. import plugins
 from ..engine import Engine
 from ..model import KPI
-from ..sql import ident, literal
+from ..sql import Table, ident, literal
 from .binding import Columns, column_map
 from .journeys import Prepared
 
@@ -38,6 +38,8 @@ __all__ = ["KpiCall", "KpiFormula", "compute_kpi", "function_call", "kpi_sql", "
 
 _NAME = re.compile(r"\(\s*([^()]*?)\s*\)")
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
+#: while a KPI is computed: ``bound``'s rows with their ``_segment`` and ``_period``
+_ROWS = Table("_kpi_rows")
 
 
 def _match(name: str, alias: str = "") -> str:
@@ -202,12 +204,12 @@ def _pair_sql(engine: Engine, pair: tuple[str, str, str, float], index: int) -> 
     a, b, agg, unit = pair
     value = engine.median("s") if agg == "median" else "avg(s)"
     first_a = (
-        "SELECT jid, _segment, min(t) AS t, min(_period) AS _period FROM _kpi_rows "
+        f"SELECT jid, _segment, min(t) AS t, min(_period) AS _period FROM {_ROWS} "
         f"WHERE {_match(a)} GROUP BY jid, _segment"
     )
     seconds = (
         f"SELECT x._segment, x._period, min(y.t) - x.t AS s FROM ({first_a}) x "
-        f"JOIN _kpi_rows y ON y.jid = x.jid AND {_match(b, 'y')} AND y.t > x.t "
+        f"JOIN {_ROWS} y ON y.jid = x.jid AND {_match(b, 'y')} AND y.t > x.t "
         "GROUP BY x.jid, x._segment, x._period, x.t"
     )
     return (
@@ -228,11 +230,11 @@ def compute_kpi(prepared: Prepared, kpi: KPI, segments: str | None = None) -> pa
     if segments is not None:
         segment, join = "s.segment", f" JOIN ({segments}) s ON s.jid = b.jid"
     elif prepared.options.segment_by:
-        segment, join = "s.segment", " JOIN _jseg s ON s.jid = b.jid"
+        segment, join = "s.segment", f" JOIN {prepared.tables.journey_segments} s ON s.jid = b.jid"
     engine.materialize(
-        "_kpi_rows",
+        _ROWS.name,
         f"SELECT b.*, {segment} AS _segment, {engine.period(kpi.cadence, 'b.ts')} AS _period "
-        f"FROM bound b{join}",
+        f"FROM {prepared.tables.bound} b{join}",
     )
     joins = "".join(
         f" LEFT JOIN ({_pair_sql(engine, pair, index)}) f{index} "
@@ -241,7 +243,7 @@ def compute_kpi(prepared: Prepared, kpi: KPI, segments: str | None = None) -> pa
     )
     table = engine.query(
         f"SELECT r._segment AS segment, r._period AS period, {compiled.sql} AS value "
-        f"FROM _kpi_rows r{joins} GROUP BY r._segment, r._period ORDER BY segment, period"
+        f"FROM {_ROWS} r{joins} GROUP BY r._segment, r._period ORDER BY segment, period"
     )
-    engine.drop("_kpi_rows")
+    engine.drop(_ROWS.name)
     return table

@@ -25,6 +25,7 @@ __all__ = [
     "compute_reach",
     "compute_unmapped",
     "compute_variants",
+    "journey_variants_sql",
 ]
 
 START, END = "[start]", "[end]"
@@ -44,7 +45,8 @@ def compute_reach(prepared: Prepared) -> pa.Table:
         "SELECT p.segment, p.sid AS step, count(DISTINCT p.cid) AS customers, "
         "count(DISTINCT p.jid) AS journeys, count(*) AS events, "
         "count(DISTINCT p.cid) * 1.0 / max(s.total) AS share "
-        "FROM path p JOIN (SELECT segment, count(DISTINCT cid) AS total FROM path "
+        f"FROM {prepared.tables.path} p JOIN (SELECT segment, count(DISTINCT cid) AS total "
+        f"FROM {prepared.tables.path} "
         "GROUP BY segment) s ON s.segment = p.segment GROUP BY p.segment, p.sid"
     ).to_pylist()
     rows = _decode(prepared, rows, "step")
@@ -61,7 +63,7 @@ def _table(rows: list[dict[str, Any]], names: list[str]) -> pa.Table:
 def compute_touchpoint_reach(prepared: Prepared) -> pa.Table:
     return prepared.engine.query(
         "SELECT segment, touchpoint, count(DISTINCT cid) AS customers, "
-        "count(*) AS events FROM path WHERE touchpoint IS NOT NULL "
+        f"count(*) AS events FROM {prepared.tables.path} WHERE touchpoint IS NOT NULL "
         "GROUP BY segment, touchpoint ORDER BY segment, customers DESC, touchpoint"
     )
 
@@ -71,7 +73,19 @@ def compute_unmapped(prepared: Prepared) -> pa.Table:
     return prepared.engine.query(
         "SELECT event, count(DISTINCT cid) AS customers, count(*) AS events, "
         f"count(DISTINCT cid) * 1.0 / {max(prepared.customers, 1)} "
-        "AS share FROM bound WHERE step IS NULL GROUP BY event ORDER BY customers DESC, event"
+        f"AS share FROM {prepared.tables.bound} WHERE step IS NULL "
+        "GROUP BY event ORDER BY customers DESC, event"
+    )
+
+
+def journey_variants_sql(prepared: Prepared, customers: bool = False) -> str:
+    """SQL of each journey's variant: ``segment``, ``jid``, (with ``customers``: ``cid``,)
+    ``variant`` — the codes of its mapped steps in journey order, a list. ``compute_variants``
+    counts these; the staleness check compares their mix before and after a split."""
+    cid = "min(cid) AS cid, " if customers else ""
+    return (
+        f"SELECT segment, jid, {cid}{prepared.engine.ordered_list('sid', ['pos'])} AS variant "
+        f"FROM {prepared.tables.path} GROUP BY segment, jid"
     )
 
 
@@ -82,10 +96,8 @@ def compute_variants(prepared: Prepared, top: int | None = None) -> pa.Table:
     N per segment; ``segment_variants`` is how many distinct variants the segment has in all."""
     split = prepared.options.splits_journeys  # else a journey is a customer
     counted = prepared.engine.query(
-        f"WITH v AS (SELECT segment, jid, {'min(cid) AS cid, ' if split else ''}"
-        f"{prepared.engine.ordered_list('sid', ['pos'])} AS variant FROM path "
-        "GROUP BY segment, jid) "
-        f"SELECT segment, variant, count(*) AS journeys, "
+        f"WITH v AS ({journey_variants_sql(prepared, customers=split)}) "
+        "SELECT segment, variant, count(*) AS journeys, "
         f"{'count(DISTINCT cid) AS customers, ' if split else ''}"
         "min(jid) AS first FROM v GROUP BY segment, variant "
         "ORDER BY segment, journeys DESC, first"  # the engine sorts in parallel; Arrow would not
@@ -142,7 +154,8 @@ def _decode_lists(prepared: Prepared, table: pa.Table) -> pa.Array:
 def journey_variant(prepared: Prepared, journey: str) -> list[str]:
     """The ordered steps of one journey (a customer id, or ``id#k`` with journey windows)."""
     rows = prepared.engine.query(
-        f"SELECT sid FROM path WHERE jid = {prepared.journey_id(journey)} ORDER BY pos"
+        f"SELECT sid FROM {prepared.tables.path} WHERE jid = {prepared.journey_id(journey)} "
+        "ORDER BY pos"
     )
     return [prepared.step_id(sid) for sid in rows.column(0).to_pylist()]
 
@@ -173,7 +186,7 @@ def compute_paths(prepared: Prepared, depth: int = 6) -> pa.Table:
     if depth < 2:
         raise ValueError("paths need a depth of at least 2 steps")
     counted = prepared.engine.query(
-        "SELECT segment, pos, prev_sid, sid, count(*) AS count FROM path "
+        f"SELECT segment, pos, prev_sid, sid, count(*) AS count FROM {prepared.tables.path} "
         f"WHERE pos <= {int(depth)} GROUP BY segment, pos, prev_sid, sid"
     ).to_pylist()
     rows = [  # the moves from position pos - 1 to pos
@@ -212,9 +225,9 @@ def compute_flows(prepared: Prepared, options: FlowOptions | None = None) -> pa.
     plain = not (options.start or options.end or options.top_steps or options.groups)
     if plain:  # the fast path: one grouping over the integer codes, one scan
         rows = engine.query(
-            f"SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
+            "SELECT segment, prev_sid AS source, sid AS target, count(*) AS count, "
             f"{engine.quantiles('gap', [0.5, 0.9])} AS q, avg(gap) AS mean_seconds "
-            "FROM path GROUP BY segment, prev_sid, sid"
+            f"FROM {prepared.tables.path} GROUP BY segment, prev_sid, sid"
         ).to_pylist()
         rows = _decode(prepared, _with_ends(rows), "source", "target")
         for row in rows:
@@ -274,14 +287,14 @@ def _flows_with_options(
     prepared: Prepared, options: FlowOptions, times: str, nulls: str
 ) -> list[dict[str, Any]]:
     """Cut at a start/end step, rename by groups and the top-N bucket, then count edges."""
-    rows = "SELECT p.jid, p.segment, p.pos, p.sid, p.gap, s.step FROM path p "
-    rows += "JOIN _steps s ON s.sid = p.sid"
+    rows = f"SELECT p.jid, p.segment, p.pos, p.sid, p.gap, s.step FROM {prepared.tables.path} p "
+    rows += f"JOIN {prepared.tables.step_codes} s ON s.sid = p.sid"
     cut = []
     for name, step, op in (("cs", options.start, ">="), ("ce", options.end, "<=")):
         if step:
             code = prepared.sid(step)
             rows += (
-                f" JOIN (SELECT jid, min(pos) AS at FROM path WHERE sid = {code} "
+                f" JOIN (SELECT jid, min(pos) AS at FROM {prepared.tables.path} WHERE sid = {code} "
                 f"GROUP BY jid) {name} ON {name}.jid = p.jid"
             )
             cut.append(f"p.pos {op} {name}.at")
@@ -307,17 +320,16 @@ def _flows_with_options(
 def _rename_sql(prepared: Prepared, options: FlowOptions, column: str) -> str:
     """SQL of ``column`` with the groups and the top-N ``other`` bucket applied."""
     cases = []
-    quote = literal
     for group, members in (options.groups or {}).items():
-        names = ", ".join(quote(m) for m in members)
-        cases.append(f"WHEN {column} IN ({names}) THEN {quote(group)}")
+        names = ", ".join(literal(m) for m in members)
+        cases.append(f"WHEN {column} IN ({names}) THEN {literal(group)}")
     if options.top_steps:
         busiest = prepared.engine.query(
-            "SELECT sid FROM path GROUP BY sid ORDER BY count(*) DESC, sid "
+            f"SELECT sid FROM {prepared.tables.path} GROUP BY sid ORDER BY count(*) DESC, sid "
             f"LIMIT {int(options.top_steps)}"
         ).column(0)
         keep = [prepared.step_id(code) for code in busiest.to_pylist()]
         grouped = [m for ms in (options.groups or {}).values() for m in ms]
-        kept = ", ".join(quote(s) for s in [*keep, *grouped]) or "''"
+        kept = ", ".join(literal(s) for s in [*keep, *grouped]) or "''"
         cases.append(f"WHEN {column} IS NOT NULL AND {column} NOT IN ({kept}) THEN 'other'")
     return f"CASE {' '.join(cases)} ELSE {column} END" if cases else column

@@ -109,8 +109,7 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
 
 def default_funnel(prepared: Prepared, by: str = "step") -> FunnelOptions | None:
     """Map order: every required step (or every stage) that at least one journey reached."""
-    codes = prepared.engine.query("SELECT DISTINCT sid FROM path").column(0).to_pylist()
-    reached = {prepared.step_id(int(code)) for code in codes}
+    reached = {prepared.step_id(code) for code in prepared.reached()}
     infos = [i for i in prepared.binding.steps if i.id in reached]
     if by == "stage":
         stages = list(dict.fromkeys(i.stage for i in infos if i.stage))

@@ -14,10 +14,10 @@ def compute_time_between(prepared: Prepared, a: str, b: str) -> pa.Table:
     engine = prepared.engine
     code_a, code_b = prepared.sid(a), prepared.sid(b)
     return engine.query(
-        "WITH fa AS (SELECT jid, segment, min(pos) AS pa, min(t) AS ta FROM path "
-        f"WHERE sid = {code_a} GROUP BY jid, segment), "
+        "WITH fa AS (SELECT jid, segment, min(pos) AS pa, min(t) AS ta "
+        f"FROM {prepared.tables.path} WHERE sid = {code_a} GROUP BY jid, segment), "
         "fb AS (SELECT fa.jid, fa.segment, min(p.t) - min(fa.ta) AS seconds FROM fa "
-        f"JOIN path p ON p.jid = fa.jid AND p.sid = {code_b} AND p.pos > fa.pa "
+        f"JOIN {prepared.tables.path} p ON p.jid = fa.jid AND p.sid = {code_b} AND p.pos > fa.pa "
         "GROUP BY fa.jid, fa.segment) "
         "SELECT segment, count(*) AS journeys, "
         f"{engine.median('seconds')} AS median_seconds, "

@@ -46,10 +46,6 @@ class ExportShape:
     reshape: Callable[[duckdb.DuckDBPyConnection, str, str], str] | None = None
 
 
-def _q(name: str) -> str:
-    return ident(name)
-
-
 EXPORTS: dict[str, ExportShape] = {
     # BigQuery export of GA4 (Parquet, or newline-delimited JSON): times in microseconds;
     # user_id once signed in, user_pseudo_id (the browser) always; GA4 logs first_visit,
@@ -79,13 +75,14 @@ EXPORTS: dict[str, ExportShape] = {
         },
         derived={
             "_js_event": (
-                f"CASE WHEN {_q('type')} = 'track' THEN {_q('event')} "
-                f"WHEN {_q('type')} IN ('page', 'screen') THEN 'Viewed ' || "
-                f"coalesce({_q('name')} || ' ', '') || CASE {_q('type')} WHEN 'page' THEN 'Page' "
+                f"CASE WHEN {ident('type')} = 'track' THEN {ident('event')} "
+                f"WHEN {ident('type')} IN ('page', 'screen') THEN 'Viewed ' || "
+                f"coalesce({ident('name')} || ' ', '') || CASE {ident('type')} "
+                "WHEN 'page' THEN 'Page' "
                 "ELSE 'Screen' END END"
             ),
         },
-        links_only=f"{_q('type')} IN ('identify', 'alias', 'group')",
+        links_only=f"{ident('type')} IN ('identify', 'alias', 'group')",
         needs=("type", "event", "name", "userId", "anonymousId"),
     ),
     # Mixpanel's raw event export: everything under properties, time in epoch seconds;
@@ -103,7 +100,7 @@ EXPORTS: dict[str, ExportShape] = {
         },
         derived={
             "_js_anonymous": (
-                f"coalesce({_q('properties.$device_id')}, {_q('properties.distinct_id')})"
+                f"coalesce({ident('properties.$device_id')}, {ident('properties.distinct_id')})"
             )
         },
         needs=("properties.$user_id", "properties.distinct_id", "properties.$device_id"),
@@ -135,16 +132,16 @@ EXPORTS: dict[str, ExportShape] = {
             "channel": "platform",
         },
         derived={
-            "_js_anonymous": f"coalesce({_q('domain_userid')}, {_q('network_userid')})",
+            "_js_anonymous": f"coalesce({ident('domain_userid')}, {ident('network_userid')})",
             "_js_ts": (
-                f"CASE WHEN NULLIF(CAST({_q('derived_tstamp')} AS VARCHAR), '') IS NOT NULL "
-                f"THEN CAST({_q('derived_tstamp')} AS VARCHAR) "
-                f"ELSE CAST({_q('collector_tstamp')} AS VARCHAR) END"
+                f"CASE WHEN NULLIF(CAST({ident('derived_tstamp')} AS VARCHAR), '') IS NOT NULL "
+                f"THEN CAST({ident('derived_tstamp')} AS VARCHAR) "
+                f"ELSE CAST({ident('collector_tstamp')} AS VARCHAR) END"
             ),
             "_js_event": (
-                f"CASE WHEN {_q('event_type')} = 'struct' THEN coalesce({_q('se_action')}, "
-                f"{_q('event_name')}, {_q('event_type')}) "
-                f"ELSE coalesce({_q('event_name')}, {_q('event_type')}) END"
+                f"CASE WHEN {ident('event_type')} = 'struct' THEN coalesce({ident('se_action')}, "
+                f"{ident('event_name')}, {ident('event_type')}) "
+                f"ELSE coalesce({ident('event_name')}, {ident('event_type')}) END"
             ),
         },
         needs=(
@@ -187,8 +184,8 @@ EXPORTS: dict[str, ExportShape] = {
         },
         derived={
             "_js_customer": (
-                f"coalesce(NULLIF(trim({_q('Unique External ID')}), ''), "
-                f"NULLIF(trim({_q('Email')}), ''), NULLIF(trim({_q('Contact ID')}), ''))"
+                f"coalesce(NULLIF(trim({ident('Unique External ID')}), ''), "
+                f"NULLIF(trim({ident('Email')}), ''), NULLIF(trim({ident('Contact ID')}), ''))"
             ),
             "_js_event": "'ticket_created'",
             "_js_channel": FRESHDESK_CHANNEL,
@@ -207,11 +204,12 @@ EXPORTS: dict[str, ExportShape] = {
         },
         derived={
             "_js_customer": (
-                f"coalesce(NULLIF(trim({_q('User ID')}), ''), NULLIF(trim({_q('Email')}), ''), "
-                f"NULLIF(trim({_q('User name')}), ''))"
+                f"coalesce(NULLIF(trim({ident('User ID')}), ''), "
+                f"NULLIF(trim({ident('Email')}), ''), "
+                f"NULLIF(trim({ident('User name')}), ''))"
             ),
             "_js_event": "'conversation_started'",
-            "_js_channel": f"lower(NULLIF(trim({_q('Conversation source')}), ''))",
+            "_js_channel": f"lower(NULLIF(trim({ident('Conversation source')}), ''))",
         },
         needs=("User ID", "Email", "User name", "Conversation source"),
         reshape=intercom_times,

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sql import backquoted
 from ._rules import stored_names
 from .load import (
     _REASONS,
@@ -241,7 +242,7 @@ def _open_csv(spark: Any, text: str) -> _Opened:
     )
     opened = _positioned(frame, text, all_text=True)
     # Spark refuses a scan that needs the corrupt-record column alone: name a data column too
-    named = F.length(F.coalesce(F.col(_q(names[0])), F.lit(""))) >= 0
+    named = F.length(F.coalesce(F.col(backquoted(names[0])), F.lit(""))) >= 0
     wide = opened.frame.withColumn(corrupt, F.when(named, F.col(corrupt)))
     found = F.size(F.split(F.col(corrupt), sep))
     reason = F.concat(
@@ -349,7 +350,7 @@ def _infer_unit(opened: _Opened, column: str, report: LoadReport) -> str:
 
     if column not in opened.frame.columns:
         return "s"  # the missing column is reported by _stage, in words
-    value = F.trim(F.col(_q(column)).cast("string"))
+    value = F.trim(F.col(backquoted(column)).cast("string"))
     first = opened.frame.select(value.alias("v")).limit(100_000)
     numbers = first.where(F.col("v").rlike(NUMBER))
     row = numbers.select(F.median(F.abs(F.col("v").cast("double")))).first()
@@ -360,7 +361,7 @@ def _ts(column: str, kind: str, mapping: ColumnMapping) -> Any:
     """The source time column as a timestamp (NULL when it cannot be read), as DuckDB reads it."""
     from pyspark.sql import functions as F
 
-    col, tz = F.col(_q(column)), mapping.timezone
+    col, tz = F.col(backquoted(column)), mapping.timezone
     divisor = _UNIT_DIVISOR[mapping.ts_unit or "s"]
     if kind == "timestamp":
         return col
@@ -423,10 +424,6 @@ def java_pattern(strftime: str) -> str:
     return "".join(out)
 
 
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _stage(
     opened: _Opened, mapping: ColumnMapping, notes: list[str]
 ) -> tuple[Any, list[str], list[str]]:
@@ -450,7 +447,7 @@ def _stage(
     stored = stored_names(attributes, columns, notes)
 
     def text(column: str) -> Any:
-        value = F.col(_q(column)).cast("string")
+        value = F.col(backquoted(column)).cast("string")
         return F.nullif(F.trim(value) if opened.all_text else value, F.lit(""))
 
     ts = _ts(mapping.ts, columns[mapping.ts], mapping)
@@ -460,8 +457,8 @@ def _stage(
         text(mapping.customer_id).alias(CUSTOMER), ts.alias(TIMESTAMP),
         seq.cast("long").alias(SEQUENCE), text(mapping.event).alias(EVENT),
         (text(channel) if channel else F.lit(None).cast("string")).alias(CHANNEL),
-        *(F.col(_q(a)).alias(stored[a]) for a in attributes),
-        F.when(ts.isNull(), F.col(_q(mapping.ts)).cast("string")).alias("_ts_text"),
+        *(F.col(backquoted(a)).alias(stored[a]) for a in attributes),
+        F.when(ts.isNull(), F.col(backquoted(mapping.ts)).cast("string")).alias("_ts_text"),
     )  # fmt: skip
     t, raw = F.col(TIMESTAMP), F.col("_ts_text")
     reason = (
@@ -474,7 +471,7 @@ def _stage(
     )
     staged = inner.withColumn("_r", reason.cast("tinyint"))
     kept = [stored[a] for a in attributes]
-    canonical = [CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, *(_q(a) for a in kept)]
+    canonical = [CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, *(backquoted(a) for a in kept)]
     return staged, kept, canonical
 
 
@@ -529,9 +526,9 @@ def _customers(
     stored = {c: c if c != CUSTOMER else _free_name(CUSTOMER, columns) for c in others}
     n, why = "_js_n", "_js_why"  # names of ours: a file's columns starting _js_ are left out
     seq = F.col(_ROW) if _ROW in frame.columns else F.monotonically_increasing_id() + 1
-    cid = F.nullif(F.trim(F.col(_q(id_column)).cast("string")), F.lit(""))
-    table = frame.select(cid.alias(CUSTOMER), *(F.col(_q(c)).alias(stored[c]) for c in others),
-                         seq.cast("long").alias(n))  # fmt: skip
+    cid = F.nullif(F.trim(F.col(backquoted(id_column)).cast("string")), F.lit(""))
+    picked = (F.col(backquoted(c)).alias(stored[c]) for c in others)
+    table = frame.select(cid.alias(CUSTOMER), *picked, seq.cast("long").alias(n))
     kept = [stored[c] for c in others]
     same = Window.partitionBy(CUSTOMER)
     reason = F.when(F.col(CUSTOMER).isNull(), F.lit("missing customer id")).when(
@@ -543,7 +540,7 @@ def _customers(
         F.lit("customers").alias("source"), F.col(n).alias("n"),
         F.concat(F.lit("row "), F.col(n).cast("string")).alias("location"),
         F.col(why).alias("reason"),
-        F.to_json(F.struct(*(F.col(_q(c)) for c in [CUSTOMER, *kept]))).alias("record"),
+        F.to_json(F.struct(*(F.col(backquoted(c)) for c in [CUSTOMER, *kept]))).alias("record"),
     )  # fmt: skip
     good = checked.where(F.col(why).isNull()).drop(why, n)
     if opened.rejects is not None:

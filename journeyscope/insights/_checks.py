@@ -17,8 +17,10 @@ from scipy import stats
 
 from .. import plugins
 from ..analytics.binding import StepInfo, glob_to_like, rule_sql
+from ..analytics.repeats import in_window_sql
 from ..model import EvidenceRule, Step
-from ._context import Context, q
+from ..sql import literal
+from ._context import Context
 from ._pain_point import PainPointOptions
 
 __all__ = [
@@ -71,14 +73,14 @@ def _customers(step: Step) -> bool:
 
 
 def _reached(context: Context) -> list[str]:
-    codes = context.query("SELECT DISTINCT sid FROM path")
-    return [context.prepared.step_id(int(r["sid"])) for r in codes]
+    """The steps some journey reached, in map order (the analysis's, counted once)."""
+    return [context.prepared.step_id(code) for code in context.prepared.reached()]
 
 
 def _cost_sql(context: Context, steps: list[str]) -> tuple[str, bool]:
     """SQL of one event's handling cost at the touchpoints of ``steps``."""
     cases = [
-        f"WHEN {q(tp)} THEN {q(float(cost))}"
+        f"WHEN {literal(tp)} THEN {literal(float(cost))}"
         for step in steps
         for tp in (t.id for t in context.steps[step].touchpoints)
         if (cost := context.contact_cost(tp)) is not None
@@ -98,10 +100,11 @@ def drop_off_checks(context: Context, options: PainPointOptions) -> list[Check]:
             _sids(context, context.alternatives(a)),
             _sids(context, context.alternatives(b)),
         )
+        path = context.tables.path
         sql = (
-            f"SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
-            f"(SELECT jid, min(pos) AS pos FROM path WHERE sid IN ({a_sids}) GROUP BY jid) a "
-            f"LEFT JOIN path b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos > a.pos "
+            "SELECT a.jid, CASE WHEN max(b.pos) IS NULL THEN 1 ELSE 0 END AS hit, 0 AS cost FROM "
+            f"(SELECT jid, min(pos) AS pos FROM {path} WHERE sid IN ({a_sids}) GROUP BY jid) a "
+            f"LEFT JOIN {path} b ON b.jid = a.jid AND b.sid IN ({b_sids}) AND b.pos > a.pos "
             "GROUP BY a.jid"
         )
         checks.append(Check("drop_off", b, sql, steps=[a, b]))
@@ -119,14 +122,15 @@ def _after_send_checks(context: Context, options: PainPointOptions) -> list[Chec
     reached = set(_reached(context))
     if not mine:
         return []
-    checks = []
+    checks, path = [], context.tables.path
     for send in (s for s in sends if s in reached):
         sql = (
             "SELECT s.jid, CASE WHEN max(c.t) IS NULL OR max(c.t) <= s.t + "
             f"{window} THEN 1 ELSE 0 END AS hit, 0 AS cost FROM (SELECT jid, min(t) AS t "
-            f"FROM path WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s LEFT JOIN path c "
-            f"ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) AND c.t > s.t "
-            f"WHERE s.t <= (SELECT max(t) FROM path) - {2 * window} GROUP BY s.jid, s.t"
+            f"FROM {path} WHERE sid = {context.prepared.sid(send)} GROUP BY jid) s "
+            f"LEFT JOIN {path} c ON c.jid = s.jid AND c.sid IN ({_sids(context, mine)}) "
+            "AND c.t > s.t "
+            f"WHERE s.t <= (SELECT max(t) FROM {path}) - {2 * window} GROUP BY s.jid, s.t"
         )
         facts = {"after_send_days": float(options.after_send_days)}
         checks.append(Check("drop_off", send, sql, steps=[send], facts=facts, overall=False))
@@ -161,7 +165,7 @@ def _slow_limits(context: Context, options: PainPointOptions) -> dict[tuple[int,
     is measured from a named earlier step is judged by ``_measured_from_checks`` instead."""
     edges = context.query(
         f"SELECT prev_sid AS a, sid AS b, {context.prepared.engine.median('gap')} AS m, "
-        "count(*) AS n FROM path WHERE prev_sid IS NOT NULL AND prev_sid < sid "
+        f"count(*) AS n FROM {context.tables.path} WHERE prev_sid IS NOT NULL AND prev_sid < sid "
         "GROUP BY prev_sid, sid"
     )
     infos = context.prepared.binding.steps
@@ -189,11 +193,11 @@ def _measured_from_checks(context: Context) -> list[Check]:
     for step, (start, hours) in _targets(context)[1].items():
         if not {step, start} <= reached:
             continue
-        limit = float(hours) * 3600
+        limit, path = float(hours) * 3600, context.tables.path
         sql = (
             f"SELECT a.jid, CASE WHEN min(b.t) - a.t > {limit} THEN 1 ELSE 0 END AS hit, "
-            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM path WHERE sid = "
-            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN path b ON b.jid = a.jid AND "
+            f"0 AS cost FROM (SELECT jid, min(t) AS t FROM {path} WHERE sid = "
+            f"{context.prepared.sid(start)} GROUP BY jid) a JOIN {path} b ON b.jid = a.jid AND "
             f"b.sid = {context.prepared.sid(step)} AND b.t >= a.t GROUP BY a.jid, a.t"
         )
         facts: dict[str, Any] = {"limit_seconds": limit, "measured_from": start}
@@ -213,7 +217,7 @@ def slow_checks(context: Context, options: PainPointOptions) -> list[Check]:
             continue  # the time to or after a send is the company's rhythm, not a wait
         sql = (
             f"SELECT jid, CASE WHEN min(gap) > {limit} THEN 1 ELSE 0 END AS hit, 0 AS cost "
-            f"FROM path WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
+            f"FROM {context.tables.path} WHERE prev_sid = {a} AND sid = {b} GROUP BY jid"
         )
         checks.append(
             Check(
@@ -241,19 +245,20 @@ def _contact_steps(context: Context) -> list[str]:
 
 def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys at a contact step (see ``_contact_steps``) that came back ``repeat_times`` or
-    more times within ``repeat_window_days``."""
+    more times within ``repeat_window_days`` (the analysis's repeat, ``in_window_sql``).
+
+    The analysis's ``repeats`` table counts the same repeats, but per touchpoint and customer,
+    summed over the segment, with the analysis's own times and window: a check needs each
+    journey's hit and the cost of its contacts, at the step, with the pain-point options."""
     times, window_seconds = options.repeat_times, options.repeat_window_days * 86400
-    checks = []
-    for step in [s for s in _contact_steps(context) if s in _reached(context)]:
+    checks, reached = [], set(_reached(context))
+    for step in [s for s in _contact_steps(context) if s in reached]:
         cost, costed = _cost_sql(context, [step])
-        window = (
-            f"count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
-            f"{float(window_seconds)} PRECEDING AND CURRENT ROW)"
-        )
+        window = in_window_sql("sid", window_seconds)
         sql = (
             f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, "
-            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c FROM path "
-            f"WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
+            f"sum(c) AS cost FROM (SELECT jid, {window} AS w, {cost} AS c "
+            f"FROM {context.tables.path} WHERE sid = {context.prepared.sid(step)}) r GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("repeat_contact", step, sql, [step], tps, costed=costed))
@@ -263,15 +268,21 @@ def repeat_checks(context: Context, options: PainPointOptions) -> list[Check]:
 def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys arriving at step B from another step; a hit arrived on another channel than the
     previous mapped event's. Only the customer's own steps count: a newsletter the company
-    e-mails is no channel the customer switched to or from."""
+    e-mails is no channel the customer switched to or from.
+
+    Not the analysis's ``channel_rates``: those follow every event with a channel, mapped or
+    not, company sends included, and give a rate per segment; a check needs each journey's
+    arrival at one step of the customer's own, before the goal, with its cost."""
     mine = [s for s in _reached(context) if _customers(context.steps[s])]
     if not mine:
         return []
-    codes = ", ".join(q(s) for s in mine)
+    codes = ", ".join(literal(s) for s in mine)
     # the goal already reached cannot be lost by a switch after it (a lifecycle's renewal
     # before a cancellation): those journeys are left out
     goals = _sids(context, context.alternatives(context.goal))
-    reached = f"SELECT jid, min(t) AS gt FROM path WHERE sid IN ({goals}) GROUP BY jid"
+    reached = (
+        f"SELECT jid, min(t) AS gt FROM {context.tables.path} WHERE sid IN ({goals}) GROUP BY jid"
+    )
     checks = []
     for step in mine:
         cost, costed = _cost_sql(context, [step])
@@ -281,8 +292,9 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
             f"channel IS NOT NULL AND pch <> channel THEN 1 ELSE 0 END AS hit, {cost} AS cost, "
             "row_number() OVER (PARTITION BY jid ORDER BY t, seq) AS _rn FROM (SELECT jid, t, "
             f"seq, step, touchpoint, channel, lag(step) {window} AS pstep, lag(channel) {window} "
-            f"AS pch FROM bound WHERE step IN ({codes})) p WHERE step = {q(step)} AND pstep IS "
-            f"NOT NULL AND pstep <> step) r LEFT JOIN ({reached}) g ON g.jid = r.jid "
+            f"AS pch FROM {context.tables.bound} WHERE step IN ({codes})) p "
+            f"WHERE step = {literal(step)} AND pstep IS NOT NULL AND pstep <> step) r "
+            f"LEFT JOIN ({reached}) g ON g.jid = r.jid "
             "WHERE r._rn = 1 AND (g.gt IS NULL OR g.gt >= r.t)"
         )
         checks.append(Check("channel_switch", step, sql, [step], costed=costed))
@@ -291,11 +303,11 @@ def switch_checks(context: Context, options: PainPointOptions) -> list[Check]:
 
 def bounce_checks(context: Context, options: PainPointOptions) -> list[Check]:
     """Journeys by their first mapped step; a hit has only that one mapped event."""
-    checks = []
+    checks, path = [], context.tables.path
     for step in [s for s in _reached(context) if _customers(context.steps[s])]:
         sql = (
-            "SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM path "
-            f"WHERE jid IN (SELECT jid FROM path WHERE pos = 1 AND sid = "
+            f"SELECT jid, CASE WHEN max(pos) = 1 THEN 1 ELSE 0 END AS hit, 0 AS cost FROM {path} "
+            f"WHERE jid IN (SELECT jid FROM {path} WHERE pos = 1 AND sid = "
             f"{context.prepared.sid(step)}) GROUP BY jid"
         )
         checks.append(Check("bounce", step, sql, [step]))
@@ -306,7 +318,8 @@ def _failure_sql(context: Context) -> str:
     engine = context.prepared.engine
     columns = context.prepared.columns
     likes = [
-        f"event LIKE {q(glob_to_like(g))} ESCAPE '\\'" for g in context.settings.failure_events
+        f"event LIKE {literal(glob_to_like(g))} ESCAPE '\\'"
+        for g in context.settings.failure_events
     ]
     for condition in context.settings.failure_conditions:
         sql, missing = rule_sql(EvidenceRule(event_glob="*", where=[condition]), engine, columns)
@@ -321,8 +334,8 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
     event there; failures on unmapped events count against all journeys, per event name."""
     failed = _failure_sql(context)
     found = context.query(
-        f"SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM bound "
-        f"WHERE {failed}"
+        "SELECT DISTINCT step, CASE WHEN step IS NULL THEN event END AS event FROM "
+        f"{context.tables.bound} WHERE {failed}"
     )
     checks = []
     for row in found:
@@ -330,14 +343,14 @@ def failure_checks(context: Context, options: PainPointOptions) -> list[Check]:
             cost, costed = _cost_sql(context, [row["step"]])
             sql = (
                 f"SELECT jid, max(CASE WHEN {failed} THEN 1 ELSE 0 END) AS hit, "
-                f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM bound "
-                f"WHERE step = {q(row['step'])} GROUP BY jid"
+                f"sum(CASE WHEN {failed} THEN {cost} ELSE 0 END) AS cost FROM "
+                f"{context.tables.bound} WHERE step = {literal(row['step'])} GROUP BY jid"
             )
             checks.append(Check("failed_step", row["step"], sql, [row["step"]], costed=costed))
         else:
             sql = (
-                f"SELECT jid, max(CASE WHEN event = {q(row['event'])} AND ({failed}) THEN 1 "
-                "ELSE 0 END) AS hit, 0 AS cost FROM bound GROUP BY jid"
+                f"SELECT jid, max(CASE WHEN event = {literal(row['event'])} AND ({failed}) THEN 1 "
+                f"ELSE 0 END) AS hit, 0 AS cost FROM {context.tables.bound} GROUP BY jid"
             )
             checks.append(Check("failed_step", row["event"], sql, events=[row["event"]]))
     return checks
@@ -355,13 +368,14 @@ def loop_checks(context: Context, options: PainPointOptions) -> list[Check]:
     checks = []
     for step in [s for s in _reached(context) if s not in contact and _customers(context.steps[s])]:
         counted = (
-            f"SELECT jid, t FROM path WHERE sid = {context.prepared.sid(step)} AND "
-            f"(prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
+            f"SELECT jid, sid, t FROM {context.tables.path} "
+            f"WHERE sid = {context.prepared.sid(step)} "
+            f"AND (prev_sid IS NULL OR prev_sid NOT IN ({sends}))"
         )
         sql = (
             f"SELECT jid, CASE WHEN max(w) >= {int(times)} THEN 1 ELSE 0 END AS hit, 0 AS cost "
-            f"FROM (SELECT jid, count(*) OVER (PARTITION BY jid ORDER BY t RANGE BETWEEN "
-            f"{window} PRECEDING AND CURRENT ROW) AS w FROM ({counted}) c) r GROUP BY jid"
+            f"FROM (SELECT jid, {in_window_sql('sid', window)} AS w FROM ({counted}) c) r "
+            "GROUP BY jid"
         )
         tps = [tp.id for tp in context.steps[step].touchpoints]
         checks.append(Check("loop", step, sql, [step], tps))

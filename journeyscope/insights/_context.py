@@ -1,8 +1,9 @@
 """What every insight family starts from: the prepared journeys, the map, its settings and goal.
 
-``build_context`` also materialises ``_ins_goal``: one row per journey (``jid``, ``cid``,
-``goal`` 1/0 = reached the goal step, ``value`` = money of its customer when the map names a
-value attribute).
+``build_context`` also materialises :data:`GOALS` (``_ins_goal``): one row per journey
+(``jid``, ``cid``, ``goal`` 1/0 = reached the goal step, ``value`` = money of its customer when
+the map names a value attribute). Queries name the analysis's tables through
+``context.tables`` (``Prepared.tables``) and this one through ``GOALS``, never by name.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..analytics import Prepared
+from ..analytics import Prepared, Tables
 from ..model import InsightSettings, JourneyMap, Step, Touchpoint
-from ..sql import ident, literal
+from ..sql import Table, ident
 
-__all__ = ["Context", "build_context", "clean", "rows"]
+__all__ = ["GOALS", "Context", "build_context", "clean", "rows"]
+
+#: one row per journey: did it reach the goal, and the money of its customer
+GOALS = Table("_ins_goal", ("jid", "cid", "goal", "value"))
 
 
 @dataclass
@@ -32,6 +36,11 @@ class Context:
     segments: list[str] | None = None  # dimensions in ``_ins_seg``, once built
     steps: dict[str, Step] = field(default_factory=dict)
     touchpoints: dict[str, tuple[Step, Touchpoint]] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> Tables:
+        """The tables the analysis prepared (``path``, ``bound``...), by handle."""
+        return self.prepared.tables
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         return self.prepared.engine.query(sql).to_pylist()
@@ -79,7 +88,7 @@ def build_context(
 
 
 def _build_goal(context: Context) -> None:
-    engine, settings = context.prepared.engine, context.settings
+    engine, settings, tables = context.prepared.engine, context.settings, context.tables
     goals = ", ".join(str(context.prepared.sid(s)) for s in context.alternatives(context.goal))
     value = "NULL"
     attribute = settings.value_attribute
@@ -89,21 +98,21 @@ def _build_goal(context: Context) -> None:
         # on every event, so it is taken once
         total = "max" if attribute in context.prepared.customer_attributes else "sum"
         column = ident(context.prepared.column(attribute))
-        values = f"SELECT cid, {total}({engine.to_number(column)}) AS value FROM bound GROUP BY cid"
+        values = (
+            f"SELECT cid, {total}({engine.to_number(column)}) AS value FROM {tables.bound} "
+            "GROUP BY cid"
+        )
     else:
-        values = "SELECT cid, NULL AS value FROM _cust WHERE 1 = 0"
+        values = f"SELECT cid, NULL AS value FROM {tables.customer_codes} WHERE 1 = 0"
     engine.materialize(
-        "_ins_goal",
+        GOALS.name,
         "SELECT j.jid, j.cid, CASE WHEN g.jid IS NULL THEN 0 ELSE 1 END AS goal, "
-        f"CAST({value} AS DOUBLE) AS value FROM (SELECT DISTINCT jid, cid FROM bound) j "
-        f"LEFT JOIN (SELECT DISTINCT jid FROM path WHERE sid IN ({goals})) g ON g.jid = j.jid "
-        f"LEFT JOIN ({values}) v ON v.cid = j.cid",
+        f"CAST({value} AS DOUBLE) AS value FROM (SELECT DISTINCT jid, cid FROM {tables.bound}) j "
+        f"LEFT JOIN (SELECT DISTINCT jid FROM {tables.path} WHERE sid IN ({goals})) g "
+        f"ON g.jid = j.jid LEFT JOIN ({values}) v ON v.cid = j.cid",
     )
-    mean = context.query("SELECT avg(value) AS m FROM _ins_goal WHERE goal = 1")[0]["m"]
+    mean = context.query(f"SELECT avg(value) AS m FROM {GOALS} WHERE goal = 1")[0]["m"]
     context.mean_value = float(mean) if mean is not None else settings.value_per_customer
-
-
-q = literal  #: a SQL literal (journeyscope.sql); kept short for the query builders
 
 
 def clean(value: Any) -> Any:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..sql import literal
 from ._checks import Check
-from ._context import Context, q
+from ._context import GOALS, Context
 from ._pain_point import PainPointOptions
 from ._stats import two_proportions, welch
 from .evidence import bind_answers, is_negative
@@ -27,18 +28,18 @@ __all__ = ["escalation_checks"]
 
 
 def _channels(names: tuple[str, ...]) -> str:
-    return ", ".join(q(n.lower()) for n in names) or "NULL"
+    return ", ".join(literal(n.lower()) for n in names) or "NULL"
 
 
 def _extra_contact_cost(context: Context, options: PainPointOptions) -> tuple[str, bool]:
     """SQL of one escalated contact's handling cost: its touchpoint's, else its channel's."""
     cases = [
-        f"WHEN {q(tp)} THEN {q(float(cost))}"
+        f"WHEN {literal(tp)} THEN {literal(float(cost))}"
         for tp in context.touchpoints
         if (cost := context.contact_cost(tp)) is not None
     ]
     by_channel = [
-        f"WHEN {q(channel.lower())} THEN {q(float(cost))}"
+        f"WHEN {literal(channel.lower())} THEN {literal(float(cost))}"
         for channel, cost in context.settings.channel_costs.items()
         if channel.lower() in {c.lower() for c in options.escalation_to}
     ]
@@ -65,7 +66,9 @@ def _first_contact_steps(context: Context, options: PainPointOptions) -> list[st
             for tp in step.touchpoints
         ):
             found.append(step.id)
-    reached = {str(r["step"]) for r in context.query("SELECT DISTINCT step FROM bound")}
+    reached = {
+        str(r["step"]) for r in context.query(f"SELECT DISTINCT step FROM {context.tables.bound}")
+    }
     return [s for s in found if s in reached]
 
 
@@ -73,16 +76,17 @@ def escalation_checks(context: Context, options: PainPointOptions) -> list[Check
     """One check per step with first contacts on an ``escalation_from`` channel."""
     window = float(options.escalation_window_hours) * 3600
     cost, costed = _extra_contact_cost(context, options)
-    checks = []
+    checks, bound = [], context.tables.bound
     for step in _first_contact_steps(context, options):
         first = (
-            f"SELECT jid, min(t) AS t FROM bound WHERE step = {q(step)} AND (channel IS NULL OR "
-            f"lower(channel) NOT IN ({_channels(options.escalation_to)})) GROUP BY jid"
+            f"SELECT jid, min(t) AS t FROM {bound} WHERE step = {literal(step)} "
+            f"AND (channel IS NULL OR lower(channel) NOT IN ({_channels(options.escalation_to)})) "
+            "GROUP BY jid"
         )
         sql = (
             "SELECT f.jid, CASE WHEN count(p.t) > 0 THEN 1 ELSE 0 END AS hit, "
             f"coalesce(sum(p.c), 0) AS cost FROM ({first}) f LEFT JOIN (SELECT jid, t, {cost} "
-            f"AS c FROM bound WHERE lower(channel) IN ({_channels(options.escalation_to)})) p "
+            f"AS c FROM {bound} WHERE lower(channel) IN ({_channels(options.escalation_to)})) p "
             f"ON p.jid = f.jid AND p.t > f.t AND p.t <= f.t + {window} GROUP BY f.jid"
         )
         facts = _after_the_switch(context, sql, first)
@@ -98,7 +102,7 @@ def _after_the_switch(context: Context, sql: str, first: str) -> dict[str, float
         return {}
     rows = context.query(
         f"SELECT u.customer_id, c.hit, f.t FROM ({sql}) c JOIN ({first}) f ON f.jid = c.jid "
-        "JOIN _ins_goal g ON g.jid = c.jid JOIN _cust u ON u.cid = g.cid"
+        f"JOIN {GOALS} g ON g.jid = c.jid JOIN {context.tables.customer_codes} u ON u.cid = g.cid"
     )
     since = {str(r["customer_id"]): (int(r["hit"]), float(r["t"])) for r in rows}
     groups: dict[int, list[dict[str, Any]]] = {0: [], 1: []}

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._context import Context
+from ._context import GOALS, Context
 from ._pain_point import PainPoint, PainPointOptions, large_enough
 from ._stats import Comparison, ratio_interval, two_proportions
 from .evidence import EmotionPoint, bind_answers, is_negative
 from .priority import lost_customers
-from .segments import Segment
+from .segments import CUSTOMER_SEGMENTS, EVENT_SEGMENTS, Segment
 
 __all__ = ["SurveyTest", "survey_pain_points", "survey_segment_points"]
 
@@ -47,8 +47,8 @@ _KINDS: dict[str, tuple[Callable[[Answer], bool], Callable[[Answer], bool]]] = {
 def _customer_goals(context: Context) -> dict[str, int]:
     """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``)."""
     rows = context.query(
-        "SELECT u.customer_id, max(g.goal) AS goal FROM _ins_goal g JOIN _cust u "
-        "ON u.cid = g.cid GROUP BY u.customer_id"
+        f"SELECT u.customer_id, max(g.goal) AS goal FROM {GOALS} g JOIN "
+        f"{context.tables.customer_codes} u ON u.cid = g.cid GROUP BY u.customer_id"
     )
     return {str(r["customer_id"]): int(r["goal"]) for r in rows}
 
@@ -142,10 +142,11 @@ def _answer_segments(context: Context) -> dict[tuple[str, str | None], list[Segm
     segments of their events at the step."""
     found = context.query(
         "SELECT DISTINCT b.customer_id, CAST(NULL AS VARCHAR) AS step, 'customer' AS level, "
-        "s.dim, s.value FROM _ins_seg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
+        f"s.dim, s.value FROM {CUSTOMER_SEGMENTS} s JOIN (SELECT DISTINCT jid, customer_id FROM "
+        f"{context.tables.bound}) b "
         "ON b.jid = s.jid UNION ALL SELECT DISTINCT b.customer_id, s.step, 'event' AS level, "
-        "s.dim, s.value FROM _ins_eseg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
-        "ON b.jid = s.jid"
+        f"s.dim, s.value FROM {EVENT_SEGMENTS} s JOIN (SELECT DISTINCT jid, customer_id FROM "
+        f"{context.tables.bound}) b ON b.jid = s.jid"
     )
     segments: dict[tuple[str, str | None], list[Segment]] = {}
     for row in found:

@@ -28,10 +28,11 @@ from typing import Any
 
 from ..analytics import compute_flows, compute_funnel, compute_reach
 from ..analytics.report import default_funnel
-from ._context import Context, clean, q
+from ..sql import literal
+from ._context import GOALS, Context, clean
 from ._pain_point import PainPoint
 from .evidence import bind_answers, is_negative
-from .segments import Segment
+from .segments import CUSTOMER_SEGMENTS, EVENT_SEGMENTS, Segment
 
 __all__ = [
     "EXAMPLES",
@@ -86,16 +87,17 @@ def example_journeys(
     picked = (
         f"m AS (SELECT DISTINCT CAST(key AS VARCHAR) AS key, jid FROM ({members}) m0), "
         "r AS (SELECT m.key, m.jid, u.customer_id, row_number() OVER (PARTITION BY m.key "
-        "ORDER BY u.customer_id, m.jid) AS rn FROM m JOIN _ins_goal g ON g.jid = m.jid "
-        f"JOIN _cust u ON u.cid = g.cid), k AS (SELECT * FROM r WHERE rn <= {int(limit)})"
+        f"ORDER BY u.customer_id, m.jid) AS rn FROM m JOIN {GOALS} g ON g.jid = m.jid "
+        f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid), "
+        f"k AS (SELECT * FROM r WHERE rn <= {int(limit)})"
     )
     steps = (
-        f"SELECT jid, {engine.ordered_list('sid', ['pos'])} AS steps FROM path "
+        f"SELECT jid, {engine.ordered_list('sid', ['pos'])} AS steps FROM {context.tables.path} "
         "WHERE jid IN (SELECT jid FROM k) GROUP BY jid"
     )
     raw = (
-        f"SELECT jid, {engine.ordered_list('event', ['t', 'seq'])} AS events FROM bound "
-        "WHERE jid IN (SELECT jid FROM k) GROUP BY jid"
+        f"SELECT jid, {engine.ordered_list('event', ['t', 'seq'])} AS events FROM "
+        f"{context.tables.bound} WHERE jid IN (SELECT jid FROM k) GROUP BY jid"
     )
     rows = context.query(
         f"WITH {', '.join([*ctes, picked])} SELECT k.key, k.rn, k.customer_id, s.steps"
@@ -121,7 +123,7 @@ def step_reach(context: Context, limit: int = EXAMPLES) -> list[dict[str, Any]]:
     """Per step that customers take, in map order: its reach (customers, journeys, share of
     customers; ``compute_reach``) and journeys that include it."""
     reach = {r["step"]: r for r in compute_reach(context.prepared).to_pylist()}
-    found = example_journeys(context, "SELECT sid AS key, jid FROM path", limit)
+    found = example_journeys(context, f"SELECT sid AS key, jid FROM {context.tables.path}", limit)
     return [
         {"step": info.id, "customers": row["customers"], "journeys": row["journeys"],
          "share": row["share"], "examples": found.get(str(info.index + 1), [])}
@@ -139,12 +141,12 @@ def funnel_examples(context: Context, limit: int = EXAMPLES) -> list[dict[str, A
     funnel = default_funnel(prepared)
     if funnel is None:
         return []
-    codes = [prepared.sid(step) for step in funnel.steps]
-    ctes = [f"f1 AS (SELECT jid, min(pos) AS p FROM path WHERE sid = {codes[0]} GROUP BY jid)"]
+    codes, path = [prepared.sid(step) for step in funnel.steps], context.tables.path
+    ctes = [f"f1 AS (SELECT jid, min(pos) AS p FROM {path} WHERE sid = {codes[0]} GROUP BY jid)"]
     for k, code in enumerate(codes[1:], start=2):
         ctes.append(
-            f"f{k} AS (SELECT f.jid, min(x.pos) AS p FROM f{k - 1} f JOIN path x ON "
-            f"x.jid = f.jid AND x.sid = {code} AND x.pos > f.p GROUP BY f.jid)"
+            f"f{k} AS (SELECT f.jid, min(x.pos) AS p FROM f{k - 1} f JOIN {path} x "
+            f"ON x.jid = f.jid AND x.sid = {code} AND x.pos > f.p GROUP BY f.jid)"
         )
     parts = [f"SELECT {k} AS key, jid FROM f{k}" for k in range(1, len(codes) + 1)]
     parts += [
@@ -174,11 +176,12 @@ def edge_examples(
     keys = {code(a) * base + code(b): (a, b) for a, b in edges}
     if not keys:
         return {}
+    path = context.tables.path
     members = (
         "SELECT key, jid FROM (SELECT CAST(coalesce(prev_sid, 0) AS INTEGER) * "
-        f"{base} + sid AS key, jid FROM path UNION ALL SELECT CAST(p.sid AS INTEGER) * {base} "
-        "AS key, p.jid FROM path p JOIN (SELECT jid, max(pos) AS last FROM path GROUP BY jid) l "
-        "ON l.jid = p.jid AND p.pos = l.last) e "
+        f"{base} + sid AS key, jid FROM {path} UNION ALL SELECT CAST(p.sid AS INTEGER) * {base} "
+        f"AS key, p.jid FROM {path} p JOIN (SELECT jid, max(pos) AS last FROM {path} GROUP BY jid) "
+        "l ON l.jid = p.jid AND p.pos = l.last) e "
         f"WHERE key IN ({', '.join(map(str, keys))})"
     )
     found = example_journeys(context, members, limit)
@@ -190,22 +193,25 @@ def unmapped_examples(
 ) -> dict[str, list[Example]]:
     """Per event name the map does not cover: journeys with that event, each with its raw
     ``events`` besides its (maybe empty) mapped ``steps``."""
-    names = ", ".join(q(str(e)) for e in events)
+    names = ", ".join(literal(str(e)) for e in events)
     if not names:
         return {}
-    members = f"SELECT event AS key, jid FROM bound WHERE step IS NULL AND event IN ({names})"
+    members = (
+        f"SELECT event AS key, jid FROM {context.tables.bound} "
+        f"WHERE step IS NULL AND event IN ({names})"
+    )
     return example_journeys(context, members, limit, events=True)
 
 
 def _segment_customers(context: Context, segment: Segment, step: str) -> set[str]:
     """The customers in ``segment``: of the customer, or of their events at ``step``."""
-    table, at = "_ins_seg", ""
+    table, at = CUSTOMER_SEGMENTS, ""
     if segment.level == "event":
-        table, at = "_ins_eseg", f" AND s.step = {q(step)}"
+        table, at = EVENT_SEGMENTS, f" AND s.step = {literal(step)}"
     rows = context.query(
-        f"SELECT DISTINCT u.customer_id FROM {table} s JOIN _ins_goal g ON g.jid = s.jid "
-        f"JOIN _cust u ON u.cid = g.cid WHERE s.dim = {q(segment.dimension)} "
-        f"AND CAST(s.value AS VARCHAR) = {q(segment.value)}{at}"
+        f"SELECT DISTINCT u.customer_id FROM {table} s JOIN {GOALS} g ON g.jid = s.jid "
+        f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid WHERE s.dim = "
+        f"{literal(segment.dimension)} AND CAST(s.value AS VARCHAR) = {literal(segment.value)}{at}"
     )
     return {str(r["customer_id"]) for r in rows}
 
@@ -229,8 +235,9 @@ def survey_examples(
     if not customers:
         return []
     members = (
-        "SELECT u.customer_id AS key, min(g.jid) AS jid FROM _ins_goal g JOIN _cust u "
-        f"ON u.cid = g.cid WHERE u.customer_id IN ({', '.join(map(q, customers))}) "
+        f"SELECT u.customer_id AS key, min(g.jid) AS jid FROM {GOALS} g JOIN "
+        f"{context.tables.customer_codes} u "
+        f"ON u.cid = g.cid WHERE u.customer_id IN ({', '.join(map(literal, customers))}) "
         "GROUP BY u.customer_id"
     )
     journeys = example_journeys(context, members, 1)

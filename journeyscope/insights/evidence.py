@@ -108,7 +108,7 @@ def _rule_matches(rule: EvidenceRule, event: str) -> bool:
 def _event_steps(context: Context) -> dict[str, str]:
     """Event name -> the step its events are most often bound to in this log."""
     rows = context.query(
-        "SELECT event, step, count(*) AS n FROM bound WHERE step IS NOT NULL "
+        f"SELECT event, step, count(*) AS n FROM {context.tables.bound} WHERE step IS NOT NULL "
         "GROUP BY event, step ORDER BY event, n DESC, step"
     )
     found: dict[str, str] = {}
@@ -269,7 +269,7 @@ class ElementBacking:
 def _event_facts(context: Context, column: str) -> dict[str, dict[str, Any]]:
     rows = context.query(
         f"SELECT {column} AS element, count(*) AS events, count(DISTINCT cid) AS customers, "
-        f"max(ts) AS last FROM bound WHERE {column} IS NOT NULL GROUP BY {column}"
+        f"max(ts) AS last FROM {context.tables.bound} WHERE {column} IS NOT NULL GROUP BY {column}"
     )
     return {row["element"]: row for row in rows}
 

@@ -23,6 +23,7 @@ from typing import Any
 from ..analytics import compute_kpi
 from ..analytics.binding import rule_sql
 from ..model import KPI, EvidenceRule, Opportunity
+from ..sql import Table
 from ._context import Context
 from ._stats import Comparison, two_proportions, welch
 
@@ -151,6 +152,10 @@ def _before_after(
     return _effect(kpi, "before/after", comparison, len(before), len(after), options.alpha)
 
 
+#: each journey as ``treated`` or ``comparison`` for a difference-in-differences
+_COMPARISON = Table("_jseg_comparison", ("jid", "segment"))
+
+
 def _comparison_segments(context: Context) -> str:
     """SQL splitting the journeys into ``treated`` and ``comparison`` (its own table, so the
     journeys' real segments stay as they are)."""
@@ -161,11 +166,11 @@ def _comparison_segments(context: Context) -> str:
     if missing:
         raise ValueError(f"comparison_segment: no attribute {missing[0]!r} in the data")
     engine.materialize(
-        "_jseg_comparison",
+        _COMPARISON.name,
         f"SELECT jid, CASE WHEN max(CASE WHEN {sql} THEN 1 ELSE 0 END) = 1 THEN 'comparison' "
-        "ELSE 'treated' END AS segment FROM bound GROUP BY jid",
+        f"ELSE 'treated' END AS segment FROM {context.tables.bound} GROUP BY jid",
     )
-    return "SELECT jid, segment FROM _jseg_comparison"
+    return f"SELECT jid, segment FROM {_COMPARISON}"
 
 
 def _did(context: Context, kpi: KPI, launch: dt.date, options: ImprovementOptions) -> KpiEffect:

@@ -31,7 +31,8 @@ from .. import plugins
 from ..analytics import compute_kpi
 from ..analytics.kpis import function_call, read_formula
 from ..model import KPI
-from ._context import Context, q
+from ..sql import literal
+from ._context import Context
 from .drilldown import EXAMPLES, example_journeys
 
 __all__ = [
@@ -196,11 +197,12 @@ def _add_examples(context: Context, kpi: KPI, status: KpiStatus, limit: int) -> 
     if status.last_period is None:
         status.examples_note = "no period with a value"
         return
-    names = ", ".join(q(e) for e in dict.fromkeys(elements))
+    names = ", ".join(literal(e) for e in dict.fromkeys(elements))
     period = context.prepared.engine.period(kpi.cadence, "ts")
     members = (
-        f"SELECT 1 AS key, jid FROM bound WHERE (event IN ({names}) OR step IN ({names}) "
-        f"OR touchpoint IN ({names})) AND {period} = CAST({q(str(status.last_period))} AS DATE)"
+        f"SELECT 1 AS key, jid FROM {context.tables.bound} WHERE (event IN ({names}) "
+        f"OR step IN ({names}) OR touchpoint IN ({names})) "
+        f"AND {period} = CAST({literal(str(status.last_period))} AS DATE)"
     )
     status.examples = example_journeys(context, members, limit).get("1", [])
 
@@ -212,7 +214,9 @@ THIN_SHARE = 0.1
 def _events_per_period(context: Context, cadence: str) -> dict[Any, int]:
     engine = context.prepared.engine
     period = engine.period(cadence, "ts")
-    rows = context.query(f"SELECT {period} AS p, count(*) AS n FROM bound GROUP BY {period}")
+    rows = context.query(
+        f"SELECT {period} AS p, count(*) AS n FROM {context.tables.bound} GROUP BY {period}"
+    )
     return {r["p"]: int(r["n"]) for r in rows}
 
 
@@ -230,7 +234,7 @@ def period_end(start: dt.date, cadence: str) -> dt.date:
 
 def _data_span(context: Context) -> tuple[dt.date | None, dt.date | None]:
     """The first and the last day with an event (UTC)."""
-    row = context.query("SELECT min(t) AS lo, max(t) AS hi FROM bound")[0]
+    row = context.query(f"SELECT min(t) AS lo, max(t) AS hi FROM {context.tables.bound}")[0]
     if row["lo"] is None:
         return None, None
     day = lambda t: dt.datetime.fromtimestamp(float(t), dt.UTC).date()  # noqa: E731

@@ -22,8 +22,9 @@ from typing import Any
 
 from .. import plugins
 from ..plugins import PainPointKind
+from ..sql import Table, literal
 from ._checks import Check, build_checks
-from ._context import Context, q
+from ._context import GOALS, Context
 from ._merge import merge_findings
 from ._pain_point import (
     CheckCounts,
@@ -41,7 +42,7 @@ from .decisions import Decision, DecisionStore
 from .drilldown import EXAMPLES, SURVEY_KINDS, example_journeys, survey_customers
 from .evidence import EmotionPoint, bind_answers
 from .priority import linked_opportunity, lost_customers, owners_of, priority_score
-from .segments import Segment, build_segments
+from .segments import CUSTOMER_SEGMENTS, EVENT_SEGMENTS, Segment, build_segments
 
 __all__ = [
     "Check",
@@ -55,6 +56,9 @@ __all__ = [
     "detect_pain_points",
 ]
 
+#: one row per check and journey of its population: ``key`` (the check's), ``at`` (its first
+#: step, where the event segments are read), ``jid``, ``hit`` and ``cost``
+CHECKS = Table("_ins_checks", ("key", "at", "jid", "hit", "cost"))
 
 _SUMS = (
     "CAST(count(*) AS BIGINT) AS n, CAST(sum(c.hit) AS BIGINT) AS hits, "
@@ -72,19 +76,20 @@ def _aggregate(
     step): counts, cost, goals."""
     engine = context.prepared.engine
     union = " UNION ALL ".join(
-        f"SELECT {q(c.key)} AS key, {q(c.steps[0]) if c.steps else 'CAST(NULL AS VARCHAR)'} "
+        f"SELECT {literal(c.key)} AS key, "
+        f"{literal(c.steps[0]) if c.steps else 'CAST(NULL AS VARCHAR)'} "
         f"AS at, jid, hit, CAST(cost AS DOUBLE) AS cost FROM ({c.sql}) c{i}"
         for i, c in enumerate(checks)
     )
-    engine.materialize("_ins_checks", union)
-    join = "FROM _ins_checks c JOIN _ins_goal g ON g.jid = c.jid"
+    engine.materialize(CHECKS.name, union)
+    join = f"FROM {CHECKS} c JOIN {GOALS} g ON g.jid = c.jid"
     overall = context.query(f"SELECT c.key, {_SUMS} {join} GROUP BY c.key")
     segments = context.query(
         f"SELECT c.key, 'customer' AS level, s.dim, s.value, {_SUMS} {join} "
-        "JOIN _ins_seg s ON s.jid = c.jid GROUP BY c.key, s.dim, s.value UNION ALL "
+        f"JOIN {CUSTOMER_SEGMENTS} s ON s.jid = c.jid GROUP BY c.key, s.dim, s.value UNION ALL "
         f"SELECT c.key, 'event' AS level, s.dim, s.value, {_SUMS} {join} "
-        "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at GROUP BY c.key, s.dim, s.value "
-        "ORDER BY key, dim, value"
+        f"JOIN {EVENT_SEGMENTS} s ON s.jid = c.jid AND s.step = c.at GROUP BY c.key, s.dim, "
+        "s.value ORDER BY key, dim, value"
     )
     names = [f.name for f in fields(CheckCounts)]
     totals = {r["key"]: CheckCounts(*(r[f] or 0 for f in names)) for r in overall}
@@ -236,18 +241,19 @@ def _pain_point(
 
 def _members_sql(key: str, segment: Segment | None) -> str:
     """SQL of the journeys where the check ``key`` hit (in the segment)."""
-    where = f"c.key = {q(key)} AND c.hit = 1"
+    where = f"c.key = {literal(key)} AND c.hit = 1"
     join = ""
     if segment is not None:
         join = (
-            "JOIN _ins_seg s ON s.jid = c.jid"
+            f"JOIN {CUSTOMER_SEGMENTS} s ON s.jid = c.jid"
             if segment.level == "customer"
-            else "JOIN _ins_eseg s ON s.jid = c.jid AND s.step = c.at"
+            else f"JOIN {EVENT_SEGMENTS} s ON s.jid = c.jid AND s.step = c.at"
         )
         where += (
-            f" AND s.dim = {q(segment.dimension)} AND CAST(s.value AS VARCHAR) = {q(segment.value)}"
+            f" AND s.dim = {literal(segment.dimension)} "
+            f"AND CAST(s.value AS VARCHAR) = {literal(segment.value)}"
         )
-    return f"SELECT 1 AS key, c.jid FROM _ins_checks c {join} WHERE {where}"
+    return f"SELECT 1 AS key, c.jid FROM {CHECKS} c {join} WHERE {where}"
 
 
 def _examples(context: Context, key: str, segment: Segment | None) -> list[dict[str, Any]]:
@@ -277,8 +283,8 @@ def _members(context: Context, points: list[PainPoint], checks: set[str]) -> dic
 
 def _customer_ids(context: Context, members: str) -> set[str]:
     rows = context.query(
-        f"SELECT DISTINCT u.customer_id FROM ({members}) m JOIN _ins_goal g ON g.jid = m.jid "
-        "JOIN _cust u ON u.cid = g.cid"
+        f"SELECT DISTINCT u.customer_id FROM ({members}) m JOIN {GOALS} g ON g.jid = m.jid "
+        f"JOIN {context.tables.customer_codes} u ON u.cid = g.cid"
     )
     return {str(r["customer_id"]) for r in rows}
 

@@ -25,10 +25,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..analytics import Prepared
-from ..sql import ident
-from ._context import q
+from ..sql import Table, ident, literal
 
-__all__ = ["Segment", "SegmentOptions", "build_segments"]
+__all__ = ["CUSTOMER_SEGMENTS", "EVENT_SEGMENTS", "Segment", "SegmentOptions", "build_segments"]
+
+#: the customer segments each journey is in (see the module docstring)
+CUSTOMER_SEGMENTS = Table("_ins_seg", ("jid", "dim", "value"))
+#: the event segments of each journey at each step
+EVENT_SEGMENTS = Table("_ins_eseg", ("jid", "step", "dim", "value"))
+# while they are built: every candidate dimension, and each journey's first event at a step
+_CUSTOMER_ALL = Table("_ins_seg_all", CUSTOMER_SEGMENTS.columns)
+_EVENT_ALL = Table("_ins_eseg_all", EVENT_SEGMENTS.columns)
+_FIRST = Table("_ins_first")
 
 Level = Literal["event", "customer"]
 
@@ -78,13 +86,13 @@ def _customer_sql(prepared: Prepared, attribute: str) -> str:
     if attribute == "persona" and attribute not in prepared.columns:
         return (
             "SELECT j.jid, 'persona' AS dim, p.persona AS value FROM (SELECT DISTINCT jid, cid "
-            "FROM bound) j JOIN (SELECT cid, max(_persona) AS persona FROM bound GROUP BY cid) p "
-            "ON p.cid = j.cid WHERE p.persona IS NOT NULL"
+            f"FROM {prepared.tables.bound}) j JOIN (SELECT cid, max(_persona) AS persona FROM "
+            f"{prepared.tables.bound} GROUP BY cid) p ON p.cid = j.cid WHERE p.persona IS NOT NULL"
         )
     column = ident(prepared.column(attribute))
     return (
-        f"SELECT jid, {q(attribute)} AS dim, max({prepared.engine.to_text(column)}) AS value "
-        f"FROM bound WHERE {column} IS NOT NULL GROUP BY jid"
+        f"SELECT jid, {literal(attribute)} AS dim, max({prepared.engine.to_text(column)}) AS value "
+        f"FROM {prepared.tables.bound} WHERE {column} IS NOT NULL GROUP BY jid"
     )
 
 
@@ -95,9 +103,9 @@ def _build_customer_level(
     if not parts:
         parts = ["SELECT 0 AS jid, '' AS dim, '' AS value WHERE 1 = 0"]
     engine = prepared.engine
-    engine.materialize("_ins_seg_all", " UNION ALL ".join(parts))
+    engine.materialize(_CUSTOMER_ALL.name, " UNION ALL ".join(parts))
     stats = prepared.engine.query(
-        "SELECT dim, count(DISTINCT value) AS k, count(*) AS n FROM _ins_seg_all GROUP BY dim"
+        f"SELECT dim, count(DISTINCT value) AS k, count(*) AS n FROM {_CUSTOMER_ALL} GROUP BY dim"
     ).to_pylist()
     journeys = max(prepared.journeys, 1)
     kept = sorted(
@@ -105,9 +113,11 @@ def _build_customer_level(
         for r in stats
         if 2 <= r["k"] <= options.max_values and r["n"] / journeys >= options.min_coverage
     )
-    names = ", ".join(q(d) for d in kept) or "NULL"
-    engine.materialize("_ins_seg", f"SELECT * FROM _ins_seg_all WHERE dim IN ({names})")
-    engine.drop("_ins_seg_all")
+    names = ", ".join(literal(d) for d in kept) or "NULL"
+    engine.materialize(
+        CUSTOMER_SEGMENTS.name, f"SELECT * FROM {_CUSTOMER_ALL} WHERE dim IN ({names})"
+    )
+    engine.drop(_CUSTOMER_ALL.name)
     return kept
 
 
@@ -117,29 +127,30 @@ def _build_event_level(prepared: Prepared, dims: list[str], options: SegmentOpti
     engine = prepared.engine
     empty = "SELECT 0 AS jid, '' AS step, '' AS dim, '' AS value WHERE 1 = 0"
     if not dims:
-        engine.materialize("_ins_eseg", empty)
+        engine.materialize(EVENT_SEGMENTS.name, empty)
         return []
     columns = {d: prepared.column(d) for d in dims}
     picked = ", ".join(f"{ident(c)} AS _d{i}" for i, c in enumerate(columns.values()))
     engine.materialize(
-        "_ins_first",
+        _FIRST.name,
         f"SELECT * FROM (SELECT jid, step, {picked}, row_number() OVER (PARTITION BY jid, step "
-        "ORDER BY t, seq) AS _rn FROM bound WHERE step IS NOT NULL) f WHERE _rn = 1",
+        f"ORDER BY t, seq) AS _rn FROM {prepared.tables.bound} WHERE step IS NOT NULL) f "
+        "WHERE _rn = 1",
     )
     parts = [
-        f"SELECT jid, step, {q(d)} AS dim, {engine.to_text(f'_d{i}')} AS value FROM _ins_first "
+        f"SELECT jid, step, {literal(d)} AS dim, {engine.to_text(f'_d{i}')} AS value FROM {_FIRST} "
         f"WHERE _d{i} IS NOT NULL"
         for i, d in enumerate(columns)
     ]
-    engine.materialize("_ins_eseg_all", " UNION ALL ".join(parts))
+    engine.materialize(_EVENT_ALL.name, " UNION ALL ".join(parts))
     at_step = {
         r["step"]: r["n"]
         for r in prepared.engine.query(
-            "SELECT step, count(*) AS n FROM _ins_first GROUP BY step"
+            f"SELECT step, count(*) AS n FROM {_FIRST} GROUP BY step"
         ).to_pylist()
     }
     stats = prepared.engine.query(
-        "SELECT step, dim, count(DISTINCT value) AS k, count(*) AS n FROM _ins_eseg_all "
+        f"SELECT step, dim, count(DISTINCT value) AS k, count(*) AS n FROM {_EVENT_ALL} "
         "GROUP BY step, dim"
     ).to_pylist()
     kept = [
@@ -148,10 +159,10 @@ def _build_event_level(prepared: Prepared, dims: list[str], options: SegmentOpti
         if 2 <= r["k"] <= options.max_values
         and r["n"] / max(at_step.get(r["step"], 0), 1) >= options.min_coverage
     ]
-    pairs = " OR ".join(f"(step = {q(s)} AND dim = {q(d)})" for s, d in kept) or "FALSE"
-    engine.materialize("_ins_eseg", f"SELECT * FROM _ins_eseg_all WHERE {pairs}")
-    engine.drop("_ins_eseg_all")
-    engine.drop("_ins_first")
+    pairs = " OR ".join(f"(step = {literal(s)} AND dim = {literal(d)})" for s, d in kept) or "FALSE"
+    engine.materialize(EVENT_SEGMENTS.name, f"SELECT * FROM {_EVENT_ALL} WHERE {pairs}")
+    engine.drop(_EVENT_ALL.name)
+    engine.drop(_FIRST.name)
     return sorted({d for _, d in kept})
 
 

@@ -50,12 +50,13 @@ def _sql(context: Context, step: str, customer_sids: str, window: float) -> str:
     sid = context.prepared.sid(step)
     sends = (
         "SELECT jid, cid, pos, t, lead(t) OVER (PARTITION BY jid ORDER BY t, pos) AS next_t "
-        f"FROM path WHERE sid = {sid}"
+        f"FROM {context.tables.path} WHERE sid = {sid}"
     )
     return (
         "SELECT s.jid, s.cid, s.pos, min(c.t) - s.t AS wait FROM "
-        f"({sends}) s LEFT JOIN path c ON c.jid = s.jid AND c.sid IN ({customer_sids}) "
-        f"AND c.t > s.t AND c.t <= s.t + {window} AND (s.next_t IS NULL OR c.t < s.next_t) "
+        f"({sends}) s LEFT JOIN {context.tables.path} c ON c.jid = s.jid "
+        f"AND c.sid IN ({customer_sids}) AND c.t > s.t AND c.t <= s.t + {window} "
+        "AND (s.next_t IS NULL OR c.t < s.next_t) "
         "GROUP BY s.jid, s.cid, s.pos, s.t"
     )
 

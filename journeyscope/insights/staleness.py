@@ -30,12 +30,17 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ._context import Context, clean, rows
+from ..analytics.paths import journey_variants_sql
+from ..sql import Table
+from ._context import GOALS, Context, clean, rows
 from ._stats import adjust_pvalues, js_distance, two_proportions
 from .evidence import ElementBacking, EmotionPoint
 from .kpi_status import KpiStatus
 
 __all__ = ["Staleness", "StalenessOptions", "StepChange", "compute_staleness"]
+
+#: each journey's window: ``w`` 0 when it started before the split, 1 after
+WINDOWS = Table("_ins_jw", ("jid", "w"))
 
 
 MIN_JOURNEYS = 20
@@ -95,16 +100,17 @@ def _windows(context: Context, split: dt.datetime | None) -> tuple[dt.datetime, 
     if split is None:
         span = context.query(
             "SELECT min(t0) AS lo, max(t0) AS hi FROM "
-            "(SELECT min(t) AS t0 FROM bound GROUP BY jid) j"
+            f"(SELECT min(t) AS t0 FROM {context.tables.bound} GROUP BY jid) j"
         )[0]
         split = dt.datetime.fromtimestamp((span["lo"] + span["hi"]) / 2, dt.UTC)
     seconds = (split if split.tzinfo else split.replace(tzinfo=dt.UTC)).timestamp()
     engine.materialize(
-        "_ins_jw",
-        f"SELECT jid, CASE WHEN min(t) < {seconds} THEN 0 ELSE 1 END AS w FROM bound GROUP BY jid",
+        WINDOWS.name,
+        f"SELECT jid, CASE WHEN min(t) < {seconds} THEN 0 ELSE 1 END AS w FROM "
+        f"{context.tables.bound} GROUP BY jid",
     )
     counts = {
-        r["w"]: r["n"] for r in context.query("SELECT w, count(*) AS n FROM _ins_jw GROUP BY w")
+        r["w"]: r["n"] for r in context.query(f"SELECT w, count(*) AS n FROM {WINDOWS} GROUP BY w")
     }
     return split, [int(counts.get(0, 0)), int(counts.get(1, 0))]
 
@@ -118,8 +124,8 @@ def _newly_common(
         f"SELECT b.{column} AS value, "
         "CAST(sum(CASE WHEN w.w = 0 THEN 1 ELSE 0 END) AS BIGINT) AS before, "
         "CAST(sum(CASE WHEN w.w = 1 THEN 1 ELSE 0 END) AS BIGINT) AS after FROM "
-        f"(SELECT DISTINCT jid, {column} FROM bound WHERE {where}) b "
-        f"JOIN _ins_jw w ON w.jid = b.jid GROUP BY b.{column}"
+        f"(SELECT DISTINCT jid, {column} FROM {context.tables.bound} WHERE {where}) b "
+        f"JOIN {WINDOWS} w ON w.jid = b.jid GROUP BY b.{column}"
     )
     out = []
     for row in found:
@@ -145,9 +151,8 @@ def _emotion_gaps(curve: list[EmotionPoint]) -> list[dict[str, Any]]:
 def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
     found = context.query(
         "SELECT s.sid, w.w, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal FROM "
-        "(SELECT DISTINCT jid, sid "
-        "FROM path) s JOIN _ins_jw w ON w.jid = s.jid JOIN _ins_goal g ON g.jid = s.jid "
-        "GROUP BY s.sid, w.w"
+        f"(SELECT DISTINCT jid, sid FROM {context.tables.path}) s JOIN {WINDOWS} w "
+        f"ON w.jid = s.jid JOIN {GOALS} g ON g.jid = s.jid GROUP BY s.sid, w.w"
     )
     cells = {(r["sid"], r["w"]): (int(r["n"]), int(r["goal"] or 0)) for r in found}
     changes = []
@@ -162,15 +167,14 @@ def _step_changes(context: Context, totals: list[int]) -> list[StepChange]:
 
 
 def _variant_mix(context: Context, options: StalenessOptions) -> tuple[float, list[dict[str, Any]]]:
-    engine = context.prepared.engine
+    # the analysis's variants (``journey_variants_sql``), counted in each window
     found = context.query(
-        f"SELECT v.variant, w.w, count(*) AS n FROM (SELECT jid, "
-        f"{engine.ordered_concat(engine.to_text('sid'), ['pos'])} AS variant FROM path "
-        "GROUP BY jid) v JOIN _ins_jw w ON w.jid = v.jid GROUP BY v.variant, w.w"
+        f"SELECT v.variant, w.w, count(*) AS n FROM ({journey_variants_sql(context.prepared)}) v "
+        f"JOIN {WINDOWS} w ON w.jid = v.jid GROUP BY v.variant, w.w"
     )
     shares: list[dict[str, float]] = [{}, {}]
-    for row in found:
-        shares[row["w"]][row["variant"]] = row["n"]
+    for row in found:  # keyed "3,5,8": the ties below are broken by this text
+        shares[row["w"]][",".join(str(int(s)) for s in row["variant"])] = row["n"]
     top: set[str] = set()
     for window in shares:
         total = sum(window.values()) or 1

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..analytics import compute_unmapped
-from ._context import Context, clean, rows
+from ._context import GOALS, Context, clean, rows
 from ._stats import adjust_pvalues, two_proportions
 from .drilldown import EXAMPLES, edge_examples, example_journeys, unmapped_examples
 
@@ -161,12 +161,12 @@ class Validation:
 def _order(context: Context, options: ValidationOptions) -> tuple[int, int, list[Deviation]]:
     counts = context.query(
         "SELECT count(*) AS n, CAST(sum(CASE WHEN back = 0 THEN 1 ELSE 0 END) AS BIGINT) AS ok "
-        "FROM (SELECT jid, "
-        "sum(CASE WHEN prev_sid > sid THEN 1 ELSE 0 END) AS back FROM path GROUP BY jid) j"
+        "FROM (SELECT jid, sum(CASE WHEN prev_sid > sid THEN 1 ELSE 0 END) AS back "
+        f"FROM {context.tables.path} GROUP BY jid) j"
     )[0]
     found = context.query(
         "SELECT prev_sid AS a, sid AS b, count(*) AS transitions, count(DISTINCT jid) AS journeys "
-        "FROM path WHERE prev_sid > sid GROUP BY prev_sid, sid "
+        f"FROM {context.tables.path} WHERE prev_sid > sid GROUP BY prev_sid, sid "
         f"ORDER BY transitions DESC, a, b LIMIT {int(options.top_deviations)}"
     )
     step = context.prepared.step_id
@@ -188,7 +188,7 @@ def _stage_spans(context: Context) -> tuple[list[tuple[str, str]], str]:
     case = " ".join(f"WHEN {i.index + 1} THEN {number[(i.stage, i.stage_name)]}" for i in infos)
     return stages, (
         f"f AS (SELECT jid, CASE sid {case} END AS st, min(pos) AS first, max(pos) AS last "
-        f"FROM path GROUP BY jid, CASE sid {case} END)"
+        f"FROM {context.tables.path} GROUP BY jid, CASE sid {case} END)"
     )
 
 
@@ -198,12 +198,17 @@ _REACHED = "b.last > a.first"
 
 
 def _stage_success(context: Context, options: ValidationOptions) -> list[StageSuccess]:
+    """Per stage: the journeys with an event in it, those whose next stage has an event after
+    their first one here, and those reaching the goal. Not the analysis's ``stage_funnel``:
+    that is a funnel (the stages in map order, each reached after the one before, counted
+    from the first stage), where a journey entering at the third stage is in no step of it;
+    here every journey is judged from the stage it was in, with its goal."""
     stages, spans = _stage_spans(context)
     found = context.query(
         f"WITH {spans} SELECT a.st, count(*) AS n, "
         f"CAST(sum(CASE WHEN {_REACHED} THEN 1 ELSE 0 END) AS BIGINT) AS nxt, "
         f"CAST(sum(g.goal) AS BIGINT) AS goal {_NEXT} "
-        "JOIN _ins_goal g ON g.jid = a.jid GROUP BY a.st ORDER BY a.st"
+        f"JOIN {GOALS} g ON g.jid = a.jid GROUP BY a.st ORDER BY a.st"
     )
     # keys: st for journeys entering stage st, -1 - st for those not reaching the next stage
     examples = example_journeys(
@@ -245,22 +250,23 @@ def _moments(context: Context) -> list[Moment]:
     infos = context.prepared.binding.steps
     stages = {stage: k for k, stage in enumerate(dict.fromkeys(i.stage for i in infos))}
     number = " ".join(f"WHEN {i.index + 1} THEN {stages[i.stage]}" for i in infos)
+    path = context.tables.path
     ctes = (
-        "WITH fs AS (SELECT jid, sid, min(pos) AS p FROM path GROUP BY jid, sid), "
-        f"fg AS (SELECT jid, min(pos) AS gp FROM path WHERE sid IN ({codes}) GROUP BY jid), "
+        f"WITH fs AS (SELECT jid, sid, min(pos) AS p FROM {path} GROUP BY jid, sid), "
+        f"fg AS (SELECT jid, min(pos) AS gp FROM {path} WHERE sid IN ({codes}) GROUP BY jid), "
         "took AS (SELECT fs.jid, fs.sid, fs.p FROM fs LEFT JOIN fg ON fg.jid = fs.jid "
         "WHERE fg.gp IS NULL OR fs.p < fg.gp), "
         f"entered AS (SELECT DISTINCT jid, CASE sid {number} END AS st FROM took) "
     )
     took = context.query(
         f"{ctes}SELECT t.sid, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal FROM took t "
-        "JOIN _ins_goal g ON g.jid = t.jid GROUP BY t.sid"
+        f"JOIN {GOALS} g ON g.jid = t.jid GROUP BY t.sid"
     )
     entered = {
         int(r["st"]): (int(r["n"]), int(r["goal"] or 0))
         for r in context.query(
             f"{ctes}SELECT e.st, count(*) AS n, CAST(sum(g.goal) AS BIGINT) AS goal "
-            "FROM entered e JOIN _ins_goal g ON g.jid = e.jid GROUP BY e.st"
+            f"FROM entered e JOIN {GOALS} g ON g.jid = e.jid GROUP BY e.st"
         )
     }
     out = []
@@ -308,7 +314,7 @@ def _conformance_ctes(context: Context) -> str | None:
     codes = ", ".join(str(i.index + 1) for i in mine)
     # a required step no event can show (no evidence rule, or nobody takes it) is the map's
     # gap, listed as unobserved: a journey cannot be blamed for skipping it
-    seen = {int(r["sid"]) for r in context.query("SELECT DISTINCT sid FROM path")}
+    seen = set(context.prepared.reached())
     slots = [
         (i.index + 1, i.index + 1) for i in mine if i.kind == "required" and i.index + 1 in seen
     ]
@@ -318,14 +324,14 @@ def _conformance_ctes(context: Context) -> str | None:
             slots.append((i.index + 1, context.prepared.sid(step.alternative_to)))
     values = ", ".join(f"({a}, {b})" for a, b in slots) or "(0, 0)"
     required = ", ".join(f"({b})" for a, b in slots if a == b) or "(0)"
-    window = "OVER (PARTITION BY jid ORDER BY pos)"
+    window, path = "OVER (PARTITION BY jid ORDER BY pos)", context.tables.path
     return (
-        f"c AS (SELECT jid, pos, sid, lag(sid) {window} AS a FROM path WHERE sid IN ({codes})), "
+        f"c AS (SELECT jid, pos, sid, lag(sid) {window} AS a FROM {path} WHERE sid IN ({codes})), "
         f"m AS (SELECT jid, pos, a, sid AS b, CASE a {number} END AS sa, CASE sid {number} END "
         "AS sb FROM c WHERE a IS NOT NULL), "
         f"slot AS (SELECT * FROM (VALUES {values}) v(sid, slot)), "
         f"req AS (SELECT * FROM (VALUES {required}) r(slot)), "
-        "fr AS (SELECT p.jid, s.slot, min(p.pos) AS first FROM path p JOIN slot s "
+        f"fr AS (SELECT p.jid, s.slot, min(p.pos) AS first FROM {path} p JOIN slot s "
         "ON s.sid = p.sid GROUP BY p.jid, s.slot), "
         "sk AS (SELECT m.jid, m.pos, m.a, m.b, r.slot FROM m JOIN req r ON r.slot > m.a AND "
         "r.slot < m.b LEFT JOIN fr ON fr.jid = m.jid AND fr.slot = r.slot "
@@ -347,7 +353,9 @@ def _quartiles(values: list[tuple[float, int]]) -> list[float]:
 
 
 def _conformance(context: Context, options: ValidationOptions) -> Conformance:
-    journeys = int(context.query("SELECT count(DISTINCT jid) AS n FROM path")[0]["n"] or 0)
+    journeys = int(
+        context.query(f"SELECT count(DISTINCT jid) AS n FROM {context.tables.path}")[0]["n"] or 0
+    )
     ctes = _conformance_ctes(context)
     if ctes is None or not journeys:
         return Conformance(journeys, journeys, 1.0, [1.0, 1.0, 1.0] if journeys else [])
@@ -395,7 +403,7 @@ def compute_validation(context: Context, options: ValidationOptions | None = Non
     """Validate the map against the prepared events; see the module docstring."""
     options = options or ValidationOptions()
     journeys, in_order, deviations = _order(context, options)
-    reached = {r["sid"] for r in context.query("SELECT DISTINCT sid FROM path")}
+    reached = set(context.prepared.reached())
     untaken = [i.id for i in context.prepared.binding.steps if i.index + 1 not in reached]
     unmapped = compute_unmapped(context.prepared).to_pylist()[: options.top_unmapped]
     found = unmapped_examples(context, [u["event"] for u in unmapped], options.examples)
