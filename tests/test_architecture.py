@@ -137,7 +137,7 @@ def test_every_declared_dependency_is_imported() -> None:
     declared = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
     imports = {"PyYAML": "yaml", "argon2-cffi": "argon2", "python-multipart": "python_multipart",
                "swagger-ui-bundle": "swagger_ui_bundle", "SQLAlchemy": "sqlalchemy",
-               "Jinja2": "jinja2", "python-pptx": "pptx"}  # fmt: skip
+               "Jinja2": "jinja2", "python-pptx": "pptx", "Pillow": "PIL"}  # fmt: skip
     text = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
     # used through a library we configure, not imported by name
     indirect = {"itsdangerous": "Starlette's SessionMiddleware signs the session cookie",
