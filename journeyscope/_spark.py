@@ -1,9 +1,10 @@
 """The Spark engine: the analytics SQL (DuckDB's dialect) translated by sqlglot, run by Spark.
 
 Events Spark read itself (``journeyscope.events.spark_load``: Parquet, CSV, JSON Lines, catalog
-tables) are the application's global views and become this engine's ``events`` and
-``customers`` as they are: nothing passes through the driver. Events loaded by DuckDB (a
-DataFrame, XES, a DuckDB or SQLite table) are exported once to Parquet in a temporary directory
+tables) and survey answers it read (``journeyscope.events.spark_surveys``) are the
+application's global views and become this engine's ``events``, ``customers`` and ``answers``
+as they are: nothing passes through the driver. Tables loaded by DuckDB (a DataFrame, XES, a
+DuckDB or SQLite table, a survey export) are exported once to Parquet in a temporary directory
 and registered as views with the same names; on a cluster the executors must read that
 directory: ``staging`` puts it under a path every node sees (a shared filesystem mount).
 ``materialize`` caches a query's result as a temporary view. The dialect methods below spell
