@@ -45,10 +45,12 @@ _KINDS: dict[str, tuple[Callable[[Answer], bool], Callable[[Answer], bool]]] = {
 
 
 def _customer_goals(context: Context) -> dict[str, int]:
-    """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``)."""
+    """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``),
+    for the customers who answered (the engine keeps the others)."""
     rows = context.query(
         "SELECT u.customer_id, max(g.goal) AS goal FROM _ins_goal g JOIN _cust u "
-        "ON u.cid = g.cid GROUP BY u.customer_id"
+        "ON u.cid = g.cid WHERE u.customer_id IN (SELECT customer_id FROM _ins_answers "
+        "WHERE bound_step IS NOT NULL) GROUP BY u.customer_id"
     )
     return {str(r["customer_id"]): int(r["goal"]) for r in rows}
 
@@ -138,13 +140,17 @@ def _overall_points(
 
 
 def _answer_segments(context: Context) -> dict[tuple[str, str | None], list[Segment]]:
-    """Per customer (step None) their customer segments, and per customer and step the
-    segments of their events at the step."""
+    """Per customer who answered (step None) their customer segments, and per customer and
+    step the segments of their events at the step."""
+    who = (
+        "(SELECT DISTINCT jid, customer_id FROM bound WHERE customer_id IN "
+        "(SELECT customer_id FROM _ins_answers WHERE bound_step IS NOT NULL))"
+    )
     found = context.query(
         "SELECT DISTINCT b.customer_id, CAST(NULL AS VARCHAR) AS step, 'customer' AS level, "
-        "s.dim, s.value FROM _ins_seg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
+        f"s.dim, s.value FROM _ins_seg s JOIN {who} b "
         "ON b.jid = s.jid UNION ALL SELECT DISTINCT b.customer_id, s.step, 'event' AS level, "
-        "s.dim, s.value FROM _ins_eseg s JOIN (SELECT DISTINCT jid, customer_id FROM bound) b "
+        f"s.dim, s.value FROM _ins_eseg s JOIN {who} b "
         "ON b.jid = s.jid"
     )
     segments: dict[tuple[str, str | None], list[Segment]] = {}
