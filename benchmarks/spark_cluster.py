@@ -88,14 +88,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/journeyscope-bench/cluster"))
     args = parser.parse_args()
-    from tests.conftest import SPARK_CONFIG, standalone_spark
+    from tests.conftest import standalone_spark
 
     data = args.data_dir / f"farce-{args.customers}"
     data.mkdir(parents=True, exist_ok=True)
     rows = write_log(data, args.customers)
     template = ROOT / "journeyscope/templates/tour-de-farce/en.yaml"
     os.environ.setdefault("PYTHONPATH", str(ROOT))
-    local = {"master": "local[2]", "config": SPARK_CONFIG}
+    # Spark's own defaults plus ours (journeyscope._spark: 4 shuffle partitions, UTC), not the
+    # tests' small-log settings
+    local: dict[str, Any] = {"master": "local[2]", "config": {}}
     results: dict[str, Any] = {"events": rows, "workers": args.workers, "sides": {}}
 
     def run(side: str, engine: str, options: dict[str, Any]) -> Any:
@@ -106,7 +108,7 @@ def main() -> None:
 
     sides = [run("duckdb", "duckdb", {}), run("spark-local", "spark", local)]
     with standalone_spark(data, args.workers) as (url, processes):
-        config = {**SPARK_CONFIG, "spark.driver.host": "127.0.0.1",
+        config = {"spark.driver.host": "127.0.0.1",
                   "spark.driver.bindAddress": "127.0.0.1", "spark.executor.memory": "512m",
                   "spark.executor.cores": "1", "spark.cores.max": str(args.workers)}  # fmt: skip
         names = ["master", *(f"worker-{n}" for n in range(1, args.workers + 1))]

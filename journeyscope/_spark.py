@@ -1,9 +1,10 @@
 """The Spark engine: the analytics SQL (DuckDB's dialect) translated by sqlglot, run by Spark.
 
 Events Spark read itself (``journeyscope.events.spark_load``: Parquet, CSV, JSON Lines, catalog
-tables) are the application's global views and become this engine's ``events`` and
-``customers`` as they are: nothing passes through the driver. Events loaded by DuckDB (a
-DataFrame, XES, a DuckDB or SQLite table) are exported once to Parquet in a temporary directory
+tables) and survey answers it read (``journeyscope.events.spark_surveys``) are the
+application's global views and become this engine's ``events``, ``customers`` and ``answers``
+as they are: nothing passes through the driver. Tables loaded by DuckDB (a DataFrame, XES, a
+DuckDB or SQLite table, a survey export) are exported once to Parquet in a temporary directory
 and registered as views with the same names; on a cluster the executors must read that
 directory: ``staging`` puts it under a path every node sees (a shared filesystem mount).
 ``materialize`` caches a query's result as a temporary view. The dialect methods below spell
@@ -102,19 +103,26 @@ class SparkEngine(Engine):
         self._views: set[str] = set()
         self._cached: dict[str, Any] = {}
         self._dir: str | None = None
+        self._stage_in = staging
         tables = ["events", "customers"] if log.has_customers else ["events"]
         views: dict[str, str] = getattr(log, "views", {})  # a SparkEventLog's, read by Spark
-        if views:
-            for table in tables:
-                self.spark.table(views[table]).createOrReplaceTempView(table)
-                self._views.add(table)
-            return
-        self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-", dir=staging)
+        held = {name for (name,) in log.con.execute("SHOW TABLES").fetchall()}
+        if "answers" in views or "answers" in held:  # survey answers, read by Spark or here
+            tables.append("answers")
         for table in tables:
-            path = os.path.join(self._dir, f"{table}.parquet")
-            log.write_parquet(table, path)
-            self.spark.read.parquet(path).createOrReplaceTempView(table)
+            if table in views:
+                self.spark.table(views[table]).createOrReplaceTempView(table)
+            else:  # loaded on this machine: handed over as Parquet
+                path = os.path.join(self._staging(), f"{table}.parquet")
+                log.write_parquet(table, path)
+                self.spark.read.parquet(path).createOrReplaceTempView(table)
             self._views.add(table)
+
+    def _staging(self) -> str:
+        """This engine's folder for tables handed over from this machine (made when needed)."""
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="journeyscope-spark-", dir=self._stage_in)
+        return self._dir
 
     # -- running ------------------------------------------------------------------------------
     def _guard(self, sql: str, action: Any) -> Any:
@@ -172,6 +180,18 @@ class SparkEngine(Engine):
 
     def columns(self, table: str) -> list[str]:
         return list(self.spark.table(table).columns)
+
+    def has(self, name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(name))
+
+    def add_table(self, name: str, table: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        path = os.path.join(self._staging(), f"{self.temp_name(name)}.parquet")
+        pq.write_table(table, path)  # read by the executors, as the events handed over are
+        self.drop(name)
+        self.spark.read.parquet(path).createOrReplaceTempView(name)
+        self._views.add(name)
 
     # -- dialect ------------------------------------------------------------------------------
     def seconds(self, ts: str) -> str:

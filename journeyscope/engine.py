@@ -28,9 +28,17 @@ from . import plugins
 from .sql import QueryError, literal
 
 if TYPE_CHECKING:
-    from .events import EventLog
+    from .events import EventLog, SurveyLog
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "connect", "engine_for", "read_events"]
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "Engine",
+    "connect",
+    "engine_for",
+    "read_events",
+    "read_surveys",
+]
 
 #: the names of the registered engines (DuckDB, Spark and any a plugin adds), read when used
 ENGINES = plugins.Names(plugins.engines)
@@ -85,6 +93,15 @@ class Engine:
 
     def drop(self, name: str) -> None:
         """Forget table or view ``name`` if it exists."""
+        raise NotImplementedError
+
+    def has(self, name: str) -> bool:
+        """Whether table or view ``name`` exists."""
+        raise NotImplementedError
+
+    def add_table(self, name: str, table: pa.Table) -> None:
+        """A small table made on this machine (survey answers given as Arrow) as table
+        ``name`` for the following queries."""
         raise NotImplementedError
 
     def temp_name(self, stem: str) -> str:
@@ -159,13 +176,28 @@ class DuckDBEngine(Engine):
         except duckdb.Error as error:
             raise query_failed(self.name, sql, error) from None
 
-    def drop(self, name: str) -> None:
-        kinds = self.con.execute(
+    def has(self, name: str) -> bool:
+        return bool(self._kinds(name))
+
+    def add_table(self, name: str, table: pa.Table) -> None:
+        self.drop(name)
+        view = self.temp_name("arrow")
+        self.con.register(view, table)  # a sealed connection takes Arrow, not files
+        try:
+            self.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def _kinds(self, name: str) -> list[tuple[str]]:
+        found: list[tuple[str]] = self.con.execute(
             "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary "
             "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $1 AND NOT internal",
             [name],
         ).fetchall()
-        for (kind,) in kinds:
+        return found
+
+    def drop(self, name: str) -> None:
+        for (kind,) in self._kinds(name):
             self.con.execute(f"DROP {kind} {name}")
 
 
@@ -220,3 +252,15 @@ def read_events(engine: str, source: Any, mapping: Any = None, **options: Any) -
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(connectors)}")
     load = connectors[engine].load
     return None if load is None else load(source, mapping, **options)
+
+
+def read_surveys(
+    engine: str, source: Any, mapping: Any = None, *, into: EventLog, quarantine: Any = None
+) -> SurveyLog | None:
+    """Survey answers read and checked by ``engine`` itself, next to the events of ``into``
+    (Spark, when it read those events); None when that engine leaves them to DuckDB here."""
+    connectors = plugins.engines()
+    if engine not in connectors:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(connectors)}")
+    load = connectors[engine].load_surveys
+    return None if load is None else load(source, mapping, into=into, quarantine=quarantine)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from .analytics import Analysis, FlowOptions, FunnelOptions, JourneyOptions, Prepared, prepare
 from .analytics.report import analyze_prepared
-from .engine import Engine, connect, read_events
+from .engine import Engine, connect, read_events, read_surveys
 from .events import (
     ColumnMapping,
     EventLog,
@@ -207,7 +207,8 @@ def load_sources(
 ) -> tuple[EventLog, SurveyLog | None]:
     """Events (and customers) into one log, survey answers next to them. With ``settings``
     whose engine reads sources itself (Spark: Parquet, CSV, JSON Lines, catalog tables), the
-    events are read and checked there and never pass through this machine."""
+    events and the survey answers are read and checked there and never pass through this
+    machine."""
     log = None
     if settings is not None:
         options = _engine_options(settings)
@@ -223,7 +224,10 @@ def load_sources(
             quarantine=sources.quarantine,
         )
     answers = None
-    if sources.surveys is not None:
+    if sources.surveys is not None and settings is not None:
+        answers = read_surveys(settings.engine, sources.surveys, sources.survey_mapping,
+                               into=log, quarantine=sources.survey_quarantine)  # fmt: skip
+    if sources.surveys is not None and answers is None:
         answers = load_surveys(
             sources.surveys,
             sources.survey_mapping,

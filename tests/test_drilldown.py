@@ -31,6 +31,7 @@ from journeyscope.insights.drilldown import (
     edge_examples,
     survey_examples,
 )
+from journeyscope.insights.evidence import attach_answers
 from journeyscope.insights.kpi_status import numerator_elements
 from journeyscope.insights.schema import insights_json_schema
 from journeyscope.insights.segments import Segment
@@ -155,7 +156,7 @@ f,2024-03-04T10:00:00Z,1,csat,cart,
 def with_answers(context: Any, tmp_path: Path, text: str = SURVEYS) -> Any:
     path = tmp_path / "answers.csv"
     path.write_text(text, encoding="utf-8")
-    context.answers = load_surveys(path).answers()
+    attach_answers(context, load_surveys(path).answers())
     return context
 
 

@@ -34,6 +34,7 @@ from journeyscope.engine import Engine, connect
 from journeyscope.events import ColumnMapping, load_events
 
 from .conftest import SPARK_CONFIG as CONFIG
+from .conftest import SPARK_DEFAULTS_CONFIG as DEFAULTS
 from .conftest import SPARK_MASTER as MASTER
 from .test_analytics import T0, tiny_log
 
@@ -234,7 +235,8 @@ def test_tour_de_farce_analysis_from_the_cli(spark: Any, tmp_path: Path) -> None
     common = ["analyze", str(template), "-e", str(paths["events"]), "--customers",
               str(paths["customers"]), "--segment-by", "persona", "--quarantine",
               str(tmp_path / "q.csv"), "-f", "json"]  # fmt: skip
-    conf = [arg for key, value in CONFIG.items() for arg in ("--spark-conf", f"{key}={value}")]
+    # Spark's compiled execution, as in production (the other tests interpret expressions)
+    conf = [arg for key, value in DEFAULTS.items() for arg in ("--spark-conf", f"{key}={value}")]
     runner = CliRunner()
     duck = runner.invoke(app, [*common, "-o", str(tmp_path / "duck.json")])
     sparky = runner.invoke(
@@ -264,7 +266,8 @@ def test_insights_and_check_from_the_cli_on_spark(
 ) -> None:
     """The whole evaluation on Spark: `insights` and `check --engine spark` print the documents
     DuckDB prints — every pain point with its segment and money, KPIs, improvements, validation,
-    the emotion curve from the surveys, staleness."""
+    the emotion curve and the survey pain points from the answers Spark read and checked
+    itself (the same quarantine counts), staleness."""
     from typer.testing import CliRunner
 
     from journeyscope.cli.main import app
@@ -284,6 +287,11 @@ def test_insights_and_check_from_the_cli_on_spark(
         assert duck.exit_code in (0, 1) and sparky.exit_code == duck.exit_code, sparky.output
         expected, got = json.loads(duck.stdout), json.loads(sparky.stdout)
         assert expected == got, command
+        if command == "insights":  # the survey answers, read and judged by Spark
+            kinds = {k for p in expected["pain_points"] for k in (p.get("kinds") or [p["kind"]])}
+            assert {"low_score", "negative_comment"} <= kinds, kinds
+            assert expected["summary"]["answers"] and expected["surveys"]["quarantined"]
+            assert any(p["answers"] for p in expected["emotion_curve"])
     assert expected["staleness"]["reasons"]  # a real check, not an empty document
 
 
@@ -511,3 +519,64 @@ def test_results_written_back_as_json_and_parquet_tables(tmp_path: Path) -> None
     for name, table in result.analysis.tables.items():
         assert pq.read_table(tmp_path / "out" / f"{name}.parquet").equals(table), name
     assert not list((tmp_path / "out").glob(".*"))  # nothing left half-written
+
+
+# --- survey answers on Spark ------------------------------------------------------------------
+
+BAD_SURVEYS = """customer_id,ts,kind,score,touchpoint,event,step,comment
+a,2024-05-01 10:00,csat,5,,,pay,fine
+b,2024-05-01 10:00,csat,9,,,pay,
+c,2024-05-01 10:00,nps,x,,,pay,
+,2024-05-01 10:00,csat,3,,,pay,
+d,,csat,3,,,pay,
+e,yesterday,csat,3,,,pay,
+f,2024-05-01 10:00,zzz,3,,,pay,
+g,2024-05-01 10:00,ces,3,,,,
+h,2024-05-01 10:00,CES,7,,visit,,"too slow, not good"
+i,2024-05-01 10:00,csat,,,,pay,
+j,2024-05-01 10:00,csat,4,tp1,,,x,extra
+k,2024-05-01T10:00:00+02:00,nps,10,tp1,,,
+l, 1714557600 ,csat,2,,,pay,nothing works
+"""
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet folder", "jsonl"])
+def test_spark_reads_and_checks_survey_answers_as_duckdb_does(
+    spark: Any, tmp_path: Path, kind: str
+) -> None:
+    """Every reason a survey row is refused, at the same places, counted the same; the same
+    answers in the same order (``seq``); Spark writes the quarantine itself and the driver
+    holds no answer."""
+    from journeyscope.events import load_surveys
+    from journeyscope.events.spark_surveys import load_surveys_spark
+
+    (tmp_path / "bad.csv").write_text(BAD_SURVEYS)
+    source = tmp_path / "bad.csv"
+    con = duckdb.connect()
+    if kind == "parquet folder":  # text columns in two files, as an export writes them
+        (tmp_path / "parts").mkdir()
+        con.execute(f"CREATE TABLE s AS SELECT * FROM read_csv('{source}', all_varchar = true, "
+                    "header = true, ignore_errors = true)")  # fmt: skip
+        for n, where in enumerate(("customer_id < 'f'", "NOT customer_id < 'f' OR "
+                                   "customer_id IS NULL")):  # fmt: skip
+            con.execute(f"COPY (SELECT * FROM s WHERE {where}) TO "
+                        f"'{tmp_path / f'parts/part-{n}.parquet'}' (FORMAT parquet)")  # fmt: skip
+        source = tmp_path / "parts"
+    elif kind == "jsonl":
+        source = tmp_path / "bad.jsonl"
+        rows = f"read_csv('{tmp_path / 'bad.csv'}', all_varchar = true, ignore_errors = true)"
+        con.execute(f"COPY (SELECT * FROM {rows}) TO '{source}' (FORMAT json)")
+    duck = load_surveys(source, quarantine=tmp_path / "duck.csv")
+    sparky = load_surveys_spark(spark, source, quarantine=tmp_path / "spark.csv")
+    want, got = duck.report.as_dict(), sparky.report.as_dict()
+    assert (want.pop("quarantine_file"), got.pop("quarantine_file")) == (
+        str(tmp_path / "duck.csv"), str(tmp_path / "spark.csv"))  # fmt: skip
+    assert got == want and want["loaded"] == 4 and len(want["reasons"]) >= 8, want
+    fields = ("source", "n", "location", "reason")
+    assert [[r[f] for f in fields] for r in sparky.quarantined().to_pylist()] == [
+        [r[f] for f in fields] for r in duck.quarantined().to_pylist()
+    ]
+    assert _quarantine_rows(tmp_path / "spark.csv") == _quarantine_rows(tmp_path / "duck.csv")
+    assert "answers" not in {r[0] for r in sparky.con.execute("SHOW TABLES").fetchall()}
+    assert sparky.answers().to_pylist() == duck.answers().to_pylist()
+    spark.catalog.dropGlobalTempView(sparky.view.split(".", 1)[1])

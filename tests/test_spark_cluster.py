@@ -157,7 +157,8 @@ def test_the_same_evaluation_on_duckdb_spark_local_and_a_cluster(
         spark_cluster,
         2,
     )
-    assert "events" not in cluster["driver_tables"]  # the driver never loaded the events
+    # the driver never loaded the events nor the survey answers
+    assert not {"events", "answers"} & set(cluster["driver_tables"])
     assert_same(want, cluster["summary"], "cluster")
     assert (tmp_path / "cluster/events.quarantine.csv").is_dir()
 

@@ -152,11 +152,11 @@ class EventLog:
         self.write_parquet("events", path)
 
     def write_parquet(self, table: str, path: str | os.PathLike[str]) -> None:
-        """Table ``events`` or ``customers`` as a Parquet file, streamed in batches through
-        Arrow (a sealed connection cannot write files itself)."""
+        """Table ``events``, ``customers`` or ``answers`` (survey answers) as a Parquet file,
+        streamed in batches through Arrow (a sealed connection cannot write files itself)."""
         import pyarrow.parquet as pq
 
-        if table not in ("events", "customers"):
+        if table not in ("events", "customers", "answers"):
             raise ValueError(f"no table {table!r} to write")
         reader = self.con.sql(f"SELECT * FROM {table}").to_arrow_reader(_BATCH)
         with pq.ParquetWriter(os.fspath(path), reader.schema) as writer:

@@ -14,7 +14,8 @@ The checked events become a global temporary view of the application that a Spar
 same application reads as ``events``, computed once and kept by the executors (a local
 checkpoint: memory, then their disks, never the driver); the bad rows are counted in
 Spark and written by Spark next to the output (a folder of CSV, one part file), and the first
-few are kept on the driver for the report. Survey answers (small) still load on the driver.
+few are kept on the driver for the report. Survey answers are read the same way
+(``journeyscope.events.spark_surveys``).
 """
 
 from __future__ import annotations

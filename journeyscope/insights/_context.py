@@ -31,7 +31,8 @@ class Context:
     journey: JourneyMap
     settings: InsightSettings
     goal: str
-    answers: pa.Table | None = None
+    #: the number of survey answers, in the engine's table ``_ins_answers`` (None: no surveys)
+    answers: int | None = None
     mean_value: float | None = None
     segments: list[str] | None = None  # dimensions in ``_ins_seg``, once built
     steps: dict[str, Step] = field(default_factory=dict)
@@ -78,12 +79,17 @@ def build_context(
     settings: InsightSettings | None = None,
     answers: pa.Table | None = None,
 ) -> Context:
-    """The context for ``journey`` over ``prepared``; settings default to the map's own."""
+    """The context for ``journey`` over ``prepared``; settings default to the map's own.
+    ``answers`` (survey answers as Arrow) are handed to the engine and bound there."""
     settings = settings or journey.insights or InsightSettings()
-    context = Context(prepared, journey, settings, _goal_step(journey, settings), answers)
+    context = Context(prepared, journey, settings, _goal_step(journey, settings))
     context.steps = {step.id: step for _, step in journey.steps()}
     context.touchpoints = {tp.id: (step, tp) for step, tp in journey.touchpoints()}
     _build_goal(context)
+    if answers is not None:
+        from .evidence import attach_answers  # evidence builds on this module
+
+        attach_answers(context, answers)
     return context
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ._context import GOALS, Context
 from ._pain_point import PainPoint, PainPointOptions, large_enough
 from ._stats import Comparison, ratio_interval, two_proportions
-from .evidence import EmotionPoint, bind_answers, is_negative
+from .evidence import ANSWERS, EmotionPoint, bind_answers, is_negative
 from .priority import lost_customers
 from .segments import CUSTOMER_SEGMENTS, EVENT_SEGMENTS, Segment
 
@@ -45,10 +45,12 @@ _KINDS: dict[str, tuple[Callable[[Answer], bool], Callable[[Answer], bool]]] = {
 
 
 def _customer_goals(context: Context) -> dict[str, int]:
-    """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``)."""
+    """Customer id -> 1 when any of the customer's journeys reached the goal (``_ins_goal``),
+    for the customers who answered (the engine keeps the others)."""
     rows = context.query(
         f"SELECT u.customer_id, max(g.goal) AS goal FROM {GOALS} g JOIN "
-        f"{context.tables.customer_codes} u ON u.cid = g.cid GROUP BY u.customer_id"
+        f"{context.tables.customer_codes} u ON u.cid = g.cid WHERE u.customer_id IN "
+        f"(SELECT customer_id FROM {ANSWERS} WHERE bound_step IS NOT NULL) GROUP BY u.customer_id"
     )
     return {str(r["customer_id"]): int(r["goal"]) for r in rows}
 
@@ -138,15 +140,18 @@ def _overall_points(
 
 
 def _answer_segments(context: Context) -> dict[tuple[str, str | None], list[Segment]]:
-    """Per customer (step None) their customer segments, and per customer and step the
-    segments of their events at the step."""
+    """Per customer who answered (step None) their customer segments, and per customer and
+    step the segments of their events at the step."""
+    who = (
+        f"(SELECT DISTINCT jid, customer_id FROM {context.tables.bound} WHERE customer_id IN "
+        f"(SELECT customer_id FROM {ANSWERS} WHERE bound_step IS NOT NULL))"
+    )
     found = context.query(
         "SELECT DISTINCT b.customer_id, CAST(NULL AS VARCHAR) AS step, 'customer' AS level, "
-        f"s.dim, s.value FROM {CUSTOMER_SEGMENTS} s JOIN (SELECT DISTINCT jid, customer_id FROM "
-        f"{context.tables.bound}) b "
+        f"s.dim, s.value FROM {CUSTOMER_SEGMENTS} s JOIN {who} b "
         "ON b.jid = s.jid UNION ALL SELECT DISTINCT b.customer_id, s.step, 'event' AS level, "
-        f"s.dim, s.value FROM {EVENT_SEGMENTS} s JOIN (SELECT DISTINCT jid, customer_id FROM "
-        f"{context.tables.bound}) b ON b.jid = s.jid"
+        f"s.dim, s.value FROM {EVENT_SEGMENTS} s JOIN {who} b "
+        "ON b.jid = s.jid"
     )
     segments: dict[tuple[str, str | None], list[Segment]] = {}
     for row in found:

@@ -16,22 +16,32 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pyarrow as pa
 from scipy import stats
 
 from ..events.surveys import SCALES
 from ..model import EvidenceRule, JourneyMap, ResearchEvidence, Step
+from ..sql import Table, literal
 from ._context import Context
 from ._stats import mean_interval
 
 __all__ = [
+    "ANSWERS",
     "ElementBacking",
     "EmotionPoint",
     "EvidenceOptions",
+    "attach_answers",
     "bind_answers",
+    "bind_survey_answers",
     "compute_backing",
     "compute_emotion_curve",
     "normalised_score",
 ]
+
+#: the survey answers as the engine holds them (``events.load_surveys``, or Spark's reader)
+LOADED = Table("answers")
+#: every answer with ``bound_step``, ``norm`` (0..1), ``negative`` and its ``_order``
+ANSWERS = Table("_ins_answers")
 
 #: Words that make a comment negative (lower-case stems; English, Russian, Polish, Hebrew).
 NEGATIVE_WORDS = (
@@ -105,15 +115,23 @@ def _rule_matches(rule: EvidenceRule, event: str) -> bool:
     return re.fullmatch(str(rule.event_regex), event) is not None
 
 
-def _event_steps(context: Context) -> dict[str, str]:
-    """Event name -> the step its events are most often bound to in this log."""
+def _event_steps(context: Context, events: list[str]) -> dict[str, str]:
+    """Event name (of ``events``) -> the step its events are most often bound to in this log,
+    else the first step whose rules name it."""
+    if not events:
+        return {}
+    names = ", ".join(literal(e) for e in events)
     rows = context.query(
         f"SELECT event, step, count(*) AS n FROM {context.tables.bound} WHERE step IS NOT NULL "
-        "GROUP BY event, step ORDER BY event, n DESC, step"
+        f"AND event IN ({names}) GROUP BY event, step ORDER BY event, n DESC, step"
     )
     found: dict[str, str] = {}
     for row in rows:
         found.setdefault(row["event"], row["step"])
+    for event in events:
+        step = found.get(event) or _step_by_rules(context.journey, event)
+        if step is not None:
+            found[event] = step
     return found
 
 
@@ -126,22 +144,69 @@ def _step_by_rules(journey: JourneyMap, event: str) -> str | None:
     return None
 
 
+def _case(column: str, mapping: dict[str, str]) -> str:
+    if not mapping:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
+    return f"CASE {column} {whens} END"
+
+
+def _norm_sql() -> str:
+    """``normalised_score`` in SQL, with the same arithmetic (so the same doubles)."""
+    whens = []
+    for kind, (lo, hi, higher_is_better) in SCALES.items():
+        share = f"(score - {lo}) / {hi - lo}"
+        whens.append(f"WHEN {literal(kind)} THEN {share if higher_is_better else f'1 - {share}'}")
+    return f"CASE kind {' '.join(whens)} END"
+
+
+def _negative_sql() -> str:
+    """``is_negative`` in SQL."""
+    text = "lower(' ' || comment || ' ')"
+    words = " OR ".join(f"{text} LIKE {literal(f'%{word}%')}" for word in NEGATIVE_WORDS)
+    return f"(comment IS NOT NULL AND comment <> '' AND (norm <= 0.25 OR {words}))"
+
+
+def bind_survey_answers(context: Context) -> int:
+    """Table ``_ins_answers``: the engine's ``answers``, each with ``bound_step`` (NULL when no
+    step can be found: its step, else its touchpoint's, else the step its event is most often
+    bound to, else the step whose rules name the event), ``norm`` (0..1) and ``negative`` (a
+    negative comment); the number of answers."""
+    events = [
+        str(r["event"])
+        for r in context.query(f"SELECT DISTINCT event FROM {LOADED} WHERE event IS NOT NULL")
+    ]
+    steps = {s: s for s in context.steps}
+    touchpoints = {tp: step.id for tp, (step, _) in context.touchpoints.items()} | steps
+    bound = (
+        f"coalesce({_case('step', steps)}, {_case('touchpoint', touchpoints)}, "
+        f"{_case('event', _event_steps(context, events))})"
+    )
+    order = "seq" if "seq" in context.prepared.engine.columns(LOADED.name) else "0"
+    context.prepared.engine.materialize(
+        ANSWERS.name,
+        f"SELECT *, {_negative_sql()} AS negative FROM (SELECT *, {bound} AS bound_step, "
+        f"{_norm_sql()} AS norm, {order} AS _order FROM {LOADED}) a",
+    )
+    return int(context.query(f"SELECT count(*) AS n FROM {ANSWERS}")[0]["n"])
+
+
+def attach_answers(context: Context, answers: pa.Table) -> None:
+    """Survey answers made on this machine (Arrow) handed to the context's engine as table
+    ``answers`` and bound there (:func:`bind_survey_answers`)."""
+    context.prepared.engine.add_table(LOADED.name, answers)
+    context.answers = bind_survey_answers(context)
+
+
 def bind_answers(context: Context) -> list[dict[str, Any]]:
-    """Every answer with ``bound_step`` (None when no step can be found) and ``norm`` (0..1)."""
+    """Every answer with ``bound_step`` (None when no step can be found), ``norm`` (0..1) and
+    ``negative``, in time order, as bound by :func:`bind_survey_answers`."""
     if context.answers is None:
         return []
-    by_event = _event_steps(context)
-    out = []
-    for answer in context.answers.to_pylist():
-        step = answer["step"] if answer["step"] in context.steps else None
-        if step is None and answer["touchpoint"]:
-            step = context.step_of(answer["touchpoint"])
-        if step is None and answer["event"]:
-            step = by_event.get(answer["event"]) or _step_by_rules(context.journey, answer["event"])
-        answer["bound_step"] = step
-        answer["norm"] = normalised_score(answer["score"], answer["kind"])
-        out.append(answer)
-    return out
+    rows = context.query(f"SELECT * FROM {ANSWERS} ORDER BY ts, _order")
+    for row in rows:
+        del row["_order"]
+    return rows
 
 
 def assumed_score(journey: JourneyMap, step: Step, persona: str | None) -> float | None:

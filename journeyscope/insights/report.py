@@ -25,6 +25,7 @@ from .evidence import (
     ElementBacking,
     EmotionPoint,
     EvidenceOptions,
+    bind_survey_answers,
     compute_backing,
     compute_emotion_curve,
 )
@@ -131,6 +132,12 @@ def insight_context(
     if prepared is None:
         runner = engine if isinstance(engine, Engine) else connect(log, engine)
         prepared = prepare(runner, journey, insight_journeys(options), log.has_customers)
+    engine = prepared.engine
+    if isinstance(surveys, SurveyLog) and surveys.con is log.con and engine.has("answers"):
+        # loaded next to the events (into the log, or read by Spark with them): the engine's
+        context = build_context(prepared, journey, settings)
+        context.answers = bind_survey_answers(context)
+        return context
     answers = surveys.answers() if isinstance(surveys, SurveyLog) else surveys
     return build_context(prepared, journey, settings, answers)
 
@@ -184,7 +191,7 @@ def _from_context(
             "journeys": prepared.journeys,
             "events": prepared.events,
             "mapped_events": prepared.mapped_events,
-            "answers": answers.num_rows if answers is not None else 0,
+            "answers": answers or 0,
             "mean_value_per_customer": context.mean_value,
             "problems": list(prepared.binding.problems),
         },

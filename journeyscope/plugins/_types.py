@@ -82,11 +82,14 @@ class EngineConnector:
     """An engine by name: ``connect(log, **options)`` gives an engine over the events.
     ``load(source, mapping, customers=, customer_id=, quarantine=, **options)``, when given,
     reads and checks the events in the engine itself (an ``EventLog``), or returns None for a
-    source it does not read (then DuckDB loads it on this machine)."""
+    source it does not read (then DuckDB loads it on this machine). ``load_surveys(source,
+    mapping, into=, quarantine=)`` does the same for survey answers (a ``SurveyLog`` next to
+    the events of ``into``, or None)."""
 
     name: str
     connect: Callable[..., Engine]
     load: Callable[..., Any] | None = None
+    load_surveys: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         _check_name("engine", self.name)

@@ -9,7 +9,7 @@ from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..events import ColumnMapping, EventLog
+    from ..events import ColumnMapping, EventLog, SurveyLog, SurveyMapping
 
 
 def connect_duckdb(log: EventLog, **options: Any) -> Engine:
@@ -61,9 +61,26 @@ def load_spark(
         return None
 
 
+def load_spark_surveys(
+    source: Any,
+    mapping: SurveyMapping | None = None,
+    *,
+    into: EventLog,
+    quarantine: Any = None,
+) -> SurveyLog | None:
+    """Spark reads the answers itself when it read the events (they are then evaluated
+    there) and reads the source; None for an export by name or events loaded here."""
+    from ..events.spark_surveys import load_surveys_spark, spark_reads_surveys
+
+    spark = getattr(into, "spark", None)
+    if spark is None or not spark_reads_surveys(source, mapping):
+        return None
+    return load_surveys_spark(spark, source, mapping, into=into, quarantine=quarantine)
+
+
 @hookimpl
 def register_engines() -> list[EngineConnector]:
     return [
         EngineConnector("duckdb", connect_duckdb),
-        EngineConnector("spark", connect_spark, load=load_spark),
+        EngineConnector("spark", connect_spark, load=load_spark, load_surveys=load_spark_surveys),
     ]
