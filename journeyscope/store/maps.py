@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,6 +33,47 @@ from .values import (
     StoreError,
     VersionInfo,
 )
+
+
+class ParsedMaps:
+    """The maps parsed from stored version texts, the most recently used ``size`` of them.
+
+    A version's text never changes, and the parse depends on nothing but the text, so the key
+    is the text itself: a hit can only hand back what parsing that very text gives (no map of
+    another workspace, whatever the ids). Callers check access before they read a version.
+    Each caller gets its own deep copy (a map is a mutable model an edit may change). Reading
+    and checking a map file is the slowest part of most workspace pages: every map page, the
+    pain-point board, the evaluation and history pages (their status badge) read one.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.parses = 0  #: how many texts were parsed (not found here)
+        self._maps: OrderedDict[str, JourneyMap] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, filename: str) -> JourneyMap:
+        with self._lock:
+            found = self._maps.get(text)
+            if found is not None:
+                self._maps.move_to_end(text)
+        if found is None:
+            found = parse_map(text, filename)  # outside the lock: raises for a broken text
+            with self._lock:
+                self.parses += 1
+                self._maps[text] = found
+                self._maps.move_to_end(text)
+                while len(self._maps) > self.size:
+                    self._maps.popitem(last=False)
+        return found.model_copy(deep=True)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._maps.clear()
+
+
+#: The process's parsed versions (see :class:`ParsedMaps`).
+PARSED = ParsedMaps()
 
 
 def _info(row: MapRecord) -> MapInfo:
@@ -111,7 +154,7 @@ class MapsStore(StoreBase):
 
     def load_journey(self, map_id: int, version: int | None = None) -> tuple[JourneyMap, int]:
         text, number = self.map_text(map_id, version)
-        return parse_map(text, f"map-{map_id}-v{number}.yaml"), number
+        return PARSED.get(text, f"map-{map_id}-v{number}.yaml"), number
 
     def save_map(
         self,
@@ -241,13 +284,13 @@ class MapsStore(StoreBase):
         )
         if text is None:
             return None
-        before = parse_map(text, f"map-{map_id}-v{number}.yaml")
+        before = PARSED.get(text, f"map-{map_id}-v{number}.yaml")
         return [change.as_dict() for change in diff_maps(before, journey)]
 
     def _backfill(self, session: Session, version: MapVersion) -> list[dict[str, Any]]:
         if version.number == 1:
             return []
-        journey = parse_map(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
+        journey = PARSED.get(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
         found = self._changes_from(session, version.map_id, version.number - 1, journey)
         return found or []
 
