@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from typing import Literal
 
@@ -69,7 +70,9 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper()
 
 
+@cache
 def map_css() -> str:
+    """The map's style sheet (package data, read once per process)."""
     return (resources.files("journeyscope.render") / "assets" / "map.css").read_text("utf-8")
 
 
