@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import event
 
 from journeyscope.store.maps import PARSED
+from journeyscope.web.pages_evidence import CHARTS
 
 from .conftest import BACKENDS
-from .test_web_support import WebClient, World, running_world
+from .test_web_support import DATA, WebClient, World, running_world, wait_for_analysis
 
 PAGES = ("/maps/{id}", "/maps/{id}/pain-points", "/maps/{id}/history", "/maps/{id}/edit")
 
@@ -106,3 +107,34 @@ def test_access_is_checked_before_anything_kept_is_used(world: World) -> None:
     own = outsider.get(f"/maps/{world.other_map_id}")
     assert own.status_code == 200 and title in own.text  # the same text, its own workspace
     assert f"/maps/{world.map_id}/" not in own.text
+
+
+def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
+    world: World,
+) -> None:
+    """With an evaluation: its flows page draws its chart once for repeated visits, and the
+    evaluation, flows and map pages run as many statements with 3 versions as with 20."""
+    api = world.api("editor")
+    sent = api.post(f"/api/maps/{world.map_id}/analyses",
+                    files={"file": ("events.csv", (DATA / "events.csv").read_bytes())})  # fmt: skip
+    assert sent.status_code == 202, sent.text
+    analysis = sent.json()["id"]
+    assert wait_for_analysis(api, world.map_id, analysis)["status"] == "done"
+    client = world.client("viewer")
+    evaluation = f"/maps/{world.map_id}/analyses/{analysis}"
+    pages = [evaluation, f"{evaluation}/flows", f"/maps/{world.map_id}"]
+    first = client.get(pages[1])
+    assert first.status_code == 200 and "data-figure" in first.text
+    made = CHARTS.made
+    for _ in range(3):
+        again = client.get(pages[1])
+        assert again.status_code == 200 and again.text.count("data-figure") == first.text.count(
+            "data-figure"
+        )
+    assert CHARTS.made == made
+    _save_versions(world, 2)
+    few = {page: _statements(world, client, page) for page in pages}
+    _save_versions(world, 17)
+    assert {page: _statements(world, client, page) for page in pages} == few
+    outsider = world.client("outsider")
+    assert outsider.get(pages[1]).status_code in (403, 404)  # the kept chart is not a way in

@@ -16,7 +16,7 @@ from .evidence import charts
 from .i18n import translator
 from .pages_auth import redirect
 from .painpoints import board, insights_available
-from .rendering import language, render
+from .rendering import Recent, language, render
 from .words import Words, names_of
 
 router = APIRouter(include_in_schema=False)
@@ -73,6 +73,23 @@ def analysis(
     return render(request, "analysis.html", context)
 
 
+#: The drawn charts of recent evaluations: a finished evaluation's result never changes, and
+#: drawing its Sankey and funnels is most of the flows and funnel pages' time.
+CHARTS: Recent[dict[str, Markup]] = Recent(32)
+
+
+def _charts(info: AnalysisInfo, page: str) -> dict[str, Markup]:
+    """The page's charts of the finished evaluation ``info`` (access already checked); the
+    key holds its map, id and times, so an id SQLite gives again never finds another's."""
+    keys = ("sankey",) if page == "flows" else ("funnel", "stage_funnel")
+
+    def draw() -> dict[str, Markup]:
+        drawn = charts(info.result or {})
+        return {k: static_chart(drawn[k]) for k in keys if k in drawn}
+
+    return CHARTS.get((info.map_id, info.id, info.created_at, info.finished_at, page), draw)
+
+
 @router.get("/maps/{map_id}/analyses/{analysis_id}/{page}")
 def analysis_page(
     request: Request,
@@ -90,9 +107,7 @@ def analysis_page(
     if page == "quarantine":
         context["quarantine"] = info.quarantine or {"report": {}, "rows": []}
     else:
-        drawn = charts(info.result)
-        keys = ("sankey",) if page == "flows" else ("funnel", "stage_funnel")
-        context["charts"] = {k: static_chart(drawn[k]) for k in keys if k in drawn}
+        context["charts"] = _charts(info, page)
         context["flows"] = info.result.get("flows", [])[:30]
         context["funnel"] = info.result.get("funnel", [])
         context["names"] = _names(info.result)
