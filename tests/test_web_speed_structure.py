@@ -36,6 +36,11 @@ def _save_versions(world: World, count: int) -> None:
 
 def _statements(world: World, client: WebClient, page: str) -> int:
     """How many SQL statements one request of ``page`` runs (after a first, warming request)."""
+    return len(_sql(world, client, page))
+
+
+def _sql(world: World, client: WebClient, page: str) -> list[str]:
+    """The SQL statements one request of ``page`` runs (after a first, warming request)."""
     seen: list[str] = []
 
     def count(*args: Any) -> None:
@@ -48,7 +53,7 @@ def _statements(world: World, client: WebClient, page: str) -> int:
         assert client.get(page).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
+    return seen
 
 
 def test_statements_per_page_do_not_grow_with_the_versions(world: World) -> None:
@@ -112,8 +117,9 @@ def test_access_is_checked_before_anything_kept_is_used(world: World) -> None:
 def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
     world: World,
 ) -> None:
-    """With an evaluation: its flows page draws its chart once for repeated visits, and the
-    evaluation, flows and map pages run as many statements with 3 versions as with 20."""
+    """With an evaluation: its flows page draws its chart once for repeated visits, neither
+    it nor the evaluation page reads the stored insights, and the evaluation, flows and map
+    pages run as many statements with 3 versions as with 20."""
     api = world.api("editor")
     sent = api.post(f"/api/maps/{world.map_id}/analyses",
                     files={"file": ("events.csv", (DATA / "events.csv").read_bytes())})  # fmt: skip
@@ -132,6 +138,8 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
             "data-figure"
         )
     assert CHARTS.made == made
+    for page in pages[:2]:  # the insights (the largest stored document) are not read for them
+        assert not [sql for sql in _sql(world, client, page) if "analyses.insights" in sql]
     _save_versions(world, 2)
     few = {page: _statements(world, client, page) for page in pages}
     _save_versions(world, 17)

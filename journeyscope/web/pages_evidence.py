@@ -42,11 +42,16 @@ async def upload(request: Request, map_id: DbId, user: UserInfo = Depends(page_u
 
 
 def _analysis(
-    request: Request, user: UserInfo, map_id: DbId, analysis_id: DbId
+    request: Request,
+    user: UserInfo,
+    map_id: DbId,
+    analysis_id: DbId,
+    parts: tuple[str, ...] = ("result",),
 ) -> tuple[Any, AnalysisInfo]:
+    """The map's access and its analysis with the stored documents the page shows."""
     access = map_access(store_of(request), user, map_id)
     try:
-        return access, store_of(request).get_analysis(map_id, analysis_id, full=True)
+        return access, store_of(request).get_analysis(map_id, analysis_id, full=parts)
     except NotFound as error:
         raise HTTPException(404, str(error)) from None
 
@@ -100,7 +105,8 @@ def analysis_page(
 ) -> Response:
     if page not in ("flows", "funnel", "quarantine"):
         raise HTTPException(404, "no such page")
-    access, info = _analysis(request, user, map_id, analysis_id)
+    parts = ("result", "quarantine") if page == "quarantine" else ("result",)
+    access, info = _analysis(request, user, map_id, analysis_id, parts)
     if info.status != "done" or info.result is None:
         return redirect(f"/maps/{map_id}/analyses/{analysis_id}")
     context: dict[str, Any] = {"info": access.map, "analysis": info, "page": page}
