@@ -21,6 +21,7 @@ _ENV = Environment(
     autoescape=select_autoescape(["j2", "html"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # package files: compiled once, never checked again per request
 )
 
 

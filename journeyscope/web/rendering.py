@@ -24,6 +24,7 @@ ENV = Environment(
     autoescape=select_autoescape(["html", "j2"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # package files: compiled once, never checked again per request
 )
 ENV.globals["asset_url"] = asset_url
 
