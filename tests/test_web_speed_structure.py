@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from journeyscope.store.maps import PARSED
 from journeyscope.web.pages_evidence import CHARTS
+from journeyscope.web.pages_maps import LANES
 
 from .conftest import BACKENDS
 from .test_web_support import DATA, WebClient, World, running_world, wait_for_analysis
@@ -117,9 +118,9 @@ def test_access_is_checked_before_anything_kept_is_used(world: World) -> None:
 def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
     world: World,
 ) -> None:
-    """With an evaluation: its flows page draws its chart once for repeated visits, neither
-    it nor the evaluation page reads the stored insights, and the evaluation, flows and map
-    pages run as many statements with 3 versions as with 20."""
+    """With an evaluation: its flows page draws its chart once for repeated visits, the map
+    page its evidence lane once; none of the three pages reads the stored insights again;
+    and they run as many statements with 3 versions as with 20."""
     api = world.api("editor")
     sent = api.post(f"/api/maps/{world.map_id}/analyses",
                     files={"file": ("events.csv", (DATA / "events.csv").read_bytes())})  # fmt: skip
@@ -138,8 +139,11 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
             "data-figure"
         )
     assert CHARTS.made == made
-    for page in pages[:2]:  # the insights (the largest stored document) are not read for them
+    assert client.get(pages[2]).status_code == 200  # the map page draws its lane
+    lanes = LANES.made
+    for page in pages:  # the insights (the largest stored document) are not read again
         assert not [sql for sql in _sql(world, client, page) if "analyses.insights" in sql]
+    assert LANES.made == lanes  # the map page's evidence lane is drawn once per version
     _save_versions(world, 2)
     few = {page: _statements(world, client, page) for page in pages}
     _save_versions(world, 17)

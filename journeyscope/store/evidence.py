@@ -211,16 +211,20 @@ class EvidenceStore(StoreBase):
             ).all()
             return [_info(row) for row in rows]
 
-    def latest_analysis(self, map_id: int) -> AnalysisInfo | None:
-        """The newest finished analysis of the map, with its result."""
+    def latest_analysis(
+        self, map_id: int, full: bool | Collection[str] = True
+    ) -> AnalysisInfo | None:
+        """The newest finished analysis of the map, with its stored documents (``full`` as
+        for :meth:`get_analysis`)."""
         with self.session() as session:
             row = session.scalar(
                 select(AnalysisRun)
                 .where(AnalysisRun.map_id == map_id, AnalysisRun.status == "done")
                 .order_by(AnalysisRun.id.desc())
                 .limit(1)
+                .options(*_only(full))
             )
-            return _info(row, True) if row else None
+            return _info(row, full) if row else None
 
     def fail_unfinished(self, reason: str) -> int:
         """Mark analyses left queued or running by a stopped server as failed."""

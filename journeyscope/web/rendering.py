@@ -6,6 +6,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +27,9 @@ ENV = Environment(
     lstrip_blocks=True,
     auto_reload=False,  # package files: compiled once, never checked again per request
 )
-ENV.globals["asset_url"] = asset_url
+# a fingerprint is computed once per process (the files are the package's: a new release
+# restarts the server), not looked up on the disk three times a page
+ENV.globals["asset_url"] = cache(asset_url)
 
 
 T = TypeVar("T")
