@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from journeyscope.store.maps import PARSED
-from journeyscope.web.pages_evidence import CHARTS
+from journeyscope.web.pages_evidence import BOARDS, CHARTS
 from journeyscope.web.pages_maps import LANES
 
 from .conftest import BACKENDS
@@ -119,8 +119,9 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
     world: World,
 ) -> None:
     """With an evaluation: its flows page draws its chart once for repeated visits, the map
-    page its evidence lane once; none of the three pages reads the stored insights again;
-    and they run as many statements with 3 versions as with 20."""
+    page its evidence lane once, the board reads its findings once; none of these pages
+    reads the stored insights again; and they run as many statements with 3 versions as
+    with 20."""
     api = world.api("editor")
     sent = api.post(f"/api/maps/{world.map_id}/analyses",
                     files={"file": ("events.csv", (DATA / "events.csv").read_bytes())})  # fmt: skip
@@ -129,7 +130,8 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
     assert wait_for_analysis(api, world.map_id, analysis)["status"] == "done"
     client = world.client("viewer")
     evaluation = f"/maps/{world.map_id}/analyses/{analysis}"
-    pages = [evaluation, f"{evaluation}/flows", f"/maps/{world.map_id}"]
+    pages = [evaluation, f"{evaluation}/flows", f"/maps/{world.map_id}",
+             f"/maps/{world.map_id}/pain-points"]  # fmt: skip
     first = client.get(pages[1])
     assert first.status_code == 200 and "data-figure" in first.text
     made = CHARTS.made
@@ -139,11 +141,13 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
             "data-figure"
         )
     assert CHARTS.made == made
-    assert client.get(pages[2]).status_code == 200  # the map page draws its lane
-    lanes = LANES.made
+    for page in pages[2:]:  # the map page draws its lane, the board reads its findings
+        assert client.get(page).status_code == 200
+    lanes, boards = LANES.made, BOARDS.made
     for page in pages:  # the insights (the largest stored document) are not read again
         assert not [sql for sql in _sql(world, client, page) if "analyses.insights" in sql]
     assert LANES.made == lanes  # the map page's evidence lane is drawn once per version
+    assert BOARDS.made == boards
     _save_versions(world, 2)
     few = {page: _statements(world, client, page) for page in pages}
     _save_versions(world, 17)

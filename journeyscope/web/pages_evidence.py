@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from ..store import DECISIONS, AnalysisInfo, NotFound, UserInfo
+from ..store import DECISIONS, AnalysisInfo, NotFound, Store, UserInfo
 from . import actions
 from .auth import DbId, map_access, page_user, read_form, store_of
 from .evidence import charts
@@ -137,16 +138,39 @@ def static_chart(html: str) -> Markup:
     return Markup('<div class="plotly-graph-div js-plotly" data-figure="{}"></div>').format(figure)
 
 
+#: What the board shows of recent evaluations: their detected pain points (a small part of
+#: the stored insights) and step names, read once per finished evaluation.
+BOARDS: Recent[tuple[dict[str, Any] | None, dict[str, Any]]] = Recent(32)
+
+
+def _board_evidence(
+    store: Store, latest: AnalysisInfo
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The insights the board reads (``pain_points`` and ``error``; None without insights)
+    and the result's step names, of the finished evaluation ``latest`` (access checked by
+    the caller; keyed by map, id and times). Each caller gets its own copy."""
+
+    def read() -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        stored = store.get_analysis(latest.map_id, latest.id, full=("result", "insights"))
+        found = stored.insights
+        shown: tuple[str, ...] = ("pain_points", "error")
+        part = None if found is None else {k: found[k] for k in shown if k in found}
+        steps = [{"id": s["id"], "name": s["name"]} for s in (stored.result or {}).get("steps", [])]
+        return part, {"steps": steps}
+
+    key = (latest.map_id, latest.id, latest.created_at, latest.finished_at)
+    return copy.deepcopy(BOARDS.get(key, read))
+
+
 @router.get("/maps/{map_id}/pain-points")
 def pain_points(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
     access = map_access(store_of(request), user, map_id)
     store = store_of(request)
     journey, _ = store.load_journey(map_id)
     opportunities = [(o.id, o.title) for _, step in journey.steps() for o in step.opportunities]
-    latest = store.latest_analysis(map_id)
-    insights = latest.insights if latest else None
-    words = Words(translator(language(request)), names_of(latest.result if latest else None,
-                                                          journey))  # fmt: skip
+    latest = store.latest_analysis(map_id, full=False)
+    insights, steps = _board_evidence(store, latest) if latest else (None, None)
+    words = Words(translator(language(request)), names_of(steps, journey))
     context = {
         "info": access.map,
         "can_edit": access.can("editor"),
