@@ -4,6 +4,7 @@ runs do not grow with the map's versions, and a version's text is parsed once, n
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from journeyscope.store.maps import PARSED
+from journeyscope.formats import dump_map
+from journeyscope.store.maps import PARSED, ParsedMaps
 from journeyscope.web.pages_evidence import BOARDS, CHARTS
 from journeyscope.web.pages_maps import LANES
 
@@ -154,3 +156,26 @@ def test_an_evaluations_pages_are_drawn_once_and_read_a_bounded_number_of_rows(
     assert {page: _statements(world, client, page) for page in pages} == few
     outsider = world.client("outsider")
     assert outsider.get(pages[1]).status_code in (403, 404)  # the kept chart is not a way in
+
+
+def test_the_kept_maps_are_bounded_in_number_and_in_bytes(world: World) -> None:
+    """The parsed versions kept stay within their count and their bytes, oldest out first."""
+    journey, _ = world.app.state.store.load_journey(world.map_id)
+    texts = [dump_map(journey.model_copy(update={"description": f"Round {n}"})) for n in range(6)]
+    by_count = ParsedMaps(size=3)
+    for text in texts:
+        by_count.get(text, "map.yaml")
+    assert by_count.parses == 6
+    by_count.get(texts[-1], "map.yaml")
+    assert by_count.parses == 6  # the newest is kept
+    by_count.get(texts[0], "map.yaml")
+    assert by_count.parses == 7  # the oldest was let go
+    one = len(texts[0]) + len(pickle.dumps(journey, protocol=pickle.HIGHEST_PROTOCOL))
+    by_bytes = ParsedMaps(size=64, max_bytes=int(2.5 * one))
+    for text in texts:
+        by_bytes.get(text, "map.yaml")
+    for text in texts[-2:]:
+        by_bytes.get(text, "map.yaml")
+    assert by_bytes.parses == 6
+    by_bytes.get(texts[-3], "map.yaml")
+    assert by_bytes.parses == 7

@@ -37,7 +37,8 @@ from .values import (
 
 
 class ParsedMaps:
-    """The maps parsed from stored version texts, the most recently used ``size`` of them.
+    """The maps parsed from stored version texts, the most recently used ``size`` of them
+    (fewer when they would hold more than ``max_bytes`` of text and pickles).
 
     A version's text never changes, and the parse depends on nothing but the text, so the key
     is the text itself: a hit can only hand back what parsing that very text gives (no map of
@@ -49,10 +50,11 @@ class ParsedMaps:
     badge) read one.
     """
 
-    def __init__(self, size: int = 64):
-        self.size = size
+    def __init__(self, size: int = 64, max_bytes: int = 64 * 1024 * 1024):
+        self.size, self.max_bytes = size, max_bytes
         self.parses = 0  #: how many texts were parsed (not found here)
         self._maps: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0  # the texts' and pickles' lengths (a map file may be megabytes)
         self._lock = threading.Lock()
 
     def get(self, text: str, filename: str) -> JourneyMap:
@@ -65,16 +67,22 @@ class ParsedMaps:
             found = pickle.dumps(journey, protocol=pickle.HIGHEST_PROTOCOL)
             with self._lock:
                 self.parses += 1
-                self._maps[text] = found
+                if text not in self._maps:  # (another thread may have parsed it meanwhile)
+                    self._bytes += len(text) + len(found)
+                    self._maps[text] = found
                 self._maps.move_to_end(text)
-                while len(self._maps) > self.size:
-                    self._maps.popitem(last=False)
+                while len(self._maps) > self.size or (
+                    self._bytes > self.max_bytes and len(self._maps) > 1
+                ):
+                    old, pickled = self._maps.popitem(last=False)
+                    self._bytes -= len(old) + len(pickled)
         copy: JourneyMap = pickle.loads(found)  # pickled above, by this process
         return copy
 
     def clear(self) -> None:
         with self._lock:
             self._maps.clear()
+            self._bytes = 0
 
 
 #: The process's parsed versions (see :class:`ParsedMaps`).
