@@ -75,9 +75,11 @@ def _seed(url: str, clients: int, versions: int) -> tuple[int, str]:
         store.set_role(space.id, user.id, "editor")
     journey = load_template("tour-de-farce", "en")
     info = store.create_map(space.id, journey, owner.id)
-    for number in range(1, versions):
+    previous = journey
+    for number in range(1, versions):  # with the base version at hand, as the editor saves
         edited = journey.model_copy(update={"description": f"Workshop notes, round {number}"})
-        store.save_map(info.id, edited, number, owner.id, f"round {number}")
+        store.save_map(info.id, edited, number, owner.id, f"round {number}", previous=previous)
+        previous = edited
     token = store.create_token(owner.id, "bench", "write")[1]
     store.close()
     return info.id, token

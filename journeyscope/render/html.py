@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from typing import Literal
 
@@ -20,6 +21,7 @@ _ENV = Environment(
     autoescape=select_autoescape(["j2", "html"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # package files: compiled once, never checked again per request
 )
 
 
@@ -69,7 +71,9 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper()
 
 
+@cache
 def map_css() -> str:
+    """The map's style sheet (package data, read once per process)."""
     return (resources.files("journeyscope.render") / "assets" / "map.css").read_text("utf-8")
 
 

@@ -4,10 +4,12 @@ them (job status, the stored result)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from ._base import StoreBase, aware
 from .schema import (
@@ -108,7 +110,23 @@ def _check_connection(fields: dict[str, Any]) -> None:
         raise StoreError(f"unknown refresh interval {fields['refresh']!r}")
 
 
-def _info(row: AnalysisRun, full: bool = False) -> AnalysisInfo:
+#: The stored documents of an analysis (JSON, decoded when read: the insights alone may be
+#: hundreds of kilobytes), read only when asked for.
+DOCUMENTS = ("result", "quarantine", "insights")
+
+
+def _parts(full: bool | Collection[str]) -> Collection[str]:
+    return DOCUMENTS if full is True else (full or ())
+
+
+def _only(full: bool | Collection[str]) -> list[Any]:
+    """Options that leave the documents not asked for unread."""
+    parts = _parts(full)
+    return [defer(getattr(AnalysisRun, name)) for name in DOCUMENTS if name not in parts]
+
+
+def _info(row: AnalysisRun, full: bool | Collection[str] = False) -> AnalysisInfo:
+    parts = _parts(full)
     return AnalysisInfo(
         row.id,
         row.map_id,
@@ -120,9 +138,9 @@ def _info(row: AnalysisRun, full: bool = False) -> AnalysisInfo:
         row.error,
         aware(row.created_at),
         row.finished_at and aware(row.finished_at),
-        row.result if full else None,
-        row.quarantine if full else None,
-        row.insights if full else None,
+        row.result if "result" in parts else None,
+        row.quarantine if "quarantine" in parts else None,
+        row.insights if "insights" in parts else None,
     )
 
 
@@ -172,9 +190,13 @@ class EvidenceStore(StoreBase):
                 row.finished_at = utcnow()
             session.commit()
 
-    def get_analysis(self, map_id: int, analysis_id: int, full: bool = False) -> AnalysisInfo:
+    def get_analysis(
+        self, map_id: int, analysis_id: int, full: bool | Collection[str] = False
+    ) -> AnalysisInfo:
+        """The analysis; ``full``: with its stored documents (True: all; or those named, of
+        ``result``, ``quarantine`` and ``insights``: the others are not read)."""
         with self.session() as session:
-            row = session.get(AnalysisRun, analysis_id)
+            row = session.get(AnalysisRun, analysis_id, options=_only(full))
             if row is None or row.map_id != map_id:
                 raise NotFound(f"no analysis {analysis_id}")
             return _info(row, full)
@@ -185,19 +207,24 @@ class EvidenceStore(StoreBase):
                 select(AnalysisRun)
                 .where(AnalysisRun.map_id == map_id)
                 .order_by(AnalysisRun.id.desc())
+                .options(*_only(False))
             ).all()
             return [_info(row) for row in rows]
 
-    def latest_analysis(self, map_id: int) -> AnalysisInfo | None:
-        """The newest finished analysis of the map, with its result."""
+    def latest_analysis(
+        self, map_id: int, full: bool | Collection[str] = True
+    ) -> AnalysisInfo | None:
+        """The newest finished analysis of the map, with its stored documents (``full`` as
+        for :meth:`get_analysis`)."""
         with self.session() as session:
             row = session.scalar(
                 select(AnalysisRun)
                 .where(AnalysisRun.map_id == map_id, AnalysisRun.status == "done")
                 .order_by(AnalysisRun.id.desc())
                 .limit(1)
+                .options(*_only(full))
             )
-            return _info(row, True) if row else None
+            return _info(row, full) if row else None
 
     def fail_unfinished(self, reason: str) -> int:
         """Mark analyses left queued or running by a stopped server as failed."""

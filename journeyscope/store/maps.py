@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,6 +34,59 @@ from .values import (
     StoreError,
     VersionInfo,
 )
+
+
+class ParsedMaps:
+    """The maps parsed from stored version texts, the most recently used ``size`` of them
+    (fewer when they would hold more than ``max_bytes`` of text and pickles).
+
+    A version's text never changes, and the parse depends on nothing but the text, so the key
+    is the text itself: a hit can only hand back what parsing that very text gives (no map of
+    another workspace, whatever the ids). Callers check access before they read a version.
+    Each caller gets its own copy (a map is a mutable model an edit may change), unpickled
+    from bytes pickled here (twice as fast as a deep copy; nothing from outside is ever
+    unpickled). Reading and checking a map file is the slowest part of most workspace pages:
+    every map page, the pain-point board, the evaluation and history pages (their status
+    badge) read one.
+    """
+
+    def __init__(self, size: int = 64, max_bytes: int = 64 * 1024 * 1024):
+        self.size, self.max_bytes = size, max_bytes
+        self.parses = 0  #: how many texts were parsed (not found here)
+        self._maps: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0  # the texts' and pickles' lengths (a map file may be megabytes)
+        self._lock = threading.Lock()
+
+    def get(self, text: str, filename: str) -> JourneyMap:
+        with self._lock:
+            found = self._maps.get(text)
+            if found is not None:
+                self._maps.move_to_end(text)
+        if found is None:
+            journey = parse_map(text, filename)  # outside the lock: raises for a broken text
+            found = pickle.dumps(journey, protocol=pickle.HIGHEST_PROTOCOL)
+            with self._lock:
+                self.parses += 1
+                if text not in self._maps:  # (another thread may have parsed it meanwhile)
+                    self._bytes += len(text) + len(found)
+                    self._maps[text] = found
+                self._maps.move_to_end(text)
+                while len(self._maps) > self.size or (
+                    self._bytes > self.max_bytes and len(self._maps) > 1
+                ):
+                    old, pickled = self._maps.popitem(last=False)
+                    self._bytes -= len(old) + len(pickled)
+        copy: JourneyMap = pickle.loads(found)  # pickled above, by this process
+        return copy
+
+    def clear(self) -> None:
+        with self._lock:
+            self._maps.clear()
+            self._bytes = 0
+
+
+#: The process's parsed versions (see :class:`ParsedMaps`).
+PARSED = ParsedMaps()
 
 
 def _info(row: MapRecord) -> MapInfo:
@@ -111,7 +167,7 @@ class MapsStore(StoreBase):
 
     def load_journey(self, map_id: int, version: int | None = None) -> tuple[JourneyMap, int]:
         text, number = self.map_text(map_id, version)
-        return parse_map(text, f"map-{map_id}-v{number}.yaml"), number
+        return PARSED.get(text, f"map-{map_id}-v{number}.yaml"), number
 
     def save_map(
         self,
@@ -241,13 +297,13 @@ class MapsStore(StoreBase):
         )
         if text is None:
             return None
-        before = parse_map(text, f"map-{map_id}-v{number}.yaml")
+        before = PARSED.get(text, f"map-{map_id}-v{number}.yaml")
         return [change.as_dict() for change in diff_maps(before, journey)]
 
     def _backfill(self, session: Session, version: MapVersion) -> list[dict[str, Any]]:
         if version.number == 1:
             return []
-        journey = parse_map(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
+        journey = PARSED.get(version.yaml_text, f"map-{version.map_id}-v{version.number}.yaml")
         found = self._changes_from(session, version.map_id, version.number - 1, journey)
         return found or []
 

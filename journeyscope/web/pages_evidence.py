@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -9,14 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from ..store import DECISIONS, AnalysisInfo, NotFound, UserInfo
+from ..store import DECISIONS, AnalysisInfo, NotFound, Store, UserInfo
 from . import actions
 from .auth import DbId, map_access, page_user, read_form, store_of
 from .evidence import charts
 from .i18n import translator
 from .pages_auth import redirect
 from .painpoints import board, insights_available
-from .rendering import language, render
+from .rendering import Recent, language, render
 from .words import Words, names_of
 
 router = APIRouter(include_in_schema=False)
@@ -42,11 +43,16 @@ async def upload(request: Request, map_id: DbId, user: UserInfo = Depends(page_u
 
 
 def _analysis(
-    request: Request, user: UserInfo, map_id: DbId, analysis_id: DbId
+    request: Request,
+    user: UserInfo,
+    map_id: DbId,
+    analysis_id: DbId,
+    parts: tuple[str, ...] = ("result",),
 ) -> tuple[Any, AnalysisInfo]:
+    """The map's access and its analysis with the stored documents the page shows."""
     access = map_access(store_of(request), user, map_id)
     try:
-        return access, store_of(request).get_analysis(map_id, analysis_id, full=True)
+        return access, store_of(request).get_analysis(map_id, analysis_id, full=parts)
     except NotFound as error:
         raise HTTPException(404, str(error)) from None
 
@@ -73,6 +79,23 @@ def analysis(
     return render(request, "analysis.html", context)
 
 
+#: The drawn charts of recent evaluations: a finished evaluation's result never changes, and
+#: drawing its Sankey and funnels is most of the flows and funnel pages' time.
+CHARTS: Recent[dict[str, Markup]] = Recent(32)
+
+
+def _charts(info: AnalysisInfo, page: str) -> dict[str, Markup]:
+    """The page's charts of the finished evaluation ``info`` (access already checked); the
+    key holds its map, id and times, so an id SQLite gives again never finds another's."""
+    keys = ("sankey",) if page == "flows" else ("funnel", "stage_funnel")
+
+    def draw() -> dict[str, Markup]:
+        drawn = charts(info.result or {})
+        return {k: static_chart(drawn[k]) for k in keys if k in drawn}
+
+    return CHARTS.get((info.map_id, info.id, info.created_at, info.finished_at, page), draw)
+
+
 @router.get("/maps/{map_id}/analyses/{analysis_id}/{page}")
 def analysis_page(
     request: Request,
@@ -83,16 +106,15 @@ def analysis_page(
 ) -> Response:
     if page not in ("flows", "funnel", "quarantine"):
         raise HTTPException(404, "no such page")
-    access, info = _analysis(request, user, map_id, analysis_id)
+    parts = ("result", "quarantine") if page == "quarantine" else ("result",)
+    access, info = _analysis(request, user, map_id, analysis_id, parts)
     if info.status != "done" or info.result is None:
         return redirect(f"/maps/{map_id}/analyses/{analysis_id}")
     context: dict[str, Any] = {"info": access.map, "analysis": info, "page": page}
     if page == "quarantine":
         context["quarantine"] = info.quarantine or {"report": {}, "rows": []}
     else:
-        drawn = charts(info.result)
-        keys = ("sankey",) if page == "flows" else ("funnel", "stage_funnel")
-        context["charts"] = {k: static_chart(drawn[k]) for k in keys if k in drawn}
+        context["charts"] = _charts(info, page)
         context["flows"] = info.result.get("flows", [])[:30]
         context["funnel"] = info.result.get("funnel", [])
         context["names"] = _names(info.result)
@@ -116,16 +138,39 @@ def static_chart(html: str) -> Markup:
     return Markup('<div class="plotly-graph-div js-plotly" data-figure="{}"></div>').format(figure)
 
 
+#: What the board shows of recent evaluations: their detected pain points (a small part of
+#: the stored insights) and step names, read once per finished evaluation.
+BOARDS: Recent[tuple[dict[str, Any] | None, dict[str, Any]]] = Recent(32)
+
+
+def _board_evidence(
+    store: Store, latest: AnalysisInfo
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The insights the board reads (``pain_points`` and ``error``; None without insights)
+    and the result's step names, of the finished evaluation ``latest`` (access checked by
+    the caller; keyed by map, id and times). Each caller gets its own copy."""
+
+    def read() -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        stored = store.get_analysis(latest.map_id, latest.id, full=("result", "insights"))
+        found = stored.insights
+        shown: tuple[str, ...] = ("pain_points", "error")
+        part = None if found is None else {k: found[k] for k in shown if k in found}
+        steps = [{"id": s["id"], "name": s["name"]} for s in (stored.result or {}).get("steps", [])]
+        return part, {"steps": steps}
+
+    key = (latest.map_id, latest.id, latest.created_at, latest.finished_at)
+    return copy.deepcopy(BOARDS.get(key, read))
+
+
 @router.get("/maps/{map_id}/pain-points")
 def pain_points(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
     access = map_access(store_of(request), user, map_id)
     store = store_of(request)
     journey, _ = store.load_journey(map_id)
     opportunities = [(o.id, o.title) for _, step in journey.steps() for o in step.opportunities]
-    latest = store.latest_analysis(map_id)
-    insights = latest.insights if latest else None
-    words = Words(translator(language(request)), names_of(latest.result if latest else None,
-                                                          journey))  # fmt: skip
+    latest = store.latest_analysis(map_id, full=False)
+    insights, steps = _board_evidence(store, latest) if latest else (None, None)
+    words = Words(translator(language(request)), names_of(steps, journey))
     context = {
         "info": access.map,
         "can_edit": access.can("editor"),

@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from ..formats import TEMPLATE_LANGUAGES, list_templates
 from ..model import JourneyMap
 from ..render.html import map_css, render_fragment
+from ..render.lane import LaneFigures
 from ..render.media import image_refs, replace_images
-from ..store import MapInfo, NotFound, Store, StoreError, UserInfo
+from ..store import AnalysisInfo, MapInfo, NotFound, Store, StoreError, UserInfo
 from . import actions
 from .auth import (
     DbId,
@@ -26,11 +27,12 @@ from .auth import (
     store_of,
 )
 from .bundles import BundleRefused, read_bundle, write_bundle
+from .evidence import metrics_for
 from .i18n import translator
 from .images import ImageRefused, checked_image, with_workspace_images
 from .map_list import list_maps
 from .pages_auth import redirect
-from .rendering import language, page_fragment, render
+from .rendering import Recent, language, page_fragment, render
 from .uploads import TooLarge, receive_upload
 
 router = APIRouter(include_in_schema=False)
@@ -190,12 +192,12 @@ def map_context(
 ) -> dict[str, Any]:
     """The map view's computed context (the API's GET /api/maps/{id} is its JSON twin)."""
     store = store_of(request)
-    journey, _ = store.load_journey(access.map.id)
+    journey, number = store.load_journey(access.map.id)
     if persona and persona not in {p.id for p in journey.personas}:
         persona = None
     if state == "future" and journey.future is None:
         state = "current"
-    latest, metrics = actions.latest_metrics(store, access.map.id, journey)
+    latest, metrics = _latest_metrics(store, access.map, number, journey)
     drawn = with_workspace_images(store, access.map.workspace_id, journey)
     return {
         "info": access.map,
@@ -211,6 +213,32 @@ def map_context(
         "elements": _elements(journey),
         "submaps": submaps(store, access.map.workspace_id, journey),
     }
+
+
+#: The evidence lanes of recent (map version, evaluation) pairs: both never change once
+#: stored, and reading the evaluation's documents (JSON, often hundreds of kilobytes) to draw
+#: the lane was a good part of every map page.
+LANES: Recent[LaneFigures | None] = Recent(64)
+
+
+def _latest_metrics(
+    store: Store, info: MapInfo, number: int, journey: JourneyMap
+) -> tuple[AnalysisInfo | None, LaneFigures | None]:
+    """The map's newest evaluation (without its documents) and its evidence lane drawn for
+    version ``number`` (``journey``), as :func:`actions.latest_metrics` gives. The key holds
+    the map's id and creation time and the evaluation's id and times: an id SQLite hands out
+    again after a deletion never finds another map's lane. Access is checked by the caller."""
+    latest = store.latest_analysis(info.id, full=False)
+    if latest is None:
+        return None, None
+    key = (info.id, info.created_at, number, latest.id, latest.created_at, latest.finished_at)
+
+    def draw() -> LaneFigures | None:
+        stored = store.get_analysis(info.id, latest.id, full=("result", "insights"))
+        return metrics_for(stored.result, stored.insights, journey)
+
+    lane = LANES.get(key, draw)
+    return latest, None if lane is None else {step: dict(m) for step, m in lane.items()}
 
 
 def submaps(store: Store, workspace_id: int, journey: JourneyMap) -> list[dict[str, Any]]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -21,8 +25,40 @@ ENV = Environment(
     autoescape=select_autoescape(["html", "j2"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # package files: compiled once, never checked again per request
 )
-ENV.globals["asset_url"] = asset_url
+# a fingerprint is computed once per process (the files are the package's: a new release
+# restarts the server), not looked up on the disk three times a page
+ENV.globals["asset_url"] = cache(asset_url)
+
+
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """The ``size`` most recently used values made from immutable inputs (a bounded LRU).
+
+    Callers check access first and key by everything the value depends on, including the
+    ids that scope it to one map, so a value never reaches a page it was not made for."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.made = 0  #: how many values were made (not found)
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self.made += 1
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
 
 
 _INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S)
