@@ -181,18 +181,28 @@ def _segment_tests(
             for a in answers
             if a["bound_step"] == step
         ]  # fmt: skip
-        for segment in sorted({g for _, gs in mine for g in gs}, key=lambda g: g.key):
+        # each segment's answers, in answer order, gathered in one pass; the rest's counts are
+        # the step's totals less the segment's
+        members: dict[Segment, list[Answer]] = {}
+        for a, gs in mine:
+            for g in dict.fromkeys(gs):
+                members.setdefault(g, []).append(a)
+        totals = {}
+        for kind, (judged, problem) in _KINDS.items():
+            step_judged = [a for a, _ in mine if judged(a)]
+            totals[kind] = (len(step_judged), sum(map(problem, step_judged)))
+        for segment in sorted(members, key=lambda g: g.key):
+            everyone = members[segment]
             for kind, (judged, problem) in _KINDS.items():
-                inside = [a for a, gs in mine if segment in gs and judged(a)]
-                rest = [a for a, gs in mine if segment not in gs and judged(a)]
-                if min(len(inside), len(rest)) < options.min_answers:
+                inside = [a for a in everyone if judged(a)]
+                rest_judged = totals[kind][0] - len(inside)
+                if min(len(inside), rest_judged) < options.min_answers:
                     continue
                 hits = [a for a in inside if problem(a)]
                 if kind == "negative_comment" and len(hits) < options.negative_min:
                     continue
-                counts = (len(hits), len(inside), sum(map(problem, rest)), len(rest))
+                counts = (len(hits), len(inside), totals[kind][1] - len(hits), rest_judged)
                 test = two_proportions(*counts)
-                everyone = [a for a, gs in mine if segment in gs]
                 tested.append((kind, step, segment, everyone, hits, test, counts))
     return tested
 
