@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,19 +149,35 @@ def _store(request: Request, access: MapAccess, user: UserInfo, journey: Journey
     return redirect(f"/maps/{access.map.id}/binding?saved={anchor}#{anchor}")
 
 
-@router.post("/maps/{map_id}/binding")
-async def save_binding(
-    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+async def _form_save(
+    request: Request,
+    map_id: int,
+    user: UserInfo,
+    apply: Callable[[JourneyMap, dict[str, str]], JourneyMap],
+    message: str,
+    anchor: str,
+    where: str | None = None,
 ) -> Response:
+    """One form of the page: ``apply`` it to the current map and save the result as a new
+    version (see :func:`_store`); a :class:`FieldError` shows the page with the error next to
+    its field (in the form named by the field ``where``, when the page has several)."""
     form = await read_form(request)
     store = store_of(request)
     access = map_access(store, user, map_id, "editor")
     journey, _ = store.load_journey(map_id)
     try:
-        edited = apply_binding(journey, form)
-        return _store(request, access, user, edited, form, "bind events to steps", "events")
+        return _store(request, access, user, apply(journey, form), form, message, anchor)
     except FieldError as error:
+        if where is not None:
+            error.where = form.get(where, "")
         return _page(request, access, error)
+
+
+@router.post("/maps/{map_id}/binding")
+async def save_binding(
+    request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
+) -> Response:
+    return await _form_save(request, map_id, user, apply_binding, "bind events to steps", "events")
 
 
 def apply_binding(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
@@ -232,21 +249,18 @@ def _number(form: dict[str, str], name: str, *, minimum: float = 0) -> float | N
 async def save_money(
     request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
 ) -> Response:
-    form = await read_form(request)
-    store = store_of(request)
-    access = map_access(store, user, map_id, "editor")
-    journey, _ = store.load_journey(map_id)
-    try:
-        settings = (journey.insights.model_dump(mode="json", exclude_none=True)
-                    if journey.insights else {})  # fmt: skip
-        settings["value_per_customer"] = _number(form, "value_per_customer")
-        costs = {k[5:]: _number(form, k) for k in form if k.startswith("cost:")}
-        settings["channel_costs"] = {k: v for k, v in costs.items() if v is not None}
-        settings = {k: v for k, v in settings.items() if v is not None}
-        edited = journey.model_copy(update={"insights": type_of_settings(settings)})
-        return _store(request, access, user, edited, form, "money", "money")
-    except FieldError as error:
-        return _page(request, access, error)
+    return await _form_save(request, map_id, user, apply_money, "money", "money")
+
+
+def apply_money(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
+    """The value per customer and the cost of a contact per channel (``cost:CHANNEL``)."""
+    settings = (journey.insights.model_dump(mode="json", exclude_none=True)
+                if journey.insights else {})  # fmt: skip
+    settings["value_per_customer"] = _number(form, "value_per_customer")
+    costs = {k[5:]: _number(form, k) for k in form if k.startswith("cost:")}
+    settings["channel_costs"] = {k: v for k, v in costs.items() if v is not None}
+    settings = {k: v for k, v in settings.items() if v is not None}
+    return journey.model_copy(update={"insights": type_of_settings(settings)})
 
 
 def type_of_settings(data: dict[str, Any]) -> Any:
@@ -257,15 +271,11 @@ def type_of_settings(data: dict[str, Any]) -> Any:
 
 @router.post("/maps/{map_id}/binding/kpi")
 async def save_kpi(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
-    form = await read_form(request)
-    store = store_of(request)
-    access = map_access(store, user, map_id, "editor")
-    journey, _ = store.load_journey(map_id)
-    try:
-        edited = journey.model_copy(update={"kpis": [*journey.kpis, kpi_from_form(journey, form)]})
-        return _store(request, access, user, edited, form, "add a KPI", "kpis")
-    except FieldError as error:
-        return _page(request, access, error)
+    return await _form_save(request, map_id, user, apply_kpi, "add a KPI", "kpis")
+
+
+def apply_kpi(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
+    return journey.model_copy(update={"kpis": [*journey.kpis, kpi_from_form(journey, form)]})
 
 
 _EVENT = re.compile(r"^[^()]{1,200}$")  # a formula holds any name but parentheses
@@ -301,15 +311,9 @@ def kpi_from_form(journey: JourneyMap, form: dict[str, str]) -> KPI:
 async def save_opportunity(
     request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
 ) -> Response:
-    form = await read_form(request)
-    store = store_of(request)
-    access = map_access(store, user, map_id, "editor")
-    journey, _ = store.load_journey(map_id)
-    try:
-        edited = apply_opportunity(journey, form)
-        return _store(request, access, user, edited, form, "opportunity launch", "opportunities")
-    except FieldError as error:
-        return _page(request, access, error)
+    return await _form_save(
+        request, map_id, user, apply_opportunity, "opportunity launch", "opportunities"
+    )
 
 
 def apply_opportunity(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
@@ -347,28 +351,13 @@ def apply_opportunity(journey: JourneyMap, form: dict[str, str]) -> JourneyMap:
 async def save_persona(
     request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
 ) -> Response:
-    form = await read_form(request)
-    store = store_of(request)
-    access = map_access(store, user, map_id, "editor")
-    journey, _ = store.load_journey(map_id)
-    try:
-        edited = apply_persona(journey, form)
-        return _store(request, access, user, edited, form, "persona from attributes", "personas")
-    except FieldError as error:
-        error.where = form.get("persona", "")
-        return _page(request, access, error)
+    return await _form_save(
+        request, map_id, user, apply_persona, "persona from attributes", "personas", "persona"
+    )
 
 
 @router.post("/maps/{map_id}/binding/waits")
 async def save_waits(
     request: Request, map_id: DbId, user: UserInfo = Depends(page_user)
 ) -> Response:
-    form = await read_form(request)
-    store = store_of(request)
-    access = map_access(store, user, map_id, "editor")
-    journey, _ = store.load_journey(map_id)
-    try:
-        edited = apply_waits(journey, form)
-        return _store(request, access, user, edited, form, "wait targets", "waits")
-    except FieldError as error:
-        return _page(request, access, error)
+    return await _form_save(request, map_id, user, apply_waits, "wait targets", "waits")
