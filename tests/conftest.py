@@ -64,6 +64,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def serving(app: Any, **options: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port: its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on", **options)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        threading.Event().wait(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Any]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    from .notify_servers import smtp_server
+
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A loopback HTTP server that keeps the webhook POSTs it receives."""
+    from .notify_servers import webhook_receiver
+
+    with webhook_receiver() as server:
+        yield server
+
+
 SPARK_MASTER = "local[2]"
 # small logs: one task per shuffle, no adaptive re-planning, and expressions interpreted
 # rather than compiled (compiling each query's Java code took two thirds of a small

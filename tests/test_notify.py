@@ -15,7 +15,7 @@ from journeyscope.notify import NotifySettings, notify, send_pending
 from journeyscope.store import Store, make_engine, sqlite_url, upgrade
 
 from .conftest import BACKENDS, free_port, postgres_schema
-from .notify_servers import Inbox, Receiver, smtp_server, webhook_receiver
+from .notify_servers import Inbox, Receiver, smtp_server
 
 
 @pytest.fixture
@@ -38,18 +38,6 @@ def store(backend: str, tmp_path: Path) -> Iterator[Store]:
         upgrade(engine)
         yield Store(engine)
         engine.dispose()
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as server:
-        yield server
 
 
 def _team(store: Store) -> tuple[int, int, int, int]:

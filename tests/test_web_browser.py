@@ -3,17 +3,15 @@ and see the curve move, upload events and see the evidence on the map, switch to
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from journeyscope.web import Settings, create_app
 
-from .conftest import free_port
+from .conftest import serving
 from .test_web_support import DATA, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -25,18 +23,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     app = create_app(Settings(data_dir=tmp_path / "data", secret_key="browser-test-" * 3))
     user = app.state.store.create_user("ana@example.com", "Ana", PASSWORD)
     app.state.store.create_workspace("Research team", user.id)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    while not instance.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join()
+    with serving(app) as base:
+        yield base
 
 
 def _curve(page: Any, scope: str) -> list[str]:

@@ -3,37 +3,25 @@ see each other, type into the map at the same time, drag a step, and no word is 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.websockets import WebSocketDisconnect
 
 from journeyscope.web import Settings, create_app
 
-from .conftest import BACKENDS, free_port
+from .conftest import BACKENDS, serving
 from .test_web_support import PASSWORD, WebClient, World, build_world, database
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[World, str]]:
     world = build_world(tmp_path)
-    port = free_port()
-    config = uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        threading.Event().wait(0.02)
-    yield world, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(world.app) as base:
+        yield world, base
     world.app.state.store.engine.dispose()
 
 

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from journeyscope.formats import load_template
 from journeyscope.web import Settings, create_app
 
-from .conftest import free_port
+from .conftest import serving
 from .evidence_data import crm_exports
 from .test_web_evidence import binding_form
 from .test_web_support import PASSWORD
@@ -43,18 +41,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     app = create_app(Settings(data_dir=tmp_path / "data", secret_key="evidence-browser-" * 3))
     user = app.state.store.create_user("ana@example.com", "Ana", PASSWORD)
     app.state.store.create_workspace("CX team", user.id)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    while not instance.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join()
+    with serving(app) as base:
+        yield base
 
 
 def _english_sentences() -> list[str]:

@@ -3,7 +3,6 @@ loopback lose no update and get no response >= 500, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,9 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from .conftest import BACKENDS, free_port
+from .conftest import BACKENDS, serving
 from .test_web_support import TestClient, World, build_world, database
 
 SAVES = 50
@@ -25,18 +23,8 @@ ATTEMPTS = 4
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[World, str]]:
     with database(request.param) as url:
         world = build_world(tmp_path, database_url=url)
-        port = free_port()
-        config = uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="on", proxy_headers=False)  # fmt: skip
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            assert thread.is_alive(), "the server did not start"
-            threading.Event().wait(0.02)
-        yield world, f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join()
+        with serving(world.app, proxy_headers=False) as base:
+            yield world, base
         world.app.state.store.engine.dispose()
 
 

@@ -11,13 +11,11 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
@@ -27,8 +25,8 @@ from journeyscope.formats import dump_map, load_map, map_json_schema, parse_map
 from journeyscope.web import Settings, create_app
 from journeyscope.web.scheduler import Scheduler
 
-from .conftest import BACKENDS, free_port
-from .notify_servers import Inbox, Receiver, smtp_server, webhook_receiver
+from .conftest import BACKENDS, serving
+from .notify_servers import Inbox, Receiver
 from .test_web_support import DATA, PASSWORD, World, build_world, database, wait_for_analysis
 
 SHARE_LINK = re.compile(r'value="(https?://[^"]+/s/(jss_[^"]+))"')
@@ -73,18 +71,6 @@ def wait_for_status(world: World, analysis_id: int) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the map status did not follow the evaluation")
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as server:
-        yield server
 
 
 def _world(tmp_path: Path, backend: str, **settings: Any) -> Iterator[World]:
@@ -401,18 +387,8 @@ def live(tmp_path: Path, inbox: Inbox, receiver: Receiver) -> Iterator[dict[str,
     map_id = store.create_map(workspace.id, load_map(DATA / "shop.yaml"), ana.id).id
     store.watch_map(map_id, bo.id)
     token = store.create_token(ana.id, "uploads", "write")[1]
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.02)
-    yield {"url": f"http://127.0.0.1:{port}", "map": map_id, "token": token, "store": store}
-    server.should_exit = True
-    thread.join()
+    with serving(app) as base:
+        yield {"url": base, "map": map_id, "token": token, "store": store}
 
 
 def _upload_over_http(live: dict[str, Any], path: Path) -> None:

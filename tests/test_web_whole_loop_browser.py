@@ -14,13 +14,11 @@ With ``JOURNEYSCOPE_SCREENSHOTS=folder`` the binding page is saved at 1440x900 a
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
@@ -29,9 +27,9 @@ from journeyscope.formats import load_template
 from journeyscope.web import Settings, create_app
 from journeyscope.web.i18n import translator
 
-from .conftest import free_port
+from .conftest import serving
 from .evidence_data import crm_periods
-from .notify_servers import Inbox, Receiver, smtp_server, webhook_receiver
+from .notify_servers import Inbox, Receiver
 from .test_web_evidence import binding_form
 from .test_web_evidence_browser import SHOTS, _english_sentences, _shoot, _upload
 from .test_web_support import PASSWORD
@@ -48,18 +46,6 @@ def periods(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as server:
-        yield server
-
-
-@pytest.fixture
 def server(tmp_path: Path, inbox: Inbox, receiver: Receiver) -> Iterator[str]:
     """A real uvicorn server with SMTP and webhook settings; Ana leads the CX team."""
     settings = Settings(
@@ -70,18 +56,8 @@ def server(tmp_path: Path, inbox: Inbox, receiver: Receiver) -> Iterator[str]:
     app = create_app(settings)
     user = app.state.store.create_user("ana@example.com", "Ana", PASSWORD)
     app.state.store.create_workspace("CX team", user.id)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    while not instance.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join()
+    with serving(app) as base:
+        yield base
 
 
 def _sign_in(page: Any, server: str, lang: str) -> str:
