@@ -33,6 +33,7 @@ from .load import (
     EventLog,
     LoadReport,
     _free_name,
+    _require,
     _short,
     connect_duckdb,
     plausible_range,
@@ -474,14 +475,6 @@ def _stage(
     kept = [stored[a] for a in attributes]
     canonical = [CUSTOMER, TIMESTAMP, SEQUENCE, EVENT, CHANNEL, *(backquoted(a) for a in kept)]
     return staged, kept, canonical
-
-
-def _require(columns: dict[str, str], name: str, role: str, label: str) -> None:
-    if name not in columns:
-        raise ValueError(
-            f"{label}: no column {name!r} for the {role}; columns are: {', '.join(columns)}. "
-            f"Map it with --map {role}=COLUMN."
-        )
 
 
 def _bad_events(staged: Any, opened: _Opened) -> Any:

@@ -25,13 +25,12 @@ from .spark_load import (
     SAMPLE,
     _global,
     _open,
-    _require,
     _sequence,
     _ts,
     _write_quarantine,
     spark_reads,
 )
-from .surveys import _TARGETS, SCALES, SurveyLog, SurveyMapping
+from .surveys import _TARGETS, SCALES, SurveyLog, SurveyMapping, require_survey_columns
 
 __all__ = ["SparkSurveyLog", "load_surveys_spark"]
 
@@ -99,15 +98,7 @@ def _stage(opened: Any, mapping: SurveyMapping) -> Any:
     frame = _sequence(opened)
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     columns = {name: kind for name, kind in types.items() if not name.startswith("_js_")}
-    for role in ("customer_id", "ts", "score"):
-        _require(columns, getattr(mapping, role), role, opened.label)
-    if mapping.kind not in columns and mapping.default_kind is None:
-        _require(columns, mapping.kind, "kind", opened.label)
-    if not any(getattr(mapping, t) in columns for t in _TARGETS) and mapping.about is None:
-        raise ValueError(
-            f"{opened.label}: answers need a touchpoint, event or step column; "
-            f"columns are: {', '.join(columns)}"
-        )
+    require_survey_columns(columns, mapping, opened.label)
 
     def text(column: str | None) -> Any:
         if column is None or column not in columns:

@@ -123,6 +123,20 @@ class SurveyLog:
         ).to_arrow_table()
 
 
+def require_survey_columns(columns: dict[str, str], mapping: SurveyMapping, label: str) -> None:
+    """The columns ``mapping`` needs from a survey file (name -> type), or ValueError naming
+    the one that is missing (every engine's reader checks the same way)."""
+    for role in ("customer_id", "ts", "score"):
+        _require(columns, getattr(mapping, role), role, label)
+    if mapping.kind not in columns and mapping.default_kind is None:
+        _require(columns, mapping.kind, "kind", label)
+    if not any(getattr(mapping, t) in columns for t in _TARGETS) and mapping.about is None:
+        raise ValueError(
+            f"{label}: answers need a touchpoint, event or step column; "
+            f"columns are: {', '.join(columns)}"
+        )
+
+
 def load_surveys(
     source: Any,
     mapping: SurveyMapping | None = None,
@@ -142,15 +156,7 @@ def load_surveys(
     opened = open_source(con, source, "raw_surveys")
     report = LoadReport(source=label or opened.label, notes=notes)
     columns = _columns(con, "raw_surveys")
-    for role in ("customer_id", "ts", "score"):
-        _require(columns, getattr(mapping, role), role, opened.label)
-    if mapping.kind not in columns and mapping.default_kind is None:
-        _require(columns, mapping.kind, "kind", opened.label)
-    if not any(getattr(mapping, t) in columns for t in _TARGETS) and mapping.about is None:
-        raise ValueError(
-            f"{opened.label}: answers need a touchpoint, event or step column; "
-            f"columns are: {', '.join(columns)}"
-        )
+    require_survey_columns(columns, mapping, opened.label)
     con.execute(f"CREATE OR REPLACE TABLE answers AS {_select(mapping, columns)}")
     _quarantine_answers(con, report, opened.rejects)
     if quarantine is not None and report.quarantined:
