@@ -481,13 +481,24 @@ def _bad_events(staged: Any, opened: _Opened) -> Any:
     """The quarantine rows of the events: (source, n, location, reason, record)."""
     from pyspark.sql import functions as F
 
+    return quarantine_rows(staged, opened, "events", SEQUENCE, F.expr(_REASONS),
+                           F.to_json(F.struct("*")))  # fmt: skip
+
+
+def quarantine_rows(
+    staged: Any, opened: Any, source: str, seq: str, reason: Any, record: Any
+) -> Any:
+    """The staged rows with a reason (``_r`` set), and the rows the reader itself rejected, as
+    quarantine rows (source, n, location, reason, record); ``seq`` numbers the rows."""
+    from pyspark.sql import functions as F
+
     bad = staged.where(F.col("_r").isNotNull()).select(
-        F.lit("events").alias("source"), F.col(SEQUENCE).alias("n"),
-        F.concat(F.lit("row "), F.col(SEQUENCE).cast("string")).alias("location"),
-        F.expr(_REASONS).alias("reason"), F.to_json(F.struct("*")).alias("record"),
+        F.lit(source).alias("source"), F.col(seq).alias("n"),
+        F.concat(F.lit("row "), F.col(seq).cast("string")).alias("location"),
+        reason.alias("reason"), record.alias("record"),
     )  # fmt: skip
     if opened.rejects is not None:
-        rejects = opened.rejects.select(F.lit("events").alias("source"), "n", "location",
+        rejects = opened.rejects.select(F.lit(source).alias("source"), "n", "location",
                                         "reason", "record")  # fmt: skip
         bad = bad.unionByName(rejects)
     return bad

@@ -28,6 +28,7 @@ from .spark_load import (
     _sequence,
     _ts,
     _write_quarantine,
+    quarantine_rows,
     spark_reads,
 )
 from .surveys import _TARGETS, SCALES, SurveyLog, SurveyMapping, require_survey_columns
@@ -160,17 +161,8 @@ def _bad_answers(staged: Any, opened: Any) -> Any:
               "kind": "kind", "touchpoint": "touchpoint", "event": "event", "step": "step",
               "comment": "comment"}  # fmt: skip
     record = F.struct(*(F.col(column).alias(name) for name, column in fields.items()))
-    bad = staged.where(F.col("_r").isNotNull()).select(
-        F.lit("surveys").alias("source"), F.col("seq").alias("n"),
-        F.concat(F.lit("row "), F.col("seq").cast("string")).alias("location"),
-        F.col("_r").alias("reason"),
-        F.to_json(record, {"ignoreNullFields": "false"}).alias("record"),
-    )  # fmt: skip
-    if opened.rejects is not None:
-        rejects = opened.rejects.select(F.lit("surveys").alias("source"), "n", "location",
-                                        "reason", "record")  # fmt: skip
-        bad = bad.unionByName(rejects)
-    return bad
+    return quarantine_rows(staged, opened, "surveys", "seq", F.col("_r"),
+                           F.to_json(record, {"ignoreNullFields": "false"}))  # fmt: skip
 
 
 def _tally(log: SparkSurveyLog, bad: Any) -> None:
