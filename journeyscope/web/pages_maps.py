@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from ..formats import TEMPLATE_LANGUAGES, list_templates
+from ..formats import TEMPLATE_LANGUAGES, list_templates, parse_map
 from ..model import JourneyMap
 from ..render.html import map_css, render_fragment
 from ..render.lane import LaneFigures
@@ -312,7 +312,7 @@ async def restore(
 def export(request: Request, map_id: DbId, user: UserInfo = Depends(page_user)) -> Response:
     _access(request, user, map_id)
     text, number = store_of(request).map_text(map_id)
-    journey_id = store_of(request).load_journey(map_id)[0].id
+    journey_id = parse_map(text, f"map-{map_id}-v{number}.yaml").id
     headers = {"Content-Disposition": f'attachment; filename="{journey_id}-v{number}.yaml"'}
     return Response(text, media_type="application/yaml; charset=utf-8", headers=headers)
 
@@ -323,7 +323,7 @@ def export_bundle(request: Request, map_id: DbId, user: UserInfo = Depends(page_
     access = _access(request, user, map_id)
     store = store_of(request)
     text, number = store.map_text(map_id)
-    journey = store.load_journey(map_id, number)[0]
+    journey = parse_map(text, f"map-{map_id}-v{number}.yaml")
     pictures = store.images(access.map.workspace_id, image_refs(journey))
     data = write_bundle(f"{journey.id}.yaml", text, pictures)
     headers = {"Content-Disposition": f'attachment; filename="{journey.id}-v{number}.zip"'}
