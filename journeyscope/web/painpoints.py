@@ -91,16 +91,16 @@ def _evidence_rows(
     for point in (insights or {}).get("pain_points", []):
         steps = point.get("steps") or [point.get("element", "")]
         element = point.get("element") or steps[-1]
-        kind = str(point.get("kind", "")).replace("_", " ")
         segment = point.get("segment") or "all"
         if words is not None:  # a page: the finding as a sentence, in the reader's language
             text = words.pain_point(point)
-            where = "" if segment == "all" else words.segment(segment)
+            if segment != "all":
+                text += f" — {words.segment(segment)}"
         else:  # the API: the short form, beside the structured fields
+            kind = str(point.get("kind", "")).replace("_", " ")
             text = f"{kind}: {_step_name(journey, element)}"
-            where = "" if segment == "all" else f"({segment})"
-        if where:
-            text += f" — {where}" if words is not None else f" {where}"
+            if segment != "all":
+                text += f" ({segment})"
         row = {
             "key": point["key"],
             "source": "evidence",
